@@ -1,0 +1,79 @@
+//! Constructors for [`Decision`] and [`Metadata`], the two records a rule returns.
+
+use crate::types::{Action, Decision, Metadata};
+
+impl Decision {
+    /// The rule's condition held: the host performs `actions`, in order.
+    ///
+    /// Accepts anything that converts into [`Action`], so builders go in as they are:
+    /// `Decision::matched([Action::lambda("f").event()])`. Mix kinds with `.build()` or
+    /// `Action::from`.
+    pub fn matched<I, A>(actions: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<Action>,
+    {
+        Decision {
+            matched: true,
+            actions: actions.into_iter().map(Into::into).collect(),
+            reason: None,
+        }
+    }
+
+    /// The rule's condition did not hold: nothing to do. Add a [`reason`](Decision::reason) so
+    /// the audit log says why.
+    pub fn no_match() -> Self {
+        Decision {
+            matched: false,
+            actions: Vec::new(),
+            reason: None,
+        }
+    }
+
+    /// Sets the one-sentence explanation the host writes to its audit log.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Appends one more action (and marks the decision matched, since a decision that does
+    /// something matched by definition).
+    pub fn action(mut self, action: impl Into<Action>) -> Self {
+        self.matched = true;
+        self.actions.push(action.into());
+        self
+    }
+}
+
+impl Metadata {
+    /// Names the plugin. `name` must be unique among the host's plugins; `version` is the
+    /// plugin's own (`env!("CARGO_PKG_VERSION")` keeps it in step with `Cargo.toml`);
+    /// `description` is one sentence for `glue-rules inspect`.
+    ///
+    /// Without a [`pattern`](Metadata::pattern) the plugin receives every event.
+    pub fn new(
+        name: impl Into<String>,
+        version: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Metadata {
+            name: name.into(),
+            version: version.into(),
+            description: description.into(),
+            patterns: Vec::new(),
+        }
+    }
+
+    /// Adds an EventBridge event pattern (JSON text). The host calls `evaluate` only for
+    /// events that match at least one pattern, which saves calls into the plugin; the rule
+    /// should still check what it relies on, since the host may be configured otherwise.
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.patterns.push(pattern.into());
+        self
+    }
+
+    /// Adds an EventBridge event pattern given as a JSON value.
+    pub fn json_pattern(self, pattern: &serde_json::Value) -> Self {
+        self.pattern(pattern.to_string())
+    }
+}

@@ -1,0 +1,95 @@
+//! A tiny glob matcher for name filters such as `nightly-*`: `*` matches any run of characters
+//! (including none), `?` matches exactly one character, everything else matches itself, case
+//! sensitively (Glue job names are case sensitive). There is no escaping and no character
+//! class: a regex engine would make every plugin several times larger for features name
+//! filters do not need.
+//!
+//! Matching works on characters, not bytes, and takes time proportional to the product of the
+//! two lengths at worst, so hostile names cannot make it blow up.
+
+/// Whether `text` matches `pattern` as a whole.
+///
+/// ```
+/// use glue_rules_sdk::glob::matches;
+/// assert!(matches("nightly-*", "nightly-orders"));
+/// assert!(matches("job-??", "job-42"));
+/// assert!(!matches("nightly-*", "hourly-orders"));
+/// ```
+pub fn matches(pattern: &str, text: &str) -> bool {
+    let pattern: Vec<char> = pattern.chars().collect();
+    let text: Vec<char> = text.chars().collect();
+    let (mut p, mut t) = (0, 0);
+    // Where the last `*` was, and the text position it is currently assumed to stretch to.
+    let mut backtrack: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some('*') => {
+                backtrack = Some((p, t));
+                p += 1;
+            }
+            Some(&c) if c == '?' || c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match backtrack {
+                // Let the last `*` swallow one more character and retry from there.
+                Some((star, swallowed)) => {
+                    p = star + 1;
+                    t = swallowed + 1;
+                    backtrack = Some((star, swallowed + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == '*')
+}
+
+/// Whether `text` matches any of `patterns` (e.g. a comma-separated list from a setting, split
+/// by the caller). An empty list matches nothing.
+pub fn matches_any<I, S>(patterns: I, text: &str) -> bool
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    patterns.into_iter().any(|p| matches(p.as_ref(), text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_and_wildcards() {
+        assert!(matches("", ""));
+        assert!(!matches("", "a"));
+        assert!(matches("*", ""));
+        assert!(matches("*", "anything"));
+        assert!(matches("MyJob", "MyJob"));
+        assert!(!matches("MyJob", "myjob"));
+        assert!(!matches("MyJob", "MyJob2"));
+        assert!(matches("My?ob", "MyJob"));
+        assert!(!matches("?", ""));
+        assert!(matches("nightly-*", "nightly-"));
+        assert!(matches("*-etl-*", "sales-etl-daily"));
+        assert!(!matches("*-etl-*", "sales-etl"));
+        assert!(matches("a*b*c", "aXXbYYbZc"));
+        assert!(!matches("a*b*c", "aXXbYYbZ"));
+        assert!(matches("**a**", "bab"));
+        assert!(matches("j?b-é*", "job-été"));
+        assert!(!matches("job", "jo"));
+    }
+
+    #[test]
+    fn many_stars_stay_fast() {
+        let text = "a".repeat(2_000);
+        let pattern = format!("{}b", "*a".repeat(50));
+        assert!(!matches(&pattern, &text));
+    }
+
+    #[test]
+    fn any_of() {
+        assert!(matches_any(["x", "My*"], "MyJob"));
+        assert!(!matches_any(Vec::<String>::new(), "MyJob"));
+    }
+}

@@ -1,0 +1,200 @@
+//! # glue-rules-sdk: write a glue-rules plugin in a few lines
+//!
+//! A glue-rules plugin is a WebAssembly component that implements the `rule` world of
+//! `wit/rule.wit` (package `glue:rules@0.1.0`). The host hands the plugin every AWS Glue
+//! EventBridge event its patterns select and performs the AWS actions the plugin returns. This
+//! crate hides the component plumbing so that a plugin is just a [`Rule`]:
+//!
+//! * [`types`] re-exports the contract's types ([`Event`](types::Event),
+//!   [`Decision`](types::Decision), [`Action`](types::Action), ...);
+//! * [`Rule`] and [`export_rule!`] turn a plain Rust type into the component's exports;
+//! * builders such as [`Action::lambda`](types::Action::lambda) and
+//!   [`Decision::matched`](types::Decision::matched) build answers without spelling out every
+//!   field of the generated records;
+//! * [`EventExt`] reads the common fields of Glue job events;
+//! * [`log`] and [`config`] wrap what the host offers (a log and the plugin's settings);
+//! * [`glob`] matches job names against `*` and `?` patterns without a regex engine.
+//!
+//! Everything a plugin usually needs is in [`prelude`].
+//!
+//! ## A complete plugin
+//!
+//! `Cargo.toml`:
+//!
+//! ```toml
+//! [package]
+//! name = "queue-on-failure"
+//! version = "0.1.0"
+//! edition = "2024"
+//!
+//! [lib]
+//! crate-type = ["cdylib"]
+//!
+//! [dependencies]
+//! glue-rules-sdk = { path = "../../guest-sdk" }
+//! ```
+//!
+//! `src/lib.rs`:
+//!
+//! ```rust,no_run
+//! use glue_rules_sdk::prelude::*;
+//! use glue_rules_sdk::serde_json::json;
+//!
+//! struct QueueOnFailure;
+//!
+//! impl Rule for QueueOnFailure {
+//!     fn describe() -> Metadata {
+//!         Metadata::new("queue-on-failure", "0.1.0", "Queues a message when a Glue job fails.")
+//!             .pattern(r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"]}"#)
+//!     }
+//!
+//!     fn evaluate(event: &Event) -> Result<Decision, String> {
+//!         if !event.is_job_failure() {
+//!             return Ok(Decision::no_match().reason("not a failed job run"));
+//!         }
+//!         let job = event.job_name().unwrap_or_default();
+//!         if let Some(filter) = config::get_nonempty("job-name") {
+//!             if !glob::matches(&filter, job) {
+//!                 return Ok(Decision::no_match().reason(format!("job {job} is filtered out")));
+//!             }
+//!         }
+//!         let queue = config::require("queue-url")?;
+//!         glue_rules_sdk::info!("job {job} failed, queueing it");
+//!         let body = json!({ "job": job, "run": event.job_run_id(), "time": event.time });
+//!         Ok(Decision::matched([Action::sqs(queue).json_body(&body).delay_seconds(30)])
+//!             .reason(format!("job {job} failed")))
+//!     }
+//! }
+//!
+//! glue_rules_sdk::export_rule!(QueueOnFailure);
+//! ```
+//!
+//! Build it with `cargo build --target wasm32-wasip2 --release`: the `.wasm` file in
+//! `target/wasm32-wasip2/release/` is the component the host loads.
+//!
+//! ## Testing a plugin natively
+//!
+//! The crate also compiles for the build machine so that `cargo test` and `cargo clippy` work.
+//! There the host's imports are replaced by the [`testing`] module: settings come from
+//! [`testing::set_config`], log lines are kept for [`testing::take_logs`], and
+//! [`testing::event_from_json`] turns an EventBridge JSON document into an
+//! [`Event`](types::Event) the way the host does.
+
+#![warn(missing_docs)]
+
+// The generated export macro names this crate by its absolute path (`::glue_rules_sdk::...`)
+// so that it works from the plugin crate; this alias makes the same path work inside the SDK.
+extern crate self as glue_rules_sdk;
+
+/// The raw bindings generated from `wit/rule.wit`. Use [`types`], [`Rule`] and
+/// [`export_rule!`] instead; this module is public only because the export macro expands in the
+/// plugin crate and must reach it.
+#[doc(hidden)]
+#[allow(missing_docs)]
+pub mod bindings {
+    wit_bindgen::generate!({
+        path: "../wit",
+        world: "rule",
+        pub_export_macro: true,
+        export_macro_name: "__export_rule_world",
+        default_bindings_module: "::glue_rules_sdk::bindings",
+        additional_derives: [PartialEq],
+    });
+}
+
+mod actions;
+pub mod config;
+mod decision;
+mod event;
+pub mod glob;
+pub mod log;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+pub use event::EventExt;
+/// Re-exported so that plugins build JSON payloads with the same `serde_json` the SDK uses,
+/// without a dependency of their own.
+pub use serde_json;
+
+/// The contract's types (`glue:rules/types@0.1.0`), as generated from `wit/rule.wit`, plus the
+/// builder methods this crate adds to them.
+///
+/// The names follow the WIT in Rust case: the record `job-state-change` is
+/// [`JobStateChange`](types::JobStateChange), the variant case `job-state-change` is
+/// `Detail::JobStateChange`, the field `detail-json` is `detail_json`.
+pub mod types {
+    pub use crate::actions::truncate_chars;
+    pub use crate::bindings::glue::rules::types::*;
+}
+
+/// One `use glue_rules_sdk::prelude::*;` for everything a rule usually touches.
+pub mod prelude {
+    pub use crate::types::{
+        Action, CommandParameter, CommandTargets, CrawlerState, CrawlerStateChange,
+        DataQualityContext, DataQualityResult, DataQualityState, DatabaseStateChange, Decision,
+        Detail, Event, InvocationType, JobRunStatus, JobState, JobStateChange, KinesisPutRecord,
+        LambdaInvoke, LogLevel, MessageAttribute, Metadata, Severity, SfnStartExecution,
+        SnsPublish, SqsSendMessage, SsmSendCommand, TableStateChange, Target, TypeOfChange,
+    };
+    pub use crate::{EventExt, Rule, config, glob, log};
+}
+
+use types::{Decision, Event, Metadata};
+
+/// A rule: what a plugin author writes. [`export_rule!`] turns it into the component's exports.
+///
+/// Both functions are associated functions (no `self`) because a component instance has no
+/// constructor the host could call: state that must outlive one call would live in a `static`,
+/// and a rule should not need any (the WIT asks a rule to decide from one event alone).
+pub trait Rule {
+    /// Who the plugin is and which events it wants (EventBridge patterns as JSON text). The
+    /// host calls it once, when it loads the plugin.
+    fn describe() -> Metadata;
+
+    /// Decides what to do about one event. Return `Ok(Decision::no_match())` for an event the
+    /// rule does not care about; an `Err` is reported by the host as a plugin failure for this
+    /// event (use it for broken settings, not for uninteresting events).
+    fn evaluate(event: &Event) -> Result<Decision, String>;
+}
+
+/// Adapts a [`Rule`] to the generated `Guest` trait. Hidden: only [`export_rule!`] names it.
+#[doc(hidden)]
+pub struct RuleExport<R>(core::marker::PhantomData<R>);
+
+impl<R: Rule> bindings::Guest for RuleExport<R> {
+    fn describe() -> Metadata {
+        R::describe()
+    }
+
+    fn evaluate(event: Event) -> Result<Decision, String> {
+        R::evaluate(&event)
+    }
+}
+
+/// Exports a [`Rule`] as the plugin component's `describe` and `evaluate` functions.
+///
+/// Invoke it once, at the top level of the plugin crate (a `cdylib`):
+///
+/// ```rust,no_run
+/// # use glue_rules_sdk::prelude::*;
+/// struct MyRule;
+/// impl Rule for MyRule {
+///     fn describe() -> Metadata { Metadata::new("my-rule", "0.1.0", "Does nothing.") }
+///     fn evaluate(_: &Event) -> Result<Decision, String> { Ok(Decision::no_match()) }
+/// }
+/// glue_rules_sdk::export_rule!(MyRule);
+/// ```
+#[macro_export]
+macro_rules! export_rule {
+    ($rule:ty) => {
+        const _: () = {
+            type __GlueRulesExport = $crate::RuleExport<$rule>;
+            $crate::bindings::__export_rule_world!(
+                __GlueRulesExport with_types_in $crate::bindings
+            );
+        };
+    };
+}
+
+#[cfg(test)]
+mod tests;

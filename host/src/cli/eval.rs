@@ -1,0 +1,45 @@
+//! `glue-rules eval`: one JSON line per (event, plugin).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use glue_rules::engine::evaluate_all;
+
+use super::{PluginArgs, exit, read_events};
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    #[command(flatten)]
+    plugins: PluginArgs,
+    /// Event files (one event, a JSON array, or NDJSON) or directories of them; `-` reads stdin.
+    #[arg(value_name = "EVENTS|-", required = true)]
+    events: Vec<PathBuf>,
+}
+
+pub(crate) fn run(args: EvalArgs) -> anyhow::Result<u8> {
+    let loaded = args.plugins.load()?;
+    let inputs = super::expand_inputs(&args.events)?;
+    let read = read_events(&inputs, loaded.config.max_event_bytes)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let outcomes = evaluate_all(&loaded.plugins, &read.events, threads, &|| {});
+
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut plugin_failed = false;
+    for outcome in &outcomes {
+        plugin_failed |= outcome.any_error();
+        for record in outcome.records() {
+            serde_json::to_writer(&mut out, &record)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    out.flush().context("cannot write results")?;
+    Ok(if read.refused > 0 {
+        exit::BAD_INPUT
+    } else if plugin_failed {
+        exit::PLUGIN_FAILED
+    } else {
+        exit::OK
+    })
+}

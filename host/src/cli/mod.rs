@@ -1,0 +1,238 @@
+//! Command-line parsing and the shared set-up of every subcommand.
+
+mod eval;
+mod inspect;
+mod replay;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use glue_rules::config::Config;
+use glue_rules::event::Event;
+use glue_rules::input::parse_document;
+use glue_rules::registry::{self, PluginSet, PluginSources};
+use glue_rules::runtime::{Runtime, RuntimeOptions};
+
+/// Exit codes shared by every subcommand.
+pub(crate) mod exit {
+    /// Everything succeeded.
+    pub const OK: u8 = 0;
+    /// A plugin failed on some event (the input itself was fine).
+    pub const PLUGIN_FAILED: u8 = 1;
+    /// Bad usage, bad configuration, bad input or a plugin that cannot load.
+    pub const BAD_INPUT: u8 = 2;
+}
+
+/// Run WebAssembly rule plugins against AWS Glue events.
+#[derive(Debug, Parser)]
+#[command(name = "glue-rules", version, about, long_about = None)]
+struct Cli {
+    /// Log level for glue-rules and plugin logs (error, warn, info, debug, trace).
+    #[arg(long, global = true, env = "GLUE_RULES_LOG", default_value = "warn")]
+    log_level: String,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, env = "GLUE_RULES_LOG_FORMAT", default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Evaluate events with plugins and print one JSON line per (event, plugin).
+    ///
+    /// Exit status: 0 when every evaluation succeeded, 1 when a plugin failed, 2 for bad usage,
+    /// configuration, input or plugins.
+    Eval(eval::EvalArgs),
+    /// Run recorded events through every plugin and print a summary per plugin.
+    Replay(replay::ReplayArgs),
+    /// Show a plugin's metadata and the world it implements.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Options shared by the commands that load plugins.
+#[derive(Debug, Args)]
+pub(crate) struct PluginArgs {
+    /// A plugin component to load (repeatable).
+    #[arg(long = "plugin", value_name = "FILE.wasm")]
+    plugins: Vec<PathBuf>,
+    /// Load every *.wasm in this directory (overrides `plugins-dir` in the configuration).
+    #[arg(long, value_name = "DIR")]
+    plugins_dir: Option<PathBuf>,
+    /// Configuration file; defaults to ./glue-rules.toml when present, else built-in defaults.
+    #[arg(long, value_name = "FILE", env = "GLUE_RULES_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory for compiled components [default: the user cache directory].
+    #[arg(long, value_name = "DIR", env = "GLUE_RULES_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Compile every component afresh instead of using the cache.
+    #[arg(long)]
+    no_cache: bool,
+}
+
+/// A loaded configuration with its runtime and plugins.
+pub(crate) struct Loaded {
+    pub config: Config,
+    pub plugins: PluginSet,
+}
+
+impl PluginArgs {
+    /// Reads the configuration, starts the runtime and loads the plugins.
+    pub(crate) fn load(&self) -> anyhow::Result<Loaded> {
+        let config = Config::discover(self.config.as_deref())?;
+        let runtime = runtime_for(&config, self.cache_dir.clone(), self.no_cache)?;
+        let sources = PluginSources {
+            files: self.plugins.clone(),
+            dir: self.plugins_dir.clone(),
+        };
+        let plugins = registry::load_plugins(&runtime, &config, &sources)?;
+        if plugins.is_empty() {
+            anyhow::bail!(
+                "no plugins to run: pass --plugin FILE.wasm or --plugins-dir DIR, or set \
+                 `plugins-dir` in {}",
+                config
+                    .source
+                    .as_deref()
+                    .map_or_else(|| "a glue-rules.toml".into(), |p| p.display().to_string())
+            );
+        }
+        Ok(Loaded { config, plugins })
+    }
+}
+
+/// The runtime a configuration calls for.
+pub(crate) fn runtime_for(
+    config: &Config,
+    cache_dir: Option<PathBuf>,
+    no_cache: bool,
+) -> anyhow::Result<Runtime> {
+    let cache_dir = if no_cache {
+        None
+    } else {
+        cache_dir
+            .or_else(|| config.cache_dir.clone())
+            .or_else(default_cache_dir)
+    };
+    Ok(Runtime::new(RuntimeOptions {
+        fuel: config.needs_fuel(),
+        cache_dir,
+        ..RuntimeOptions::default()
+    })?)
+}
+
+/// `$XDG_CACHE_HOME/glue-rules` or `~/.cache/glue-rules`.
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))?;
+    Some(base.join("glue-rules").join("components"))
+}
+
+/// Events read from the inputs, and how many were refused (each reported on stderr).
+pub(crate) struct ReadEvents {
+    pub events: Vec<Event>,
+    pub refused: usize,
+}
+
+/// Reads every input (`-` is stdin), reporting each bad event with its file and position and
+/// keeping the good ones.
+pub(crate) fn read_events(inputs: &[PathBuf], max_event_bytes: usize) -> anyhow::Result<ReadEvents> {
+    let mut events = Vec::new();
+    let mut refused = 0;
+    for input in inputs {
+        let (label, text) = if input.as_os_str() == "-" {
+            let mut text = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)
+                .context("cannot read events from stdin")?;
+            ("<stdin>".to_owned(), text)
+        } else {
+            let text = std::fs::read(input)
+                .with_context(|| format!("{}: cannot read events", input.display()))?;
+            (input.display().to_string(), text)
+        };
+        let (items, document_error) = parse_document(&text, max_event_bytes);
+        for item in items {
+            match item.event {
+                Ok(event) => events.push(event),
+                Err(e) => {
+                    refused += 1;
+                    eprintln!("error: {label}: {}: {e}", item.position);
+                }
+            }
+        }
+        if let Some(e) = document_error {
+            refused += 1;
+            eprintln!("error: {label}: {e}");
+        }
+    }
+    Ok(ReadEvents { events, refused })
+}
+
+/// Expands directories among `inputs` into the `*.json`/`*.ndjson` files in them.
+pub(crate) fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .with_context(|| format!("{}: cannot list", input.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "json" || e == "ndjson"))
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+fn init_logging(level: &str, format: LogFormat) -> anyhow::Result<()> {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .with_context(|| format!("invalid log level {level:?}"))?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
+        }
+    };
+    if let Err(e) = init_logging(&cli.log_level, cli.log_format) {
+        eprintln!("error: {e:#}");
+        return ExitCode::from(exit::BAD_INPUT);
+    }
+    let result = match cli.command {
+        Command::Eval(args) => eval::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Inspect(args) => inspect::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::BAD_INPUT)
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Native tests against the AWS documentation fixtures (`shared/fixtures/glue-events/aws-docs`,
+//! or the directory in `GLUE_FIXTURES_DIR`).
+
+use std::path::PathBuf;
+
+use glue_rules_sdk::prelude::*;
+use glue_rules_sdk::serde_json;
+use glue_rules_sdk::testing;
+
+use super::SnsOnFailure;
+
+fn fixtures_dir() -> PathBuf {
+    std::env::var_os("GLUE_FIXTURES_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/glue-events/aws-docs")
+    })
+}
+
+fn fixture(name: &str) -> Event {
+    let path = fixtures_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
+    testing::event_from_json(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+fn all_fixtures() -> Vec<String> {
+    let dir = fixtures_dir();
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot list fixtures in {}: {e}", dir.display()))
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".json"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty(), "no fixtures in {}", dir.display());
+    names
+}
+
+fn sns_action(decision: &Decision) -> &SnsPublish {
+    match decision.actions.as_slice() {
+        [Action::Sns(publish)] => publish,
+        other => panic!("expected one SNS action, got {other:?}"),
+    }
+}
+
+fn check_fixtures(firing: &[&str]) {
+    for name in all_fixtures() {
+        let decision = SnsOnFailure::evaluate(&fixture(&name)).expect("no error");
+        let expected = firing.contains(&name.as_str());
+        assert_eq!(decision.matched, expected, "{name}: {decision:?}");
+        assert_eq!(decision.actions.len(), usize::from(expected), "{name}");
+        assert!(decision.reason.is_some(), "{name} has no reason");
+    }
+}
+
+#[test]
+fn fires_for_failure_and_timeout() {
+    check_fixtures(&["failed-job-run.json", "timeout.json"]);
+    testing::set_config("notify-stopped", "false");
+    check_fixtures(&["failed-job-run.json", "timeout.json"]);
+}
+
+#[test]
+fn fires_for_stopped_when_asked() {
+    testing::set_config("notify-stopped", "true");
+    check_fixtures(&["failed-job-run.json", "stopped-job-run.json", "timeout.json"]);
+    testing::set_config("notify-stopped", "perhaps");
+    assert!(SnsOnFailure::evaluate(&fixture("stopped-job-run.json")).is_err());
+}
+
+#[test]
+fn failed_run_notification() {
+    let decision = SnsOnFailure::evaluate(&fixture("failed-job-run.json")).expect("no error");
+    assert_eq!(decision.reason.as_deref(), Some("job MyJob FAILED"));
+    let publish = sns_action(&decision);
+    assert_eq!(publish.topic_arn, "arn:aws:sns:us-west-2:123456789012:glue-job-failures");
+    assert_eq!(publish.subject.as_deref(), Some("Glue job MyJob FAILED"));
+    for needle in [
+        "MyJob",
+        "jr_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        "FAILED",
+        "Severity: ERROR",
+        "2017-09-07T06:02:03Z",
+        "us-west-2",
+        "123456789012",
+        "should be given assume role permissions for Glue Service.",
+    ] {
+        assert!(publish.message.contains(needle), "message lacks {needle}: {}", publish.message);
+    }
+    let attributes: Vec<(&str, &str, &str)> = publish
+        .message_attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.data_type.as_str(), a.string_value.as_str()))
+        .collect();
+    assert_eq!(
+        attributes,
+        [
+            ("jobName", "String", "MyJob"),
+            ("state", "String", "FAILED"),
+            ("severity", "String", "ERROR"),
+        ]
+    );
+}
+
+#[test]
+fn timeout_and_error_states() {
+    let decision = SnsOnFailure::evaluate(&fixture("timeout.json")).expect("no error");
+    let publish = sns_action(&decision);
+    assert_eq!(publish.topic_arn, "arn:aws:sns:us-east-1:123456789012:glue-job-failures");
+    assert_eq!(publish.subject.as_deref(), Some("Glue job MyJob TIMEOUT"));
+
+    let mut error = fixture("failed-job-run.json");
+    if let Detail::JobStateChange(change) = &mut error.detail {
+        change.state = JobState::Error;
+        change.severity = None;
+    }
+    let decision = SnsOnFailure::evaluate(&error).expect("no error");
+    assert_eq!(decision.reason.as_deref(), Some("job MyJob ERROR"));
+    let publish = sns_action(&decision);
+    assert_eq!(publish.message_attributes.len(), 2, "no severity attribute without severity");
+    assert!(!publish.message.contains("Severity"));
+}
+
+#[test]
+fn settings() {
+    let event = fixture("failed-job-run.json");
+    testing::set_config("topic-arn", "arn:aws:sns:eu-west-1:111122223333:ops");
+    let decision = SnsOnFailure::evaluate(&event).expect("no error");
+    assert_eq!(sns_action(&decision).topic_arn, "arn:aws:sns:eu-west-1:111122223333:ops");
+
+    testing::set_config("job-name", "?yJob");
+    assert!(SnsOnFailure::evaluate(&event).expect("no error").matched);
+    testing::set_config("job-name", "nightly-*");
+    let filtered = SnsOnFailure::evaluate(&event).expect("no error");
+    assert!(!filtered.matched && filtered.actions.is_empty());
+}
+
+#[test]
+fn long_job_names_and_other_partitions() {
+    let mut event = fixture("failed-job-run.json");
+    event.region = "cn-north-1".into();
+    if let Detail::JobStateChange(change) = &mut event.detail {
+        change.job_name = "ü".repeat(300);
+    }
+    let decision = SnsOnFailure::evaluate(&event).expect("no error");
+    let publish = sns_action(&decision);
+    assert_eq!(publish.topic_arn, "arn:aws-cn:sns:cn-north-1:123456789012:glue-job-failures");
+    let subject = publish.subject.as_deref().unwrap_or_default();
+    assert_eq!(subject.chars().count(), 100);
+    assert!(subject.starts_with("Glue job üü"));
+}
+
+#[test]
+fn describes_itself() {
+    let metadata = SnsOnFailure::describe();
+    assert_eq!(metadata.name, "sns-on-failure");
+    assert_eq!(metadata.version, "0.1.0");
+    let pattern: serde_json::Value =
+        serde_json::from_str(&metadata.patterns[0]).expect("pattern is JSON");
+    assert_eq!(pattern["source"][0], "aws.glue");
+}
