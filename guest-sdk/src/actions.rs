@@ -19,7 +19,9 @@ const SNS_SUBJECT_MAX_CHARS: usize = 100;
 /// split a multi-byte character and panic; this cannot.
 pub fn truncate_chars(text: &str, max_chars: usize) -> &str {
     match text.char_indices().nth(max_chars) {
-        Some((byte_index, _)) => &text[..byte_index],
+        // `get` rather than indexing: the index is a char boundary, and `get` keeps the
+        // panic path of string slicing (and its Unicode tables) out of small guests.
+        Some((byte_index, _)) => text.get(..byte_index).unwrap_or(text),
         None => text,
     }
 }
@@ -62,7 +64,10 @@ impl Action {
 
     /// A Kinesis `PutRecord` to `stream` (a name, or an ARN starting with `arn:`) under
     /// `partition_key`. Starts with empty data: set it with [`KinesisPutRecord::data`].
-    pub fn kinesis(stream: impl Into<String>, partition_key: impl Into<String>) -> KinesisPutRecord {
+    pub fn kinesis(
+        stream: impl Into<String>,
+        partition_key: impl Into<String>,
+    ) -> KinesisPutRecord {
         KinesisPutRecord {
             stream_name: stream.into(),
             partition_key: partition_key.into(),
@@ -184,7 +189,11 @@ impl SnsPublish {
             .into_iter()
             .map(|v| serde_json::Value::String(v.into()))
             .collect();
-        self.typed_attribute(name, "String.Array", serde_json::Value::Array(array).to_string())
+        self.typed_attribute(
+            name,
+            "String.Array",
+            serde_json::Value::Array(array).to_string(),
+        )
     }
 
     /// Adds a message attribute with an explicit SNS `DataType` ("String", "String.Array",

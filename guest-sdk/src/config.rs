@@ -43,7 +43,7 @@ pub fn get_bool(key: &str) -> Result<Option<bool>, String> {
         "true" | "yes" | "on" | "1" => Ok(Some(true)),
         "false" | "no" | "off" | "0" => Ok(Some(false)),
         _ => Err(format!(
-            "setting `{key}` must be true or false, not {value:?}"
+            "setting `{key}` must be true or false, not \"{value}\""
         )),
     }
 }
@@ -65,6 +65,6 @@ where
         Some(value) => value
             .parse()
             .map(Some)
-            .map_err(|e| format!("setting `{key}` has an unreadable value {value:?}: {e}")),
+            .map_err(|e| format!("setting `{key}` has an unreadable value \"{value}\": {e}")),
     }
 }

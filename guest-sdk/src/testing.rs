@@ -28,8 +28,8 @@ use serde_json::{Map, Value};
 
 use crate::types::{
     CrawlerState, CrawlerStateChange, DataQualityContext, DataQualityResult, DataQualityState,
-    DatabaseStateChange, Detail, Event, JobRunStatus, JobState, JobStateChange, LogLevel,
-    Severity, TableStateChange, TypeOfChange,
+    DatabaseStateChange, Detail, Event, JobRunStatus, JobState, JobStateChange, LogLevel, Severity,
+    TableStateChange, TypeOfChange,
 };
 
 thread_local! {
@@ -60,41 +60,40 @@ pub(crate) fn record_log(level: LogLevel, message: &str) {
     LOGS.with(|l| l.borrow_mut().push((level, message.to_owned())));
 }
 
-/// Builds an [`Event`] from an EventBridge event as JSON text, typing `detail` by
-/// `detail-type` like the host: unknown detail types become [`Detail::Other`], unknown states
-/// become `Other(text)`, and crawler counters sent as JSON strings become numbers.
+/// Builds an [`Event`] from an EventBridge event as JSON text, the way the host does:
+/// `detail` is typed by `detail-type` only for Glue's own sources (`aws.glue`, and
+/// `aws.glue-dataquality` for data quality results), anything else becomes [`Detail::Other`];
+/// unknown states become `Other(text)`; crawler counters sent as JSON strings become numbers;
+/// `version` defaults to "0" and `account`, `time` and `region` to "".
 ///
-/// Errors when the text is not a JSON object or lacks an envelope field.
+/// Errors when the text is not a JSON object or lacks `id`, `source`, `detail-type` or an
+/// object `detail`. It is more lenient than the host about missing detail fields (they become
+/// empty strings), so a rule's tests never depend on this parser refusing an event.
 pub fn event_from_json(json: &str) -> Result<Event, String> {
     let value: Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
     let envelope = value.as_object().ok_or("the event is not a JSON object")?;
-    let field = |name: &str| -> Result<String, String> {
-        envelope
-            .get(name)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .ok_or_else(|| format!("the event has no string field `{name}`"))
+    let required = |name: &str| -> Result<String, String> {
+        text(envelope, name).ok_or_else(|| format!("the event has no string field `{name}`"))
     };
-    let empty = Map::new();
-    let detail_value = envelope.get("detail").cloned().unwrap_or(Value::Object(empty.clone()));
-    let detail_map = detail_value.as_object().unwrap_or(&empty);
-    let detail_type = field("detail-type")?;
-    let detail = typed_detail(&detail_type, detail_map);
+    let optional = |name: &str, default: &str| text(envelope, name).unwrap_or(default.into());
+    let detail_map = envelope
+        .get("detail")
+        .and_then(Value::as_object)
+        .ok_or("the event has no object field `detail`")?;
+    let detail_type = required("detail-type")?;
+    let source = required("source")?;
+    let detail = typed_detail(&detail_type, &source, detail_map);
     Ok(Event {
-        version: field("version")?,
-        id: field("id")?,
+        version: optional("version", "0"),
+        id: required("id")?,
         detail_type,
-        source: field("source")?,
-        account: field("account")?,
-        time: field("time")?,
-        region: field("region")?,
-        resources: envelope
-            .get("resources")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
-            .unwrap_or_default(),
+        source,
+        account: optional("account", ""),
+        time: optional("time", ""),
+        region: optional("region", ""),
+        resources: strings(envelope, "resources"),
         detail,
-        detail_json: detail_value.to_string(),
+        detail_json: Value::Object(detail_map.clone()).to_string(),
     })
 }
 
@@ -122,22 +121,28 @@ fn count<T: TryFrom<u64>>(map: &Map<String, Value>, key: &str) -> Option<T> {
 fn strings(map: &Map<String, Value>, key: &str) -> Vec<String> {
     map.get(key)
         .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
-fn typed_detail(detail_type: &str, d: &Map<String, Value>) -> Detail {
+fn typed_detail(detail_type: &str, source: &str, d: &Map<String, Value>) -> Detail {
+    let glue = source == "aws.glue";
     let job_state = || JobState::from_glue(&text(d, "state").unwrap_or_default());
     let severity = || text(d, "severity").map(|s| Severity::from_glue(&s));
     match detail_type {
-        "Glue Job State Change" => Detail::JobStateChange(JobStateChange {
+        "Glue Job State Change" if glue => Detail::JobStateChange(JobStateChange {
             job_name: text(d, "jobName").unwrap_or_default(),
             job_run_id: text(d, "jobRunId").unwrap_or_default(),
             state: job_state(),
             severity: severity(),
             message: text(d, "message"),
         }),
-        "Glue Job Run Status" => Detail::JobRunStatus(JobRunStatus {
+        "Glue Job Run Status" if glue => Detail::JobRunStatus(JobRunStatus {
             job_name: text(d, "jobName").unwrap_or_default(),
             job_run_id: text(d, "jobRunId").unwrap_or_default(),
             state: job_state(),
@@ -149,7 +154,7 @@ fn typed_detail(detail_type: &str, d: &Map<String, Value>) -> Detail {
                 .and_then(|c| number(c, "NotifyDelayAfter")),
             started_on: text(d, "startedOn"),
         }),
-        "Glue Crawler State Change" => Detail::CrawlerStateChange(CrawlerStateChange {
+        "Glue Crawler State Change" if glue => Detail::CrawlerStateChange(CrawlerStateChange {
             crawler_name: text(d, "crawlerName").unwrap_or_default(),
             state: CrawlerState::from_glue(&text(d, "state").unwrap_or_default()),
             message: text(d, "message"),
@@ -167,7 +172,7 @@ fn typed_detail(detail_type: &str, d: &Map<String, Value>) -> Detail {
             partitions_deleted: count(d, "partitionsDeleted"),
             running_time_sec: number(d, "runningTime (sec)"),
         }),
-        "Glue Data Catalog Database State Change" => {
+        "Glue Data Catalog Database State Change" if glue => {
             Detail::DatabaseStateChange(DatabaseStateChange {
                 database_name: text(d, "databaseName").unwrap_or_default(),
                 type_of_change: TypeOfChange::from_glue(
@@ -176,13 +181,17 @@ fn typed_detail(detail_type: &str, d: &Map<String, Value>) -> Detail {
                 changed_tables: strings(d, "changedTables"),
             })
         }
-        "Glue Data Catalog Table State Change" => Detail::TableStateChange(TableStateChange {
-            database_name: text(d, "databaseName").unwrap_or_default(),
-            table_name: text(d, "tableName").unwrap_or_default(),
-            type_of_change: TypeOfChange::from_glue(&text(d, "typeOfChange").unwrap_or_default()),
-            changed_partitions: strings(d, "changedPartitions"),
-        }),
-        "Data Quality Evaluation Results Available" => {
+        "Glue Data Catalog Table State Change" if glue => {
+            Detail::TableStateChange(TableStateChange {
+                database_name: text(d, "databaseName").unwrap_or_default(),
+                table_name: text(d, "tableName").unwrap_or_default(),
+                type_of_change: TypeOfChange::from_glue(
+                    &text(d, "typeOfChange").unwrap_or_default(),
+                ),
+                changed_partitions: strings(d, "changedPartitions"),
+            })
+        }
+        "Data Quality Evaluation Results Available" if source == "aws.glue-dataquality" => {
             Detail::DataQualityResult(DataQualityResult {
                 result_id: text(d, "resultID")
                     .or_else(|| text(d, "resultId"))
@@ -193,8 +202,10 @@ fn typed_detail(detail_type: &str, d: &Map<String, Value>) -> Detail {
                 rules_succeeded: count(d, "rulesSucceeded"),
                 rules_failed: count(d, "rulesFailed"),
                 rules_skipped: count(d, "rulesSkipped"),
-                context: d.get("context").and_then(Value::as_object).map(|c| {
-                    DataQualityContext {
+                context: d
+                    .get("context")
+                    .and_then(Value::as_object)
+                    .map(|c| DataQualityContext {
                         context_type: text(c, "contextType").unwrap_or_default(),
                         run_id: text(c, "runId"),
                         database_name: text(c, "databaseName"),
@@ -202,8 +213,7 @@ fn typed_detail(detail_type: &str, d: &Map<String, Value>) -> Detail {
                         catalog_id: text(c, "catalogId"),
                         job_name: text(c, "jobName"),
                         job_id: text(c, "jobId"),
-                    }
-                }),
+                    }),
             })
         }
         _ => Detail::Other,

@@ -33,9 +33,15 @@ fn lambda_builder() {
 #[test]
 fn invocation_type_parse() {
     assert_eq!(InvocationType::parse("event"), Some(InvocationType::Event));
-    assert_eq!(InvocationType::parse(" Event "), Some(InvocationType::Event));
+    assert_eq!(
+        InvocationType::parse(" Event "),
+        Some(InvocationType::Event)
+    );
     for text in ["request-response", "RequestResponse", "REQUEST_RESPONSE"] {
-        assert_eq!(InvocationType::parse(text), Some(InvocationType::RequestResponse));
+        assert_eq!(
+            InvocationType::parse(text),
+            Some(InvocationType::RequestResponse)
+        );
     }
     assert_eq!(InvocationType::parse("dry-run"), None);
     assert_eq!(InvocationType::Event.to_string(), "Event");
@@ -57,7 +63,10 @@ fn sns_builder_cleans_subject_and_skips_empty_attributes() {
     assert_eq!(publish.message_attributes.len(), 3);
     assert_eq!(publish.message_attributes[0].data_type, "String");
     assert_eq!(publish.message_attributes[1].string_value, "3");
-    assert_eq!(publish.message_attributes[2].string_value, r#"["a","b\"c"]"#);
+    assert_eq!(
+        publish.message_attributes[2].string_value,
+        r#"["a","b\"c"]"#
+    );
     assert_eq!(Action::sns("t").subject(" \n ").subject, None);
 }
 
@@ -81,7 +90,9 @@ fn sqs_kinesis_sfn_builders() {
     assert_eq!(kinesis.data, "[1]");
     assert_eq!(Action::kinesis("s", "p").data("raw").data, "raw");
 
-    let sfn = Action::step_functions("arn:sm").name("run-1").json_input(&json!({}));
+    let sfn = Action::step_functions("arn:sm")
+        .name("run-1")
+        .json_input(&json!({}));
     assert_eq!(sfn.name.as_deref(), Some("run-1"));
     assert_eq!(sfn.input, "{}");
     assert!(matches!(sfn.build(), Action::Stepfunctions(_)));
@@ -111,8 +122,11 @@ fn ssm_builder() {
 
 #[test]
 fn decisions_and_metadata() {
-    let d = Decision::matched([Action::lambda("a").build(), Action::sqs("q").body("b").build()])
-        .reason("because");
+    let d = Decision::matched([
+        Action::lambda("a").build(),
+        Action::sqs("q").body("b").build(),
+    ])
+    .reason("because");
     assert!(d.matched);
     assert_eq!(d.actions.len(), 2);
     assert_eq!(d.reason.as_deref(), Some("because"));
@@ -165,10 +179,16 @@ fn glue_spelling() {
     assert_eq!(JobState::Succeeded.as_str(), "SUCCEEDED");
     assert_eq!(JobState::Other("PAUSED".into()).to_string(), "PAUSED");
     assert_eq!(JobState::from_glue("TIMEOUT"), JobState::Timeout);
-    assert_eq!(JobState::from_glue("succeeded"), JobState::Other("succeeded".into()));
+    assert_eq!(
+        JobState::from_glue("succeeded"),
+        JobState::Other("succeeded".into())
+    );
     assert!(JobState::Expired.is_final() && !JobState::Running.is_final());
     assert_eq!(CrawlerState::Succeeded.as_str(), "Succeeded");
-    assert_eq!(TypeOfChange::BatchCreatePartition.to_string(), "BatchCreatePartition");
+    assert_eq!(
+        TypeOfChange::BatchCreatePartition.to_string(),
+        "BatchCreatePartition"
+    );
     assert_eq!(Severity::Warn.as_str(), "WARN");
     assert_eq!(DataQualityState::Failed.as_str(), "FAILED");
     assert_eq!(LogLevel::Warn.to_string(), "warn");
@@ -236,10 +256,16 @@ fn parses_other_detail_types() {
     assert_eq!(c.running_time_sec, Some(7.0));
     assert_eq!(crawler.crawler_name(), Some("c"));
     let other = testing::event_from_json(
-        r#"{"version":"0","id":"x","detail-type":"Something","source":"my.app","account":"1",
+        r#"{"id":"x","detail-type":"Something","source":"my.app","account":"1",
         "time":"t","region":"r","detail":{}}"#,
     )
     .expect("parses");
     assert_eq!(other.detail, Detail::Other);
+    assert_eq!(other.version, "0");
     assert!(testing::event_from_json("[]").is_err());
+    // Only Glue's own sources get the typed view, as in the host.
+    let borrowed =
+        testing::event_from_json(&FAILED_JOB.replace("aws.glue", "my.app")).expect("parses");
+    assert_eq!(borrowed.detail, Detail::Other);
+    assert!(!borrowed.is_job_failure());
 }

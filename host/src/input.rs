@@ -33,7 +33,7 @@ pub struct Item {
 
 /// A document that could not be split into events at all.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("line {line}, column {column}: {message}")]
+#[error("not valid JSON at line {line}, column {column}: {message}")]
 pub struct DocumentError {
     /// 1-based line of the syntax error.
     pub line: usize,
@@ -97,7 +97,11 @@ fn document_error(e: &serde_json::Error) -> DocumentError {
     DocumentError {
         line: e.line(),
         column: e.column(),
-        message: e.to_string(),
+        // serde_json appends the position, which this error already carries.
+        message: match e.to_string().rsplit_once(" at line ") {
+            Some((message, _)) => message.to_owned(),
+            None => e.to_string(),
+        },
     }
 }
 

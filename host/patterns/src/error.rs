@@ -7,17 +7,25 @@ use std::fmt;
 /// `path` names where in the pattern the problem is, in the form `detail.state[1]`
 /// (`<root>` for the pattern object itself); `rule` says which rule was broken.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid event pattern at `{path}`: {rule}")]
+#[error("invalid event pattern{} at `{path}`: {rule}", which(.pattern))]
 pub struct PatternError {
+    /// Which pattern of a plugin's list, when the error comes from
+    /// [`PatternSetBuilder::add`](crate::PatternSetBuilder::add) (0-based).
+    pub pattern: Option<usize>,
     /// Where the problem is, e.g. `detail.state[1].numeric[2]`.
     pub path: String,
     /// The rule that was broken.
     pub rule: Rule,
 }
 
+fn which(pattern: &Option<usize>) -> String {
+    pattern.map(|i| format!(" #{i}")).unwrap_or_default()
+}
+
 impl PatternError {
     pub(crate) fn new(path: &JsonPath, rule: Rule) -> Self {
         PatternError {
+            pattern: None,
             path: path.to_string(),
             rule,
         }

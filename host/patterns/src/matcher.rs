@@ -53,16 +53,11 @@ impl Matcher {
             Matcher::SuffixIgnoreCase(p) => v.as_str().is_some_and(|s| p.is_suffix_of(s)),
             Matcher::EqualsIgnoreCase(p) => v.as_str().is_some_and(|s| p.equals(s)),
             Matcher::Wildcard(w) => v.as_str().is_some_and(|s| w.matches(s)),
-            Matcher::Numeric(r) => v.as_f64().is_some_and(|x| v.is_number() && r.contains(x)),
+            Matcher::Numeric(r) => v.as_f64().is_some_and(|x| r.contains(x)),
             Matcher::Cidr(c) => v.as_str().is_some_and(|s| c.contains(s)),
             Matcher::Exists | Matcher::Absent => false,
             Matcher::AnythingBut(ab) => !ab.excludes(v),
         }
-    }
-
-    /// Whether the matcher can be satisfied by a present leaf value (everything but `exists: false`).
-    pub(crate) fn is_positive(&self) -> bool {
-        !matches!(self, Matcher::Absent)
     }
 }
 

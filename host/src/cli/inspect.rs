@@ -19,21 +19,27 @@ pub(crate) struct InspectArgs {
     /// Configuration file (for the plugin's settings and limits).
     #[arg(long, value_name = "FILE", env = "GLUE_RULES_CONFIG")]
     config: Option<PathBuf>,
+    /// Directory for compiled components [default: the user cache directory].
+    #[arg(long, value_name = "DIR", env = "GLUE_RULES_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
 }
 
 pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let config = Config::discover(args.config.as_deref())?;
-    let runtime = super::runtime_for(&config, None, false)?;
-    let (imports, exports) = component_interface(&runtime, &args.file)?;
+    let runtime = super::runtime_for(&config, args.cache_dir.clone(), false)?;
     let plugin = match Plugin::load(&runtime, &args.file, config.defaults.clone()) {
         Ok(plugin) => plugin,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("  imports: {}", list(&imports));
-            eprintln!("  exports: {}", list(&exports));
+            // Say what the component does offer, when it is a component at all.
+            if let Ok((imports, exports)) = component_interface(&runtime, &args.file) {
+                eprintln!("  imports: {}", list(&imports));
+                eprintln!("  exports: {}", list(&exports));
+            }
             return Ok(exit::BAD_INPUT);
         }
     };
+    let (imports, exports) = component_interface(&runtime, &args.file)?;
     let info = plugin.info();
     if args.json {
         let json = serde_json::json!({

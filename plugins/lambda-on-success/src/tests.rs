@@ -10,9 +10,12 @@ use glue_rules_sdk::testing;
 use super::LambdaOnSuccess;
 
 fn fixtures_dir() -> PathBuf {
-    std::env::var_os("GLUE_FIXTURES_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/glue-events/aws-docs")
-    })
+    std::env::var_os("GLUE_FIXTURES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/glue-events/aws-docs")
+        })
 }
 
 fn fixture(name: &str) -> Event {
@@ -69,24 +72,33 @@ fn default_action_and_payload() {
     );
     assert_eq!(
         decision.reason.as_deref(),
-        Some("job MyJob succeeded (run jr_abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789)")
+        Some(
+            "job MyJob succeeded (run jr_abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789)"
+        )
     );
 }
 
 #[test]
 fn settings() {
     let event = fixture("successful-job-run.json");
-    testing::set_config("function-name", "arn:aws:lambda:us-west-2:123456789012:function:f");
+    testing::set_config(
+        "function-name",
+        "arn:aws:lambda:us-west-2:123456789012:function:f",
+    );
     testing::set_config("invocation-type", "request-response");
     let decision = LambdaOnSuccess::evaluate(&event).expect("no error");
     let [Action::Lambda(invoke)] = decision.actions.as_slice() else {
         panic!("expected one lambda action");
     };
-    assert_eq!(invoke.function_name, "arn:aws:lambda:us-west-2:123456789012:function:f");
+    assert_eq!(
+        invoke.function_name,
+        "arn:aws:lambda:us-west-2:123456789012:function:f"
+    );
     assert_eq!(invoke.invocation_type, InvocationType::RequestResponse);
 
     testing::set_config("invocation-type", "sometimes");
     assert!(LambdaOnSuccess::evaluate(&event).is_err());
+    assert!(LambdaOnSuccess::evaluate(&fixture("failed-job-run.json")).is_err());
     testing::set_config("invocation-type", "event");
 
     testing::set_config("job-name", "My*");
@@ -113,10 +125,18 @@ fn ignores_lookalikes() {
             started_on: None,
         });
     }
-    assert!(!LambdaOnSuccess::evaluate(&status).expect("no error").matched);
+    assert!(
+        !LambdaOnSuccess::evaluate(&status)
+            .expect("no error")
+            .matched
+    );
     let mut custom = fixture("successful-job-run.json");
     custom.source = "my.app".into();
-    assert!(!LambdaOnSuccess::evaluate(&custom).expect("no error").matched);
+    assert!(
+        !LambdaOnSuccess::evaluate(&custom)
+            .expect("no error")
+            .matched
+    );
 }
 
 #[test]

@@ -21,6 +21,24 @@ const DEFAULT_TOPIC_NAME: &str = "glue-job-failures";
 
 struct SnsOnFailure;
 
+/// The plugin's settings, read and checked at the start of every evaluation so that a bad
+/// value fails at once rather than on the first stopped run.
+struct Settings {
+    topic_arn: Option<String>,
+    notify_stopped: bool,
+    job_name: Option<String>,
+}
+
+impl Settings {
+    fn read() -> Result<Self, String> {
+        Ok(Settings {
+            topic_arn: config::get_nonempty("topic-arn"),
+            notify_stopped: config::get_bool_or("notify-stopped", false)?,
+            job_name: config::get_nonempty("job-name"),
+        })
+    }
+}
+
 impl Rule for SnsOnFailure {
     fn describe() -> Metadata {
         Metadata::new(
@@ -32,22 +50,24 @@ impl Rule for SnsOnFailure {
     }
 
     fn evaluate(event: &Event) -> Result<Decision, String> {
+        let settings = Settings::read()?;
         let Detail::JobStateChange(change) = &event.detail else {
             return Ok(Decision::no_match().reason(format!(
-                "{:?} is not a Glue Job State Change",
+                "detail-type \"{}\" is not Glue Job State Change",
                 event.detail_type
             )));
         };
         if event.source != "aws.glue" {
-            return Ok(Decision::no_match()
-                .reason(format!("source {:?} is not aws.glue", event.source)));
+            return Ok(
+                Decision::no_match().reason(format!("source \"{}\" is not aws.glue", event.source))
+            );
         }
         let job = &change.job_name;
         let state = change.state.as_str();
         match change.state {
             JobState::Failed | JobState::Timeout | JobState::Error => {}
             JobState::Stopped => {
-                if !config::get_bool_or("notify-stopped", false)? {
+                if !settings.notify_stopped {
                     return Ok(Decision::no_match()
                         .reason(format!("job {job} STOPPED and notify-stopped is off")));
                 }
@@ -56,14 +76,15 @@ impl Rule for SnsOnFailure {
                 return Ok(Decision::no_match().reason(format!("job {job} is {state}")));
             }
         }
-        if let Some(filter) = config::get_nonempty("job-name")
-            && !glob::matches(&filter, job)
+        if let Some(filter) = &settings.job_name
+            && !glob::matches(filter, job)
         {
-            return Ok(Decision::no_match()
-                .reason(format!("job {job} does not match job-name filter {filter:?}")));
+            return Ok(Decision::no_match().reason(format!(
+                "job {job} does not match job-name filter \"{filter}\""
+            )));
         }
 
-        let topic = config::get_nonempty("topic-arn").unwrap_or_else(|| {
+        let topic = settings.topic_arn.unwrap_or_else(|| {
             format!(
                 "arn:{}:sns:{}:{}:{DEFAULT_TOPIC_NAME}",
                 event.partition(),
@@ -86,7 +107,11 @@ impl Rule for SnsOnFailure {
 fn message(event: &Event, change: &JobStateChange) -> String {
     let mut text = String::new();
     // Writing to a String cannot fail; the results are ignored for that reason.
-    let _ = writeln!(text, "AWS Glue job {} ended in state {}.", change.job_name, change.state);
+    let _ = writeln!(
+        text,
+        "AWS Glue job {} ended in state {}.",
+        change.job_name, change.state
+    );
     let _ = writeln!(text);
     let _ = writeln!(text, "Job name: {}", change.job_name);
     let _ = writeln!(text, "Run id:   {}", change.job_run_id);

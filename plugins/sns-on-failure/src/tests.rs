@@ -10,9 +10,12 @@ use glue_rules_sdk::testing;
 use super::SnsOnFailure;
 
 fn fixtures_dir() -> PathBuf {
-    std::env::var_os("GLUE_FIXTURES_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/glue-events/aws-docs")
-    })
+    std::env::var_os("GLUE_FIXTURES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/glue-events/aws-docs")
+        })
 }
 
 fn fixture(name: &str) -> Event {
@@ -61,9 +64,14 @@ fn fires_for_failure_and_timeout() {
 #[test]
 fn fires_for_stopped_when_asked() {
     testing::set_config("notify-stopped", "true");
-    check_fixtures(&["failed-job-run.json", "stopped-job-run.json", "timeout.json"]);
+    check_fixtures(&[
+        "failed-job-run.json",
+        "stopped-job-run.json",
+        "timeout.json",
+    ]);
     testing::set_config("notify-stopped", "perhaps");
     assert!(SnsOnFailure::evaluate(&fixture("stopped-job-run.json")).is_err());
+    assert!(SnsOnFailure::evaluate(&fixture("failed-job-run.json")).is_err());
 }
 
 #[test]
@@ -71,7 +79,10 @@ fn failed_run_notification() {
     let decision = SnsOnFailure::evaluate(&fixture("failed-job-run.json")).expect("no error");
     assert_eq!(decision.reason.as_deref(), Some("job MyJob FAILED"));
     let publish = sns_action(&decision);
-    assert_eq!(publish.topic_arn, "arn:aws:sns:us-west-2:123456789012:glue-job-failures");
+    assert_eq!(
+        publish.topic_arn,
+        "arn:aws:sns:us-west-2:123456789012:glue-job-failures"
+    );
     assert_eq!(publish.subject.as_deref(), Some("Glue job MyJob FAILED"));
     for needle in [
         "MyJob",
@@ -83,12 +94,22 @@ fn failed_run_notification() {
         "123456789012",
         "should be given assume role permissions for Glue Service.",
     ] {
-        assert!(publish.message.contains(needle), "message lacks {needle}: {}", publish.message);
+        assert!(
+            publish.message.contains(needle),
+            "message lacks {needle}: {}",
+            publish.message
+        );
     }
     let attributes: Vec<(&str, &str, &str)> = publish
         .message_attributes
         .iter()
-        .map(|a| (a.name.as_str(), a.data_type.as_str(), a.string_value.as_str()))
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.data_type.as_str(),
+                a.string_value.as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         attributes,
@@ -104,7 +125,10 @@ fn failed_run_notification() {
 fn timeout_and_error_states() {
     let decision = SnsOnFailure::evaluate(&fixture("timeout.json")).expect("no error");
     let publish = sns_action(&decision);
-    assert_eq!(publish.topic_arn, "arn:aws:sns:us-east-1:123456789012:glue-job-failures");
+    assert_eq!(
+        publish.topic_arn,
+        "arn:aws:sns:us-east-1:123456789012:glue-job-failures"
+    );
     assert_eq!(publish.subject.as_deref(), Some("Glue job MyJob TIMEOUT"));
 
     let mut error = fixture("failed-job-run.json");
@@ -115,7 +139,11 @@ fn timeout_and_error_states() {
     let decision = SnsOnFailure::evaluate(&error).expect("no error");
     assert_eq!(decision.reason.as_deref(), Some("job MyJob ERROR"));
     let publish = sns_action(&decision);
-    assert_eq!(publish.message_attributes.len(), 2, "no severity attribute without severity");
+    assert_eq!(
+        publish.message_attributes.len(),
+        2,
+        "no severity attribute without severity"
+    );
     assert!(!publish.message.contains("Severity"));
 }
 
@@ -124,7 +152,10 @@ fn settings() {
     let event = fixture("failed-job-run.json");
     testing::set_config("topic-arn", "arn:aws:sns:eu-west-1:111122223333:ops");
     let decision = SnsOnFailure::evaluate(&event).expect("no error");
-    assert_eq!(sns_action(&decision).topic_arn, "arn:aws:sns:eu-west-1:111122223333:ops");
+    assert_eq!(
+        sns_action(&decision).topic_arn,
+        "arn:aws:sns:eu-west-1:111122223333:ops"
+    );
 
     testing::set_config("job-name", "?yJob");
     assert!(SnsOnFailure::evaluate(&event).expect("no error").matched);
@@ -142,7 +173,10 @@ fn long_job_names_and_other_partitions() {
     }
     let decision = SnsOnFailure::evaluate(&event).expect("no error");
     let publish = sns_action(&decision);
-    assert_eq!(publish.topic_arn, "arn:aws-cn:sns:cn-north-1:123456789012:glue-job-failures");
+    assert_eq!(
+        publish.topic_arn,
+        "arn:aws-cn:sns:cn-north-1:123456789012:glue-job-failures"
+    );
     let subject = publish.subject.as_deref().unwrap_or_default();
     assert_eq!(subject.chars().count(), 100);
     assert!(subject.starts_with("Glue job üü"));

@@ -1,0 +1,391 @@
+//! The `glue-rules` binary, driven as a user would: the real example plugins over the AWS
+//! documentation's events, bad input, bad components and bad configuration.
+
+use std::path::Path;
+
+use glue_rules_tests::{TempDir, binary, fixture, fixtures_dir, json_lines, plugins, run_in};
+use serde_json::{Value, json};
+
+/// Runs `eval` with both example plugins and the given extra arguments.
+fn eval(dir: &Path, extra: &[&str], stdin: Option<&[u8]>) -> std::process::Output {
+    let p = plugins();
+    let cache = dir.join("cache");
+    let mut args = vec![
+        "eval",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--plugin",
+        p.lambda_on_success.to_str().unwrap(),
+        "--plugin",
+        p.sns_on_failure.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run_in(dir, &args, stdin).expect("running glue-rules")
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The lines for one plugin, keyed by nothing: in event order.
+fn lines_for<'a>(lines: &'a [Value], plugin: &str) -> Vec<&'a Value> {
+    lines.iter().filter(|l| l["plugin"] == plugin).collect()
+}
+
+#[test]
+fn example_plugins_fire_exactly_as_the_fixture_table_says() {
+    let dir = TempDir::new("fixtures");
+    let files: Vec<String> = {
+        let mut names: Vec<String> = std::fs::read_dir(fixtures_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        names.sort();
+        names
+    };
+    assert!(files.len() >= 14, "fixtures missing: {files:?}");
+    for name in &files {
+        let path = fixture(name);
+        let output = eval(dir.path(), &[path.to_str().unwrap()], None);
+        assert_eq!(output.status.code(), Some(0), "{name}: {}", stderr(&output));
+        let lines = json_lines(&output);
+        assert_eq!(lines.len(), 2, "{name}: one line per plugin: {lines:?}");
+        let lambda = lines_for(&lines, "lambda-on-success")[0];
+        let sns = lines_for(&lines, "sns-on-failure")[0];
+        let (lambda_fires, sns_fires) = match name.as_str() {
+            "successful-job-run.json" => (true, false),
+            "failed-job-run.json" | "timeout.json" => (false, true),
+            _ => (false, false),
+        };
+        assert_eq!(lambda["matched"], lambda_fires, "{name}: {lambda}");
+        assert_eq!(sns["matched"], sns_fires, "{name}: {sns}");
+        for line in [lambda, sns] {
+            let fired = line["matched"] == true;
+            assert_eq!(line["actions"].as_array().unwrap().len(), usize::from(fired), "{name}: {line}");
+            assert!(line["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name}: {line}");
+        }
+    }
+}
+
+#[test]
+fn lambda_on_success_invokes_the_default_function_with_the_documented_payload() {
+    let dir = TempDir::new("lambda");
+    let output = eval(dir.path(), &[fixture("successful-job-run.json").to_str().unwrap()], None);
+    let lines = json_lines(&output);
+    let line = lines_for(&lines, "lambda-on-success")[0];
+    let action = &line["actions"][0];
+    assert_eq!(action["type"], "lambda");
+    assert_eq!(action["functionName"], "glue-job-succeeded");
+    assert_eq!(action["invocationType"], "Event");
+    let payload: Value = serde_json::from_str(action["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        payload,
+        json!({
+            "jobName": "MyJob",
+            "jobRunId": "jr_abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789",
+            "state": "SUCCEEDED",
+            "time": "2017-09-07T18:57:21Z",
+            "region": "us-west-2",
+            "account": "123456789012",
+            "eventId": "abcdef00-1234-5678-9abc-def012345678",
+        })
+    );
+}
+
+#[test]
+fn sns_on_failure_publishes_to_the_default_topic_derived_from_the_event() {
+    let dir = TempDir::new("sns");
+    for (file, state, region, severity) in [
+        ("failed-job-run.json", "FAILED", "us-west-2", "ERROR"),
+        ("timeout.json", "TIMEOUT", "us-east-1", "WARN"),
+    ] {
+        let output = eval(dir.path(), &[fixture(file).to_str().unwrap()], None);
+        let lines = json_lines(&output);
+        let action = &lines_for(&lines, "sns-on-failure")[0]["actions"][0];
+        assert_eq!(action["type"], "sns");
+        assert_eq!(
+            action["topicArn"],
+            format!("arn:aws:sns:{region}:123456789012:glue-job-failures")
+        );
+        assert_eq!(action["subject"], format!("Glue job MyJob {state}"));
+        let message = action["message"].as_str().unwrap();
+        for needle in ["MyJob", state, severity, "jr_"] {
+            assert!(message.contains(needle), "{file}: {needle} missing from {message}");
+        }
+        assert_eq!(action["messageAttributes"]["state"]["stringValue"], state);
+        assert_eq!(action["messageAttributes"]["jobName"]["stringValue"], "MyJob");
+    }
+}
+
+#[test]
+fn configuration_overrides_every_default_and_enables_stopped() {
+    let dir = TempDir::new("config");
+    std::fs::write(
+        dir.path().join("glue-rules.toml"),
+        r#"
+        [plugins.sns-on-failure.config]
+        topic-arn = "arn:aws:sns:eu-west-1:111122223333:ops"
+        notify-stopped = true
+
+        [plugins.lambda-on-success.config]
+        function-name = "on-success"
+        invocation-type = "request-response"
+        "#,
+    )
+    .unwrap();
+    let output = eval(
+        dir.path(),
+        &[
+            fixture("stopped-job-run.json").to_str().unwrap(),
+            fixture("successful-job-run.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let sns = &lines_for(&lines, "sns-on-failure")[0];
+    assert_eq!(sns["matched"], true, "{sns}");
+    assert_eq!(sns["actions"][0]["topicArn"], "arn:aws:sns:eu-west-1:111122223333:ops");
+    let lambda = &lines_for(&lines, "lambda-on-success")[1];
+    assert_eq!(lambda["actions"][0]["functionName"], "on-success");
+    assert_eq!(lambda["actions"][0]["invocationType"], "RequestResponse");
+}
+
+#[test]
+fn ndjson_from_stdin_is_evaluated_in_order() {
+    let dir = TempDir::new("stdin");
+    let mut ndjson = Vec::new();
+    for file in ["timeout.json", "successful-job-run.json", "crawler-started.json"] {
+        let value: Value = serde_json::from_slice(&std::fs::read(fixture(file)).unwrap()).unwrap();
+        ndjson.extend(serde_json::to_vec(&value).unwrap());
+        ndjson.push(b'\n');
+    }
+    let output = eval(dir.path(), &["-"], Some(&ndjson));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let matched: Vec<bool> = lines_for(&lines, "sns-on-failure")
+        .iter()
+        .map(|l| l["matched"] == true)
+        .collect();
+    assert_eq!(matched, [true, false, false]);
+}
+
+#[test]
+fn malformed_events_exit_2_with_the_field_named_and_good_events_still_evaluated() {
+    let dir = TempDir::new("malformed");
+    let good = std::fs::read_to_string(fixture("failed-job-run.json")).unwrap();
+    let good: Value = serde_json::from_str(&good).unwrap();
+    let cases: Vec<(String, &str)> = vec![
+        ("not json at all".into(), "not valid JSON"),
+        ("42".into(), "must be a JSON object"),
+        (r#"{"id":"x","source":"aws.glue","detail":{}}"#.into(), "missing field `detail-type`"),
+        (
+            r#"{"id":"x","source":"aws.glue","detail-type":["a"],"detail":{}}"#.into(),
+            "field `detail-type` must be a string",
+        ),
+        (
+            r#"{"id":"x","source":"aws.glue","detail-type":"Glue Job State Change","detail":{"jobName":"j","jobRunId":"r"}}"#
+                .into(),
+            "missing field `detail.state`",
+        ),
+        (
+            format!(
+                r#"{{"id":"x","source":"aws.glue","detail-type":"x","detail":{{"pad":"{}"}}}}"#,
+                "a".repeat(300 * 1024)
+            ),
+            "over the 262144-byte limit",
+        ),
+    ];
+    for (bad, expected) in cases {
+        let doc = format!("{}\n{bad}\n", serde_json::to_string(&good).unwrap());
+        let path = dir.path().join("events.ndjson");
+        std::fs::write(&path, doc).unwrap();
+        let output = eval(dir.path(), &[path.to_str().unwrap()], None);
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{expected}: {err}");
+        assert!(err.contains(expected), "expected {expected:?} in: {err}");
+        assert!(err.contains("events.ndjson"), "the file is named: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        // The good event before the bad one was still evaluated.
+        let lines = json_lines(&output);
+        assert_eq!(lines_for(&lines, "sns-on-failure")[0]["matched"], true);
+    }
+}
+
+#[test]
+fn components_that_do_not_implement_the_world_are_refused_with_exit_2() {
+    let dir = TempDir::new("bad-components");
+    let cases: [(&str, &[u8], &str); 3] = [
+        ("text.wasm", b"hello", "not a WebAssembly file"),
+        ("core.wasm", b"\0asm\x01\0\0\0", "a core WebAssembly module, not a component"),
+        ("empty.wasm", b"\0asm\x0d\0\x01\0", "missing exports describe, evaluate"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for command in ["eval", "inspect"] {
+            let mut args = vec![command];
+            if command == "eval" {
+                args.extend(["--no-cache", "--plugin", path.to_str().unwrap(), "-"]);
+            } else {
+                args.push(path.to_str().unwrap());
+            }
+            let output = run_in(dir.path(), &args, Some(b"")).unwrap();
+            let err = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{command} {name}: {err}");
+            assert!(err.contains(expected), "{command} {name}: {err}");
+            assert!(err.contains(name), "the file is named: {err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn a_pinned_sha256_that_differs_refuses_the_plugin() {
+    let dir = TempDir::new("sha");
+    let sns = &plugins().sns_on_failure;
+    std::fs::write(
+        dir.path().join("glue-rules.toml"),
+        format!(
+            "[plugins.sns-on-failure]\npath = {:?}\nsha256 = \"{}\"\n",
+            sns.to_str().unwrap(),
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    let output = run_in(dir.path(), &["eval", "--no-cache", "-"], Some(b"")).unwrap();
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("sha256 is") && err.contains("pins"), "{err}");
+}
+
+#[test]
+fn an_unknown_config_key_is_an_error_naming_it() {
+    let dir = TempDir::new("bad-config");
+    std::fs::write(dir.path().join("glue-rules.toml"), "[limits]\ntimeout_ms = 5\n").unwrap();
+    let output = eval(dir.path(), &["-"], Some(b""));
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("glue-rules.toml") && err.contains("timeout_ms"), "{err}");
+}
+
+#[test]
+fn a_failing_plugin_exits_1_and_is_reported_as_an_error_line() {
+    let dir = TempDir::new("failing");
+    std::fs::write(
+        dir.path().join("glue-rules.toml"),
+        format!(
+            "[plugins.hostile-panic]\npath = {:?}\n[plugins.hostile-panic.config]\nmode = \"panic\"\n",
+            plugins().hostile.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let output = eval(dir.path(), &[fixture("failed-job-run.json").to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let hostile = lines_for(&lines, "hostile-panic")[0];
+    assert_eq!(hostile["errorKind"], "trap", "{hostile}");
+    assert!(hostile["error"].as_str().is_some());
+    // The other plugins still decided.
+    assert_eq!(lines_for(&lines, "sns-on-failure")[0]["matched"], true);
+}
+
+#[test]
+fn inspect_shows_metadata_patterns_and_the_world() {
+    let dir = TempDir::new("inspect");
+    let output = run_in(
+        dir.path(),
+        &["inspect", "--json", plugins().sns_on_failure.to_str().unwrap()],
+        None,
+    )
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let info: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(info["world"], "glue:rules/rule@0.1.0");
+    assert_eq!(info["plugin"]["name"], "sns-on-failure");
+    assert_eq!(info["plugin"]["sha256"].as_str().unwrap().len(), 64);
+    let pattern: Value =
+        serde_json::from_str(info["plugin"]["patterns"][0].as_str().unwrap()).unwrap();
+    assert_eq!(pattern["detail-type"], json!(["Glue Job State Change"]));
+    let imports = info["imports"].as_array().unwrap();
+    assert!(imports.iter().any(|i| i.as_str().unwrap().contains("glue:rules/host@0.1.0")));
+    let exports = info["exports"].as_array().unwrap();
+    assert!(exports.iter().any(|e| e == "func evaluate"));
+}
+
+#[test]
+fn the_compile_cache_is_used_on_the_second_load() {
+    let dir = TempDir::new("cache");
+    let cache = dir.path().join("cache");
+    let plugin = plugins().lambda_on_success.to_str().unwrap().to_owned();
+    let from_cache = || {
+        let args = ["inspect", "--json", "--cache-dir", cache.to_str().unwrap(), &plugin];
+        let output = run_in(dir.path(), &args, None).unwrap();
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let info: Value = serde_json::from_slice(&output.stdout).unwrap();
+        info["plugin"]["from_cache"].as_bool().unwrap()
+    };
+    assert!(!from_cache(), "the first load compiles");
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1, "one compiled file");
+    assert!(from_cache(), "the second load comes from the cache");
+}
+
+#[test]
+fn replay_prints_a_summary_per_plugin() {
+    let dir = TempDir::new("replay");
+    let p = plugins();
+    let output = run_in(
+        dir.path(),
+        &[
+            "replay",
+            "--json",
+            "--plugin",
+            p.lambda_on_success.to_str().unwrap(),
+            "--plugin",
+            p.sns_on_failure.to_str().unwrap(),
+            fixtures_dir().to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let by_name = |name: &str| {
+        summary
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["plugin"] == name)
+            .unwrap()
+            .clone()
+    };
+    let sns = by_name("sns-on-failure");
+    assert_eq!(sns["events"], 14);
+    assert_eq!(sns["matched"], 2);
+    assert_eq!(sns["actions"]["sns"], 2);
+    let lambda = by_name("lambda-on-success");
+    assert_eq!(lambda["matched"], 1);
+    assert_eq!(lambda["actions"]["lambda"], 1);
+    assert!(lambda["p99_us"].as_f64().unwrap() >= lambda["p50_us"].as_f64().unwrap());
+
+    let table = run_in(
+        dir.path(),
+        &["replay", "--plugin", p.sns_on_failure.to_str().unwrap(), fixtures_dir().to_str().unwrap()],
+        None,
+    )
+    .unwrap();
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("14 events") && text.contains("sns-on-failure"), "{text}");
+}
+
+#[test]
+fn help_is_available_for_every_command() {
+    for command in [vec!["--help"], vec!["eval", "--help"], vec!["replay", "--help"], vec!["inspect", "--help"]] {
+        let output = std::process::Command::new(binary()).args(&command).output().unwrap();
+        assert_eq!(output.status.code(), Some(0), "{command:?}");
+        assert!(!output.stdout.is_empty());
+    }
+    let output = std::process::Command::new(binary()).arg("frobnicate").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

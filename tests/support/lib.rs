@@ -1,0 +1,184 @@
+//! Shared helpers for the integration tests: building the guest plugins and the binary once,
+//! finding the fixtures, running the CLI.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use anyhow::{Context, Result, bail};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_owned()
+}
+
+/// The AWS documentation's Glue events, shipped beside the repository in `shared/`.
+pub fn fixtures_dir() -> PathBuf {
+    repo_root()
+        .join("../shared/fixtures/glue-events/aws-docs")
+        .canonicalize()
+        .expect("../shared/fixtures/glue-events/aws-docs exists beside the repository")
+}
+
+/// One fixture file by name.
+pub fn fixture(name: &str) -> PathBuf {
+    fixtures_dir().join(name)
+}
+
+/// Runs cargo with `args` plus JSON messages and returns the paths of the artifacts it built
+/// whose file names end with `suffix`.
+fn cargo_artifacts(args: &[&str], suffix: &str, executables: bool) -> Result<Vec<PathBuf>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args(args)
+        .arg("--message-format=json-render-diagnostics")
+        .current_dir(repo_root())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .context("running cargo")?;
+    if !output.status.success() {
+        bail!("cargo {} failed", args.join(" "));
+    }
+    let mut found = Vec::new();
+    for line in output.stdout.split(|&b| b == b'\n') {
+        let Ok(message) = serde_json::from_slice::<serde_json::Value>(line) else {
+            continue;
+        };
+        if message["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let paths: Vec<&serde_json::Value> = if executables {
+            message["executable"].as_str().map(|_| &message["executable"]).into_iter().collect()
+        } else {
+            message["filenames"].as_array().map(|a| a.iter().collect()).unwrap_or_default()
+        };
+        for path in paths.into_iter().filter_map(|p| p.as_str()) {
+            if path.ends_with(suffix) {
+                found.push(PathBuf::from(path));
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The guest components built for these tests.
+#[derive(Debug, Clone)]
+pub struct Plugins {
+    /// `plugins/lambda-on-success`.
+    pub lambda_on_success: PathBuf,
+    /// `plugins/sns-on-failure`.
+    pub sns_on_failure: PathBuf,
+    /// `tests/plugins/hostile`.
+    pub hostile: PathBuf,
+}
+
+/// Builds the example and test plugins for wasm32-wasip2 (once per test process; a no-op
+/// when `.ci/run` already built them).
+pub fn plugins() -> &'static Plugins {
+    static PLUGINS: OnceLock<Plugins> = OnceLock::new();
+    PLUGINS.get_or_init(|| {
+        let built = cargo_artifacts(
+            &[
+                "build",
+                "--target",
+                "wasm32-wasip2",
+                "--profile",
+                "guest",
+                "-p",
+                "lambda-on-success",
+                "-p",
+                "sns-on-failure",
+                "-p",
+                "hostile-plugin",
+            ],
+            ".wasm",
+            false,
+        )
+        .expect("building the guest plugins (is the wasm32-wasip2 target installed?)");
+        let find = |stem: &str| {
+            built
+                .iter()
+                .find(|p| p.file_stem().is_some_and(|s| s == stem))
+                .unwrap_or_else(|| panic!("cargo built no {stem}.wasm"))
+                .clone()
+        };
+        Plugins {
+            lambda_on_success: find("lambda_on_success"),
+            sns_on_failure: find("sns_on_failure"),
+            hostile: find("hostile_plugin"),
+        }
+    })
+}
+
+/// The `glue-rules` binary, built once per test process.
+pub fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let mut args = vec!["build", "-p", "glue-rules", "--bin", "glue-rules"];
+        if !cfg!(debug_assertions) {
+            args.push("--release");
+        }
+        cargo_artifacts(&args, "glue-rules", true)
+            .expect("building glue-rules")
+            .pop()
+            .expect("cargo built the glue-rules binary")
+    })
+}
+
+/// Runs the binary with `args` in `dir` and returns its output.
+pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Output> {
+    use std::io::Write;
+    let mut child = Command::new(binary())
+        .args(args)
+        .current_dir(dir)
+        .env_remove("GLUE_RULES_CONFIG")
+        .env("GLUE_RULES_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("starting glue-rules")?;
+    let mut input = child.stdin.take().context("stdin")?;
+    if let Some(bytes) = stdin {
+        input.write_all(bytes)?;
+    }
+    drop(input);
+    Ok(child.wait_with_output()?)
+}
+
+/// The JSON lines of a command's stdout.
+pub fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+/// A fresh empty directory under the system temp dir, removed on drop.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    /// Creates the directory.
+    pub fn new(label: &str) -> Self {
+        static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("glue-rules-{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).expect("creating a temp dir");
+        Self(path)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
