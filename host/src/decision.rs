@@ -270,6 +270,15 @@ impl Decision {
                 ),
             });
         }
+        if !decision.matched && !decision.actions.is_empty() {
+            return Err(InvalidOutput {
+                field: "actions".into(),
+                problem: format!(
+                    "{} actions returned with matched = false; a rule that acts must match",
+                    decision.actions.len()
+                ),
+            });
+        }
         let check = Check { limits };
         let reason = check.optional(|| "reason".into(), decision.reason)?;
         let actions = decision

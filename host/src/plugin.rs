@@ -535,7 +535,11 @@ impl Plugin {
             // Without a budget of its own, a plugin gets all the fuel there is.
             let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         }
-        store.data().log.begin();
+        let state = store.data_mut();
+        state.deadline = Instant::now() + limits.timeout;
+        state.slept_past_deadline = false;
+        state.limiter.hit = None;
+        state.log.begin();
     }
 
     fn instantiate(&self) -> Result<Instance, EvalError> {
@@ -582,7 +586,9 @@ impl Plugin {
     /// Names the cause of a wasmtime error, using what the limiter saw.
     fn classify(&self, store: &Store<HostState>, error: &wasmtime::Error) -> EvalError {
         let message = format!("{error:#}");
-        let kind = if let Some(hit) = store.data().limiter.hit {
+        let kind = if store.data().slept_past_deadline {
+            ErrorKind::Timeout
+        } else if let Some(hit) = store.data().limiter.hit {
             match hit {
                 LimitHit::Memory | LimitHit::Table => ErrorKind::Memory,
             }

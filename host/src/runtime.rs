@@ -71,6 +71,7 @@ impl Runtime {
         let engine = Engine::new(&config).map_err(|e| RuntimeError(e.into()))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError(e.into()))?;
+        crate::sandbox::guard_sleeps(&mut linker).map_err(|e| RuntimeError(e.into()))?;
         Rule::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
             .map_err(|e| RuntimeError(e.into()))?;
         let mut hasher = std::hash::DefaultHasher::new();

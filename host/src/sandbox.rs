@@ -6,13 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use wasmtime::ResourceLimiter;
-use wasmtime::component::ResourceTable;
+use wasmtime::StoreContextMut;
+use wasmtime::component::{Linker, Resource, ResourceTable};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError};
+use wasmtime_wasi::p2::{DynPollable, OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::types::LogLevel;
@@ -58,6 +59,11 @@ pub(crate) struct HostState {
     pub(crate) limiter: Limiter,
     pub(crate) log: Arc<GuestLog>,
     pub(crate) config: Arc<BTreeMap<String, String>>,
+    clock: MonotonicClock,
+    /// When the current call must end; sleeps that would end later are refused.
+    pub(crate) deadline: Instant,
+    /// Set when the plugin asked to sleep past its deadline.
+    pub(crate) slept_past_deadline: bool,
 }
 
 impl HostState {
@@ -67,6 +73,9 @@ impl HostState {
         log: Arc<GuestLog>,
         config: Arc<BTreeMap<String, String>>,
     ) -> Self {
+        let clock = MonotonicClock {
+            origin: Instant::now(),
+        };
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(GuestOutput {
             log: log.clone(),
@@ -76,6 +85,7 @@ impl HostState {
             log: log.clone(),
             stream: Stream::Stderr,
         })
+        .monotonic_clock(clock)
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)
@@ -86,8 +96,90 @@ impl HostState {
             limiter: Limiter::new(limits),
             log,
             config,
+            clock,
+            deadline: Instant::now(),
+            slept_past_deadline: false,
         }
     }
+
+    /// A pollable that wakes at `wake`, or an error when `wake` lies past the deadline.
+    fn sleep_until(&mut self, wake: Option<Instant>) -> wasmtime::Result<Resource<DynPollable>> {
+        match wake {
+            Some(wake) if wake <= self.deadline => {
+                let sleep = self.table.push(Sleep(tokio::time::Instant::from_std(wake)))?;
+                Ok(wasmtime_wasi::p2::subscribe(&mut self.table, sleep)?)
+            }
+            _ => {
+                self.slept_past_deadline = true;
+                wasmtime::bail!("the plugin asked to sleep past its deadline")
+            }
+        }
+    }
+}
+
+/// The monotonic clock plugins see: real time since the instance started.
+#[derive(Clone, Copy)]
+struct MonotonicClock {
+    origin: Instant,
+}
+
+impl MonotonicClock {
+    fn nanos(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for MonotonicClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        self.nanos()
+    }
+}
+
+/// A timer the guest waits on.
+struct Sleep(tokio::time::Instant);
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Sleep {
+    async fn ready(&mut self) {
+        tokio::time::sleep_until(self.0).await;
+    }
+}
+
+/// The WASI clock interface whose sleeps the guard intercepts (wasmtime-wasi's version; guests
+/// importing older 0.2 versions are matched to it).
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+/// Replaces WASI's monotonic-clock subscriptions with ones that respect the evaluation
+/// deadline.
+///
+/// Epoch interruption only stops running WebAssembly; a guest blocked in a host sleep is not
+/// running any. So a sleep that would end past the deadline fails at once as a timeout instead
+/// of holding a thread for as long as the plugin asked.
+pub(crate) fn guard_sleeps(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |mut store: StoreContextMut<'_, HostState>, (nanos,): (u64,)| {
+            let wake = Instant::now().checked_add(Duration::from_nanos(nanos));
+            Ok((store.data_mut().sleep_until(wake)?,))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |mut store: StoreContextMut<'_, HostState>, (when,): (u64,)| {
+            let state = store.data_mut();
+            let wait = when.saturating_sub(state.clock.nanos());
+            let wake = Instant::now().checked_add(Duration::from_nanos(wait));
+            Ok((state.sleep_until(wake)?,))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
 }
 
 impl WasiView for HostState {

@@ -1,0 +1,334 @@
+//! The hostile-plugin suite: every way a plugin can misbehave costs only that plugin's own
+//! decision. Each case loads the real hostile component beside the real sns-on-failure plugin,
+//! evaluates one event, and checks the error kind, the time it took, and that the neighbour's
+//! decision is exactly what it is alone.
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use glue_rules::decision::Decision;
+use glue_rules::engine::evaluate_event;
+use glue_rules::event::{Event, MAX_EVENT_BYTES};
+use glue_rules::plugin::{ErrorKind, Plugin, PluginSettings};
+use glue_rules::registry::PluginSet;
+use glue_rules::runtime::{Runtime, RuntimeOptions};
+use glue_rules::sandbox::Limits;
+use glue_rules_tests::{fixture, plugins};
+
+const TIMEOUT: Duration = Duration::from_millis(100);
+
+/// How long past its deadline a stopped evaluation may take to come back. Generous: these
+/// machines are noisy and the debug build is slow; the point is "bounded", not "fast".
+const SLACK: Duration = Duration::from_millis(900);
+
+fn cache_dir() -> PathBuf {
+    std::env::temp_dir().join("glue-rules-test-cache")
+}
+
+fn runtime(fuel: bool) -> &'static Runtime {
+    static PLAIN: OnceLock<Runtime> = OnceLock::new();
+    static FUEL: OnceLock<Runtime> = OnceLock::new();
+    let cell = if fuel { &FUEL } else { &PLAIN };
+    cell.get_or_init(|| {
+        Runtime::new(RuntimeOptions {
+            fuel,
+            cache_dir: Some(cache_dir()),
+            ..RuntimeOptions::default()
+        })
+        .expect("runtime")
+    })
+}
+
+fn failed_job_event() -> Event {
+    Event::parse(&std::fs::read(fixture("failed-job-run.json")).unwrap(), MAX_EVENT_BYTES).unwrap()
+}
+
+fn settings(mode: &str, limits: Limits) -> PluginSettings {
+    let mut settings = PluginSettings::new();
+    settings.limits = limits;
+    settings.config.insert("mode".into(), mode.into());
+    settings
+}
+
+fn hostile(runtime: &Runtime, mode: &str, limits: Limits) -> Arc<Plugin> {
+    Arc::new(Plugin::load(runtime, &plugins().hostile, settings(mode, limits)).expect("hostile loads"))
+}
+
+fn neighbour(runtime: &Runtime) -> Arc<Plugin> {
+    Arc::new(Plugin::load(runtime, &plugins().sns_on_failure, PluginSettings::new()).unwrap())
+}
+
+fn limits() -> Limits {
+    Limits {
+        timeout: TIMEOUT,
+        memory_bytes: 32 << 20,
+        ..Limits::default()
+    }
+}
+
+/// The neighbour's decision for the event when it runs alone.
+fn reference_decision() -> &'static Decision {
+    static REFERENCE: OnceLock<Decision> = OnceLock::new();
+    REFERENCE.get_or_init(|| neighbour(runtime(false)).evaluate(&failed_job_event()).unwrap())
+}
+
+/// Resident set size of this process, in bytes (Linux).
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+struct Outcome {
+    result: Result<Decision, glue_rules::plugin::EvalError>,
+    elapsed: Duration,
+    plugin: Arc<Plugin>,
+}
+
+/// Runs `mode` beside the neighbour and checks the neighbour is unaffected and memory stayed
+/// bounded.
+fn run_beside_neighbour(mode: &str, limits: Limits, fuel: bool) -> Outcome {
+    let runtime = runtime(fuel);
+    let bad = hostile(runtime, mode, limits);
+    let good = neighbour(runtime);
+    let set = PluginSet::new(vec![bad.clone(), good]).unwrap();
+    let event = failed_job_event();
+    let reference = reference_decision().clone();
+    let rss_before = rss_bytes();
+    let outcome = evaluate_event(&set, &event);
+    let rss_growth = rss_bytes().saturating_sub(rss_before);
+    // Bounded by the guest's memory cap plus the host's copy of its output.
+    assert!(
+        rss_growth < 400 << 20,
+        "{mode}: host memory grew by {} MiB",
+        rss_growth >> 20
+    );
+    let neighbour_result = outcome.outcomes[1].result.as_ref().expect("neighbour succeeded");
+    assert_eq!(neighbour_result, &reference, "{mode}: the neighbour's decision changed");
+    let first = outcome.outcomes.into_iter().next().unwrap();
+    Outcome {
+        result: first.result,
+        elapsed: first.elapsed,
+        plugin: bad,
+    }
+}
+
+fn assert_fails(mode: &str, limits: Limits, fuel: bool, kind: ErrorKind, within: Duration) {
+    let outcome = run_beside_neighbour(mode, limits, fuel);
+    let err = outcome.result.expect_err(mode);
+    assert_eq!(err.kind, kind, "{mode}: {err}");
+    assert!(
+        outcome.elapsed < within,
+        "{mode}: took {:?}, bound {within:?}",
+        outcome.elapsed
+    );
+    // The plugin still works afterwards: a trapped instance is replaced, not reused.
+    let again = outcome.plugin.evaluate(&failed_job_event()).expect_err(mode);
+    assert_eq!(again.kind, kind, "{mode} second time: {again}");
+}
+
+#[test]
+fn an_endless_loop_times_out_at_the_deadline() {
+    assert_fails("loop", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+}
+
+#[test]
+fn a_loop_that_allocates_times_out() {
+    assert_fails("loop-alloc", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+}
+
+#[test]
+fn an_endless_loop_runs_out_of_fuel_when_a_budget_is_set() {
+    let limits = Limits {
+        fuel: Some(5_000_000),
+        timeout: Duration::from_secs(10),
+        ..limits()
+    };
+    assert_fails("loop", limits, true, ErrorKind::OutOfFuel, SLACK);
+}
+
+#[test]
+fn allocating_past_the_cap_is_a_memory_error() {
+    assert_fails("alloc", limits(), false, ErrorKind::Memory, TIMEOUT + SLACK);
+}
+
+#[test]
+fn unbounded_recursion_is_a_stack_overflow() {
+    assert_fails("recurse", limits(), false, ErrorKind::StackOverflow, TIMEOUT + SLACK);
+}
+
+#[test]
+fn a_panic_is_a_trap() {
+    assert_fails("panic", limits(), false, ErrorKind::Trap, TIMEOUT + SLACK);
+}
+
+#[test]
+fn unreachable_is_a_trap() {
+    assert_fails("unreachable", limits(), false, ErrorKind::Trap, TIMEOUT + SLACK);
+}
+
+#[test]
+fn a_hundred_thousand_actions_are_invalid_output() {
+    let limits = Limits {
+        timeout: Duration::from_secs(5),
+        memory_bytes: 128 << 20,
+        ..limits()
+    };
+    assert_fails("many-actions", limits, false, ErrorKind::InvalidOutput, Duration::from_secs(6));
+}
+
+#[test]
+fn a_64_mib_string_is_stopped_by_the_memory_cap() {
+    assert_fails("huge-string", limits(), false, ErrorKind::Memory, TIMEOUT + SLACK);
+}
+
+#[test]
+fn a_64_mib_string_within_the_memory_cap_is_invalid_output() {
+    let limits = Limits {
+        timeout: Duration::from_secs(5),
+        memory_bytes: 200 << 20,
+        ..limits()
+    };
+    assert_fails("huge-string", limits, false, ErrorKind::InvalidOutput, Duration::from_secs(6));
+}
+
+#[test]
+fn a_plugin_error_is_reported_with_its_message() {
+    let outcome = run_beside_neighbour("plugin-error", limits(), false);
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::PluginError);
+    assert_eq!(err.message, "cannot handle Glue Job State Change");
+}
+
+#[test]
+fn an_action_with_an_empty_target_is_invalid_output_naming_the_field() {
+    let outcome = run_beside_neighbour("empty-target", limits(), false);
+    let err = outcome.result.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidOutput);
+    assert!(err.message.contains("actions[0].sns.topicArn"), "{err}");
+}
+
+/// Logging without bound costs the host a counter: lines past the budget are dropped and
+/// counted, and the evaluation stays bounded by its deadline.
+fn flood(mode: &str) {
+    let limits = Limits {
+        timeout: Duration::from_secs(20),
+        ..limits()
+    };
+    let outcome = run_beside_neighbour(mode, limits, false);
+    let dropped = outcome
+        .plugin
+        .stats()
+        .log_lines_dropped
+        .load(std::sync::atomic::Ordering::Relaxed);
+    match outcome.result {
+        Ok(decision) => {
+            assert!(decision.reason.unwrap().contains("a million lines"));
+            assert_eq!(dropped, 1_000_000 - u64::from(Limits::default().max_log_lines), "{mode}");
+        }
+        Err(e) => panic!("{mode}: {e}"),
+    }
+}
+
+#[test]
+fn a_million_log_lines_are_dropped_past_the_budget_and_counted() {
+    flood("log-flood");
+}
+
+#[test]
+fn a_million_stdout_lines_are_dropped_past_the_budget_and_counted() {
+    flood("print-flood");
+}
+
+/// Capabilities are denied inside the plugin: the attempt fails there, is visible in the
+/// plugin's own answer and log, and nothing of the host leaks.
+fn denied(mode: &str, leak: &str) {
+    let outcome = run_beside_neighbour(mode, limits(), false);
+    let reason = outcome.result.expect(mode).reason.unwrap();
+    assert!(reason.starts_with("denied"), "{mode}: {reason}");
+    assert!(!reason.contains(leak), "{mode} leaked: {reason}");
+}
+
+#[test]
+fn reading_etc_passwd_is_denied() {
+    denied("read-file", "root:");
+}
+
+#[test]
+fn environment_variables_are_not_visible() {
+    denied("env-var", "HOME=");
+    let outcome = run_beside_neighbour("env-var", limits(), false);
+    assert!(outcome.result.unwrap().reason.unwrap().contains("0 variables visible"));
+}
+
+#[test]
+fn opening_a_tcp_socket_is_denied() {
+    denied("tcp-connect", "connected");
+}
+
+#[test]
+fn sleeping_past_the_deadline_fails_at_once_as_a_timeout() {
+    assert_fails("sleep", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+}
+
+#[test]
+fn spinning_on_the_clock_times_out() {
+    assert_fails("spin-clock", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+}
+
+#[test]
+fn instances_are_reused_but_never_shared_between_plugins() {
+    let runtime = runtime(false);
+    let a = hostile(runtime, "counter", limits());
+    let b = Arc::new(
+        Plugin::load(runtime, &plugins().hostile, settings("counter", limits())).unwrap(),
+    );
+    let event = failed_job_event();
+    let reason = |p: &Plugin| p.evaluate(&event).unwrap().reason.unwrap();
+    assert_eq!(reason(&a), "call 1");
+    assert_eq!(reason(&a), "call 2");
+    // Another plugin (even of the same component) has its own instances.
+    assert_eq!(reason(&b), "call 1");
+    // With reuse off, every event gets a fresh instance.
+    let mut fresh = settings("counter", limits());
+    fresh.reuse_instances = false;
+    let c = Plugin::load(runtime, &plugins().hostile, fresh).unwrap();
+    assert_eq!(reason(&c), "call 1");
+    assert_eq!(reason(&c), "call 1");
+}
+
+#[test]
+fn repeated_failures_quarantine_the_plugin_with_back_off() {
+    let runtime = runtime(false);
+    let mut settings = settings("panic", limits());
+    settings.quarantine.after_failures = 3;
+    settings.quarantine.initial_backoff = Duration::from_millis(300);
+    let plugin = Plugin::load(runtime, &plugins().hostile, settings).unwrap();
+    let event = failed_job_event();
+    for _ in 0..3 {
+        assert_eq!(plugin.evaluate(&event).unwrap_err().kind, ErrorKind::Trap);
+    }
+    assert!(plugin.health().quarantined);
+    let start = Instant::now();
+    let parked = plugin.evaluate(&event).unwrap_err();
+    assert_eq!(parked.kind, ErrorKind::Quarantined);
+    assert!(start.elapsed() < Duration::from_millis(50), "a parked plugin is not entered");
+    std::thread::sleep(Duration::from_millis(350));
+    // Tried again after the back-off; it fails again and is parked for twice as long.
+    assert_eq!(plugin.evaluate(&event).unwrap_err().kind, ErrorKind::Trap);
+    let health = plugin.health();
+    assert!(health.quarantined);
+    assert_eq!(health.quarantines, 2);
+    assert!(health.retry_in_secs.unwrap() > 0.35, "{health:?}");
+}
+
+#[test]
+fn a_plugin_that_traps_in_describe_is_refused_at_load() {
+    let err = Plugin::load(runtime(false), &plugins().hostile, settings("describe-trap", limits()))
+        .unwrap_err();
+    assert!(err.to_string().contains("failed to start"), "{err}");
+}
