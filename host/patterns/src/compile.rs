@@ -50,8 +50,6 @@ pub(crate) struct Leaf {
     pub(crate) matchers: Vec<Matcher>,
     /// The field's value array as written in the pattern (compact JSON), for explanations.
     pub(crate) display: String,
-    /// The same values in a form quamina accepts, when every one of them is safe to pre-filter on.
-    pub(crate) prefilter: Option<serde_json::Value>,
     pub(crate) has_exists: bool,
     pub(crate) has_absent: bool,
 }
@@ -233,25 +231,16 @@ fn parse_leaf(items: &[Json], path: &JsonPath) -> Result<Leaf, PatternError> {
         return Err(PatternError::new(path, Rule::EmptyArray));
     }
     let mut matchers = Vec::with_capacity(items.len());
-    let mut prefilter = Some(Vec::with_capacity(items.len()));
     for (i, item) in items.iter().enumerate() {
         let p = path.index(i);
-        let (m, pf) = match item {
-            Json::String(s) => (
-                Matcher::String(s.clone()),
-                Some(serde_json::Value::String(s.clone())),
-            ),
-            Json::Number(n) => (Matcher::Number(n.clone()), None),
-            Json::Bool(b) => (Matcher::Bool(*b), Some(serde_json::Value::Bool(*b))),
-            Json::Null => (Matcher::Null, Some(serde_json::Value::Null)),
+        matchers.push(match item {
+            Json::String(s) => Matcher::String(s.clone()),
+            Json::Number(n) => Matcher::Number(n.clone()),
+            Json::Bool(b) => Matcher::Bool(*b),
+            Json::Null => Matcher::Null,
             Json::Object(m) => parse_expression(m, &p)?,
             Json::Array(_) => return Err(PatternError::new(&p, Rule::BadMatchValue)),
-        };
-        matchers.push(m);
-        match (pf, prefilter.as_mut()) {
-            (Some(v), Some(list)) => list.push(v),
-            _ => prefilter = None,
-        }
+        });
     }
     Ok(Leaf {
         has_exists: matchers.iter().any(|m| matches!(m, Matcher::Exists)),
@@ -259,7 +248,6 @@ fn parse_leaf(items: &[Json], path: &JsonPath) -> Result<Leaf, PatternError> {
         matchers,
         display: serde_json::to_string(&Json::Array(items.to_vec()).to_value())
             .unwrap_or_default(),
-        prefilter: prefilter.map(serde_json::Value::Array),
     })
 }
 
@@ -329,45 +317,33 @@ fn affix_operand(value: &Json, path: &JsonPath, operator: &str) -> Result<(Strin
     }
 }
 
-fn parse_expression(
-    members: &[(String, Json)],
-    path: &JsonPath,
-) -> Result<(Matcher, Option<serde_json::Value>), PatternError> {
-    use serde_json::json;
+fn parse_expression(members: &[(String, Json)], path: &JsonPath) -> Result<Matcher, PatternError> {
     let (op, value) = single_member(members, path)?;
     let p = path.key(op);
     Ok(match op {
         "prefix" => match affix_operand(value, &p, op)? {
-            (s, false) => (Matcher::Prefix(s.clone()), Some(json!({ "prefix": s }))),
-            (s, true) => (Matcher::PrefixIgnoreCase(IgnoreCase::new(&s)), None),
+            (s, false) => Matcher::Prefix(s),
+            (s, true) => Matcher::PrefixIgnoreCase(IgnoreCase::new(&s)),
         },
         "suffix" => match affix_operand(value, &p, op)? {
-            (s, false) => (Matcher::Suffix(s.clone()), Some(json!({ "suffix": s }))),
-            (s, true) => (Matcher::SuffixIgnoreCase(IgnoreCase::new(&s)), None),
+            (s, false) => Matcher::Suffix(s),
+            (s, true) => Matcher::SuffixIgnoreCase(IgnoreCase::new(&s)),
         },
         "equals-ignore-case" => {
-            let s = string_operand(value, &p, op)?;
-            (Matcher::EqualsIgnoreCase(IgnoreCase::new(s)), None)
+            Matcher::EqualsIgnoreCase(IgnoreCase::new(string_operand(value, &p, op)?))
         }
-        "wildcard" => {
-            let s = string_operand(value, &p, op)?;
-            (
-                Matcher::Wildcard(wildcard(s, &p)?),
-                Some(json!({ "wildcard": s })),
-            )
-        }
-        "numeric" => (Matcher::Numeric(parse_numeric(value, &p)?), None),
+        "wildcard" => Matcher::Wildcard(wildcard(string_operand(value, &p, op)?, &p)?),
+        "numeric" => Matcher::Numeric(parse_numeric(value, &p)?),
         "cidr" => {
             let s = string_operand(value, &p, op)?;
-            let c = Cidr::parse(s).map_err(|e| PatternError::new(&p, Rule::Cidr(e)))?;
-            (Matcher::Cidr(c), None)
+            Matcher::Cidr(Cidr::parse(s).map_err(|e| PatternError::new(&p, Rule::Cidr(e)))?)
         }
         "exists" => match value {
-            Json::Bool(true) => (Matcher::Exists, None),
-            Json::Bool(false) => (Matcher::Absent, None),
+            Json::Bool(true) => Matcher::Exists,
+            Json::Bool(false) => Matcher::Absent,
             _ => return Err(PatternError::new(&p, Rule::ExistsNotBool)),
         },
-        "anything-but" => (Matcher::AnythingBut(parse_anything_but(value, &p)?), None),
+        "anything-but" => Matcher::AnythingBut(parse_anything_but(value, &p)?),
         other => {
             return Err(PatternError::new(
                 &p,

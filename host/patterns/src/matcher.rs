@@ -184,8 +184,17 @@ impl Wildcard {
         true
     }
 
-    /// Whether the pattern contains at least one `*` (used for prefilter decisions).
-    #[cfg(test)]
+    /// The literal text before the first `*` (all of it when there is no `*`).
+    pub(crate) fn literal_prefix(&self) -> &str {
+        &self.parts[0]
+    }
+
+    /// The literal text after the last `*` (all of it when there is no `*`).
+    pub(crate) fn literal_suffix(&self) -> &str {
+        &self.parts[self.parts.len() - 1]
+    }
+
+    /// Whether the pattern contains at least one `*`.
     pub(crate) fn has_star(&self) -> bool {
         self.parts.len() > 1
     }
@@ -209,6 +218,12 @@ impl IgnoreCase {
             .map(|c| (c.to_lowercase().collect(), c.to_uppercase().collect()))
             .collect();
         IgnoreCase { chars, ascii }
+    }
+
+    /// For an ASCII pattern, its lower-case form: a string equals the pattern ignoring case
+    /// exactly when it is ASCII and its lower-case form is this.
+    pub(crate) fn ascii_key(&self) -> Option<String> {
+        self.ascii.as_ref().map(|a| a.to_ascii_lowercase())
     }
 
     /// Event offsets reachable after consuming all pattern characters from the front of `s`.

@@ -118,13 +118,14 @@ fn print_table(summaries: &[PluginSummary], events: usize) {
     let width = summaries.iter().map(|s| s.plugin.len()).max().unwrap_or(6).max(6);
     print!("{:width$}  {:>7}  {:>7}", "plugin", "events", "matched");
     for kind in Action::KINDS {
-        print!("  {kind:>7}");
+        print!("  {kind:>w$}", w = kind.len().max(7));
     }
     println!("  {:>7}  {:>9}  {:>9}", "errors", "p50 µs", "p99 µs");
     for s in summaries {
         print!("{:width$}  {:>7}  {:>7}", s.plugin, s.events, s.matched);
         for kind in Action::KINDS {
-            print!("  {:>7}", s.actions.get(kind).copied().unwrap_or(0));
+            let count = s.actions.get(kind).copied().unwrap_or(0);
+            print!("  {count:>w$}", w = kind.len().max(7));
         }
         let errors: u64 = s.errors.values().sum();
         println!("  {errors:>7}  {:>9.1}  {:>9.1}", s.p50_us, s.p99_us);
