@@ -47,6 +47,23 @@ pub struct Config {
     pub defaults: PluginSettings,
     /// Per-plugin entries, keyed by plugin name.
     pub plugins: BTreeMap<String, PluginEntry>,
+    /// The `[serve]` table: how the sidecar listens.
+    pub serve: ServeSection,
+}
+
+/// The `[serve]` table. Every key can also be set by a flag or a `GLUE_RULES_*` variable of
+/// `glue-rules serve`, which win over the file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeSection {
+    /// `listen`: address and port, e.g. "127.0.0.1:8080".
+    pub listen: Option<std::net::SocketAddr>,
+    /// `admin-token`: bearer token for the admin endpoints.
+    pub admin_token: Option<String>,
+    /// `max-body-bytes`: the largest request body accepted.
+    pub max_body_bytes: Option<usize>,
+    /// `watch-interval-ms`: how often to look for changed plugin files; 0 turns watching off.
+    pub watch_interval_ms: Option<u64>,
 }
 
 /// One `[plugins.NAME]` table.
@@ -102,6 +119,8 @@ struct RawConfig {
     on_error: Option<OnError>,
     #[serde(default)]
     plugins: BTreeMap<String, RawPlugin>,
+    #[serde(default)]
+    serve: ServeSection,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -237,6 +256,7 @@ impl Config {
             max_event_bytes: raw.max_event_bytes.unwrap_or(crate::event::MAX_EVENT_BYTES),
             defaults,
             plugins,
+            serve: raw.serve,
         })
     }
 

@@ -255,6 +255,7 @@ pub struct PluginStats {
 
 /// A snapshot of a plugin's health, for status output.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Health {
     /// Failures in a row, reset by a success.
     pub consecutive_failures: u32,

@@ -7,8 +7,10 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+
 use crate::config::Config;
-use crate::plugin::{LoadError, Plugin, PluginSettings};
+use crate::plugin::Plugin;
+use crate::reload::{FailedFile, Reloader};
 use crate::runtime::Runtime;
 
 /// An immutable set of plugins with unique names, in load order.
@@ -20,9 +22,9 @@ pub struct PluginSet {
 /// Why a set of plugins could not be assembled.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    /// A plugin failed to load.
-    #[error(transparent)]
-    Load(#[from] LoadError),
+    /// Plugins failed to load; each is named with its reason.
+    #[error("{}", .0.iter().map(|f| f.error.as_str()).collect::<Vec<_>>().join("\n"))]
+    Failed(Vec<FailedFile>),
     /// Two components call themselves by the same name.
     #[error("two plugins are named {name:?}: {first} and {second}")]
     DuplicateName {
@@ -119,58 +121,19 @@ pub struct PluginSources {
 /// Loads every plugin the configuration and `sources` name: explicit files, then the
 /// configuration's entries with a `path`, then every `*.wasm` in the plugins directory.
 ///
-/// A plugin's settings are chosen by the name it gives in `describe`. A component listed twice
-/// (say by path and through the directory) is loaded once.
+/// Strict: any component that fails to load fails the whole call, with every failure named.
+/// (The sidecar uses [`crate::reload::Reloader`] directly, which keeps serving what loaded.)
 pub fn load_plugins(
     runtime: &Runtime,
     config: &Config,
     sources: &PluginSources,
 ) -> Result<PluginSet, RegistryError> {
-    let mut paths: Vec<(PathBuf, Option<&PluginSettings>)> = Vec::new();
-    for file in &sources.files {
-        paths.push((file.clone(), None));
+    let mut reloader = Reloader::new(runtime.clone(), config.clone(), sources.clone());
+    let (set, report) = reloader.reload()?;
+    if !report.failed.is_empty() {
+        return Err(RegistryError::Failed(report.failed));
     }
-    for entry in config.plugins.values() {
-        if let (Some(path), true) = (&entry.path, entry.enabled) {
-            paths.push((path.clone(), Some(&entry.settings)));
-        }
-    }
-    if let Some(dir) = sources.dir.as_ref().or(config.plugins_dir.as_ref()) {
-        for path in wasm_files(dir)? {
-            paths.push((path, None));
-        }
-    }
-
-    let mut seen = std::collections::HashSet::new();
-    let mut plugins = Vec::new();
-    for (path, settings) in paths {
-        let key = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-        if !seen.insert(key) {
-            continue;
-        }
-        let initial = settings.cloned().unwrap_or_else(|| config.defaults.clone());
-        let plugin = Plugin::load(runtime, &path, initial)?;
-        let name = plugin.name().to_owned();
-        let plugin = match config.plugins.get(&name) {
-            Some(entry) if !entry.enabled => continue,
-            Some(entry) if settings.is_none() => {
-                if let Some(expected) = &entry.settings.sha256
-                    && expected != &plugin.info().sha256
-                {
-                    return Err(LoadError::Integrity {
-                        path,
-                        expected: expected.clone(),
-                        actual: plugin.info().sha256.clone(),
-                    }
-                    .into());
-                }
-                plugin.with_settings(entry.settings.clone())
-            }
-            _ => plugin,
-        };
-        plugins.push(Arc::new(plugin));
-    }
-    PluginSet::new(plugins)
+    Ok(set)
 }
 
 /// The `*.wasm` files directly in `dir`, sorted by name so load order is stable.

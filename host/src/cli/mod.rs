@@ -3,6 +3,7 @@
 mod eval;
 mod inspect;
 mod replay;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -57,6 +58,8 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Show a plugin's metadata and the world it implements.
     Inspect(inspect::InspectArgs),
+    /// Run the sidecar: HTTP intake, hot reload, admin API and metrics.
+    Serve(serve::ServeArgs),
 }
 
 /// Options shared by the commands that load plugins.
@@ -227,6 +230,7 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(args),
         Command::Replay(args) => replay::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),
