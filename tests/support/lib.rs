@@ -182,3 +182,100 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+pub mod http;
+
+/// A running `glue-rules serve`, stopped (SIGKILL) on drop unless already stopped.
+pub struct Sidecar {
+    child: std::process::Child,
+    /// Where it listens.
+    pub addr: std::net::SocketAddr,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+}
+
+impl Sidecar {
+    /// Starts `glue-rules serve --listen 127.0.0.1:0 ARGS...` in `dir` and waits until it
+    /// prints its address.
+    pub fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<Self> {
+        use std::io::BufRead;
+        let mut command = Command::new(binary());
+        command
+            .arg("serve")
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .current_dir(dir)
+            .env_remove("GLUE_RULES_CONFIG")
+            .env_remove("GLUE_RULES_ADMIN_TOKEN")
+            .env("GLUE_RULES_LOG", "info")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, v) in envs {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().context("starting glue-rules serve")?;
+        let stderr = child.stderr.take().context("stderr")?;
+        let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = tx.send(addr);
+                }
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let addr = match rx.recv_timeout(std::time::Duration::from_secs(120)) {
+            Ok(addr) => addr.parse().context("parsing the address")?,
+            Err(_) => {
+                let _ = child.kill();
+                let status = child.wait()?;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                bail!("serve did not start ({status}): {}", log.lock().unwrap());
+            }
+        };
+        Ok(Self {
+            child,
+            addr,
+            stderr: log,
+        })
+    }
+
+    /// Everything it wrote to stderr so far.
+    pub fn log(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Sends a signal (by number) to the process.
+    pub fn signal(&self, signal: i32) {
+        let _ = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status();
+    }
+
+    /// Waits for the process to exit, up to `timeout`.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Sidecar {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
