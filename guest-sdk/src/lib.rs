@@ -194,6 +194,9 @@ impl<R: Rule> bindings::Guest for RuleExport<R> {
 #[macro_export]
 macro_rules! export_rule {
     ($rule:ty) => {
+        // Exports exist only in the component. Natively (unit tests, benchmarks) the rule is
+        // called directly, and two rules linked into one binary must not clash on symbols.
+        #[cfg(target_arch = "wasm32")]
         const _: () = {
             type __GlueRulesExport = $crate::RuleExport<$rule>;
             $crate::bindings::__export_rule_world!(

@@ -531,7 +531,9 @@ impl Plugin {
     /// Sets the per-call deadline, fuel and log budget.
     fn arm(&self, store: &mut Store<HostState>) {
         let limits = &self.settings.limits;
-        store.set_epoch_deadline(self.runtime.deadline_ticks(limits.timeout));
+        if self.runtime.options().deadlines {
+            store.set_epoch_deadline(self.runtime.deadline_ticks(limits.timeout));
+        }
         if self.runtime.options().fuel {
             // Without a budget of its own, a plugin gets all the fuel there is.
             let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
@@ -548,7 +550,9 @@ impl Plugin {
         let state = HostState::new(&self.settings.limits, log, self.config.clone());
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.limiter);
-        store.epoch_deadline_trap();
+        if self.runtime.options().deadlines {
+            store.epoch_deadline_trap();
+        }
         // Start-up code is bounded by the same deadline and fuel as an evaluation.
         self.arm(&mut store);
         self.stats.instances_created.fetch_add(1, Ordering::Relaxed);

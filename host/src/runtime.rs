@@ -27,6 +27,9 @@ pub struct RuntimeOptions {
     pub max_wasm_stack: usize,
     /// Where compiled components are kept between runs; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
+    /// Enforces evaluation deadlines through epoch interruption. Only benchmarks measuring
+    /// the cost of the sandbox turn this off: without it a looping plugin runs forever.
+    pub deadlines: bool,
 }
 
 impl Default for RuntimeOptions {
@@ -36,6 +39,7 @@ impl Default for RuntimeOptions {
             epoch_tick: Duration::from_millis(1),
             max_wasm_stack: 512 * 1024,
             cache_dir: None,
+            deadlines: true,
         }
     }
 }
@@ -56,7 +60,7 @@ struct Inner {
     linker: Linker<HostState>,
     options: RuntimeOptions,
     cache_key: String,
-    _ticker: EpochTicker,
+    _ticker: Option<EpochTicker>,
 }
 
 impl Runtime {
@@ -64,7 +68,7 @@ impl Runtime {
     pub fn new(options: RuntimeOptions) -> Result<Self, RuntimeError> {
         let mut config = Config::new();
         config
-            .epoch_interruption(true)
+            .epoch_interruption(options.deadlines)
             .consume_fuel(options.fuel)
             .max_wasm_stack(options.max_wasm_stack)
             .wasm_component_model(true);
@@ -77,7 +81,11 @@ impl Runtime {
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let cache_key = format!("{:016x}", hasher.finish());
-        let ticker = EpochTicker::start(engine.clone(), options.epoch_tick);
+        let ticker = if options.deadlines {
+            Some(EpochTicker::start(engine.clone(), options.epoch_tick).map_err(RuntimeError)?)
+        } else {
+            None
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 engine,
@@ -150,7 +158,7 @@ struct EpochTicker {
 }
 
 impl EpochTicker {
-    fn start(engine: Engine, tick: Duration) -> Self {
+    fn start(engine: Engine, tick: Duration) -> anyhow::Result<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -160,9 +168,11 @@ impl EpochTicker {
                     std::thread::sleep(tick);
                     engine.increment_epoch();
                 }
-            })
-            .ok();
-        Self { stop, thread }
+            })?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
     }
 }
 

@@ -17,7 +17,8 @@ const PATTERN: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State C
 /// Function invoked when `function-name` is not set.
 const DEFAULT_FUNCTION: &str = "glue-job-succeeded";
 
-struct LambdaOnSuccess;
+/// The rule; public so that benchmarks can run it natively.
+pub struct LambdaOnSuccess;
 
 /// The plugin's settings, read and checked at the start of every evaluation so that a bad
 /// value fails at once rather than on the first successful run.

@@ -19,7 +19,8 @@ const PATTERN: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State C
 /// Topic name used in the default topic ARN.
 const DEFAULT_TOPIC_NAME: &str = "glue-job-failures";
 
-struct SnsOnFailure;
+/// The rule; public so that benchmarks can run it natively.
+pub struct SnsOnFailure;
 
 /// The plugin's settings, read and checked at the start of every evaluation so that a bad
 /// value fails at once rather than on the first stopped run.
