@@ -2,6 +2,7 @@
 //! graceful shutdown, around the same engine the CLI uses.
 
 mod api;
+pub mod sqs;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
