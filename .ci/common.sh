@@ -26,3 +26,66 @@ build_guests() {
   cp "$CARGO_TARGET_DIR/wasm32-wasip2/guest/lambda_on_success.wasm" \
      "$CARGO_TARGET_DIR/wasm32-wasip2/guest/sns_on_failure.wasm" plugins/dist/
 }
+
+# moto (PyPI `moto[server]`), the local AWS-compatible server the dispatch tests send to, in a
+# virtual environment of its own. Idempotent and fast when the pinned version is installed.
+MOTO_VERSION="${MOTO_VERSION:-5.2.1}"
+ensure_moto() {
+  local venv="$HOME/.cache/glue-rules/venv"
+  if ! { [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c \
+      "import importlib.metadata as m, sys; sys.exit(m.version('moto') != '$MOTO_VERSION')" \
+      2>/dev/null; }; then
+    step "installing moto[server]==$MOTO_VERSION into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  fi
+  export GLUE_RULES_MOTO="$venv/bin/moto_server"
+}
+
+# Toolchains for the plugins in other languages (plugins/{js,typescript,python,c}), pinned and
+# idempotent: npm packages from the lockfiles (`npm ci`, skipped while node_modules matches
+# package-lock.json) and PyPI tools in the shared venv (requirements.txt of python/ and c/).
+GLUE_RULES_VENV="${GLUE_RULES_VENV:-$HOME/.cache/glue-rules/venv}"
+export GLUE_RULES_VENV
+ensure_language_tools() {
+  local dir stamp want
+  for dir in plugins/js plugins/typescript; do
+    stamp="$dir/node_modules/.glue-rules-lock.sha256"
+    want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+    if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+      step "npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || return 1
+      echo "$want" > "$stamp"
+    fi
+  done
+  stamp="$GLUE_RULES_VENV/.glue-rules-language-tools.sha256"
+  want="$(cat plugins/python/requirements.txt plugins/c/requirements.txt | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    step "installing the Python and C plugin toolchains into $GLUE_RULES_VENV"
+    [ -x "$GLUE_RULES_VENV/bin/pip" ] || python3 -m venv "$GLUE_RULES_VENV"
+    "$GLUE_RULES_VENV/bin/pip" install --quiet --disable-pip-version-check \
+      -r plugins/python/requirements.txt -r plugins/c/requirements.txt || return 1
+    echo "$want" > "$stamp"
+  fi
+}
+
+# The example rules in every other language, built into
+# $CARGO_TARGET_DIR/language-plugins/<language>/<rule>.wasm for tests/languages.rs. A language
+# whose inputs (sources, lockfiles, WIT) are unchanged since its last build is skipped.
+build_language_plugins() {
+  ensure_language_tools
+  local out="$CARGO_TARGET_DIR/language-plugins" lang src hash
+  for lang in javascript:js typescript:typescript python:python c:c; do
+    src="plugins/${lang#*:}"
+    lang="${lang%%:*}"
+    hash="$( (cd "$src" && git ls-files -co --exclude-standard -- . ':!build' | LC_ALL=C sort \
+      | xargs sha256sum; sha256sum ../../wit/rule.wit) | sha256sum | cut -d' ' -f1)"
+    if [ "$(cat "$out/$lang/.inputs.sha256" 2>/dev/null)" = "$hash" ]; then
+      continue
+    fi
+    step "building the $lang plugins"
+    rm -rf "$out/$lang"
+    bash "$src/build.sh" "$out/$lang" || { echo "error: building the $lang plugins failed" >&2; return 1; }
+    echo "$hash" > "$out/$lang/.inputs.sha256"
+  done
+}

@@ -49,6 +49,8 @@ pub struct Config {
     pub plugins: BTreeMap<String, PluginEntry>,
     /// The `[serve]` table: how the sidecar listens.
     pub serve: ServeSection,
+    /// The `[dispatch]` table: outbox, retries, AWS (see [`crate::dispatch::config`]).
+    pub dispatch: crate::dispatch::DispatchConfig,
 }
 
 /// The `[serve]` table. Every key can also be set by a flag or a `GLUE_RULES_*` variable of
@@ -121,6 +123,7 @@ struct RawConfig {
     plugins: BTreeMap<String, RawPlugin>,
     #[serde(default)]
     serve: ServeSection,
+    dispatch: Option<crate::dispatch::config::RawDispatch>,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -257,6 +260,8 @@ impl Config {
             defaults,
             plugins,
             serve: raw.serve,
+            dispatch: crate::dispatch::DispatchConfig::from_raw(raw.dispatch, base)
+                .map_err(|(k, p)| invalid(k, p))?,
         })
     }
 

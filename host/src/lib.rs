@@ -35,6 +35,7 @@
 pub mod bindings;
 pub mod config;
 pub mod decision;
+pub mod dispatch;
 pub mod engine;
 pub mod event;
 pub mod input;

@@ -367,7 +367,6 @@ impl Plugin {
             )));
         }
         let instance_pre = runtime
-            .linker()
             .instantiate_pre(&component)
             .map_err(|e| wrong_world(format!("{e:#}")))?;
         let pre = RulePre::new(instance_pre).map_err(|e| wrong_world(format!("{e:#}")))?;

@@ -101,8 +101,24 @@ impl Runtime {
         &self.inner.engine
     }
 
-    pub(crate) fn linker(&self) -> &Linker<HostState> {
-        &self.inner.linker
+    /// Links `component` against the host: the shared linker, plus refusing stubs for the
+    /// `wasi:http` interfaces it imports, if any (see [`crate::sandbox::stub_wasi_http`]).
+    ///
+    /// JavaScript plugins built by componentize-js with its defaults import `wasi:http` for
+    /// `fetch`, which a rule has no use for. The stubs let such a plugin load; every stubbed
+    /// function traps when called, so they grant nothing. Only a component that imports
+    /// `wasi:http` gets a linker of its own; every other one uses the shared linker as it is.
+    pub(crate) fn instantiate_pre(
+        &self,
+        component: &Component,
+    ) -> anyhow::Result<wasmtime::component::InstancePre<HostState>> {
+        let linker = &self.inner.linker;
+        if !crate::sandbox::imports_wasi_http(&self.inner.engine, component) {
+            return Ok(linker.instantiate_pre(component)?);
+        }
+        let mut linker = linker.clone();
+        crate::sandbox::stub_wasi_http(&self.inner.engine, &mut linker, component)?;
+        Ok(linker.instantiate_pre(component)?)
     }
 
     /// The options the runtime was built with.

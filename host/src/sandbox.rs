@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use wasmtime::ResourceLimiter;
 use wasmtime::StoreContextMut;
-use wasmtime::component::{Linker, Resource, ResourceTable};
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Linker, Resource, ResourceTable, ResourceType};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{DynPollable, OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
@@ -178,6 +179,69 @@ pub(crate) fn guard_sleeps(linker: &mut Linker<HostState>) -> wasmtime::Result<(
             Ok((state.sleep_until(wake)?,))
         },
     )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// The WASI interfaces glue-rules refuses but lets a plugin import: `wasi:http/*`.
+const STUBBED_PREFIX: &str = "wasi:http/";
+
+/// Whether `component` imports any `wasi:http` interface.
+pub(crate) fn imports_wasi_http(engine: &wasmtime::Engine, component: &Component) -> bool {
+    component
+        .component_type()
+        .imports(engine)
+        .any(|(name, _)| name.starts_with(STUBBED_PREFIX))
+}
+
+/// Defines every `wasi:http` function `component` imports as a function that traps, and every
+/// resource those interfaces introduce as a host resource nothing can create.
+///
+/// A plugin has no network: these stubs exist only so that a component whose toolchain imports
+/// `wasi:http` anyway (componentize-js's `fetch`) can load. Calling any of them ends the
+/// evaluation with a trap naming the function. Resources the interfaces only *use* (`pollable`,
+/// `input-stream`, ... from `wasi:io`) are left alone: they must stay the types the real WASI
+/// implementation defines, which is why wasmtime's `define_unknown_imports_as_traps` cannot be
+/// used here.
+pub(crate) fn stub_wasi_http(
+    engine: &wasmtime::Engine,
+    linker: &mut Linker<HostState>,
+    component: &Component,
+) -> wasmtime::Result<()> {
+    struct Unavailable;
+    // A resource type is introduced by the first import that exports it; later mentions are
+    // `use`s of that same type.
+    let mut seen: Vec<ResourceType> = Vec::new();
+    linker.allow_shadowing(true);
+    for (name, item) in component.component_type().imports(engine) {
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            continue;
+        };
+        let stub = name.starts_with(STUBBED_PREFIX);
+        let mut definitions = if stub { Some(linker.instance(name)?) } else { None };
+        for (export, item) in instance.exports(engine) {
+            match item.ty {
+                ComponentItem::Resource(ty) => {
+                    if seen.contains(&ty) {
+                        continue;
+                    }
+                    seen.push(ty);
+                    if let Some(definitions) = definitions.as_mut() {
+                        definitions.resource(export, ResourceType::host::<Unavailable>(), |_, _| Ok(()))?;
+                    }
+                }
+                ComponentItem::ComponentFunc(_) => {
+                    if let Some(definitions) = definitions.as_mut() {
+                        let what = format!("{name}#{export}");
+                        definitions.func_new(export, move |_, _, _, _| {
+                            wasmtime::bail!("`{what}` is not available to glue-rules plugins (no network)")
+                        })?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     linker.allow_shadowing(false);
     Ok(())
 }

@@ -1,6 +1,9 @@
 //! Shared helpers for the integration tests: building the guest plugins and the binary once,
 //! finding the fixtures, running the CLI.
 
+pub mod languages;
+pub mod moto;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;

@@ -71,6 +71,32 @@ pub(crate) struct ObjPat {
     pub(crate) absence_ok: bool,
 }
 
+impl ObjPat {
+    /// A deep copy made in one go, so that its pieces sit close together in memory, without the
+    /// explanation texts (the candidate index never explains).
+    pub(crate) fn compact_copy(&self) -> ObjPat {
+        ObjPat {
+            fields: self
+                .fields
+                .iter()
+                .map(|(k, f)| {
+                    let f = match f {
+                        FieldPat::Leaf(l) => FieldPat::Leaf(Leaf {
+                            matchers: l.matchers.clone(),
+                            display: String::new(),
+                            has_exists: l.has_exists,
+                            has_absent: l.has_absent,
+                        }),
+                        FieldPat::Object(o) => FieldPat::Object(o.compact_copy()),
+                    };
+                    (k.clone(), f)
+                })
+                .collect(),
+            absence_ok: self.absence_ok,
+        }
+    }
+}
+
 type FlatRule = Vec<(Vec<String>, Leaf)>;
 
 /// Parses and validates `text`, returning its `$or` expansion (at least one alternative).
@@ -246,12 +272,15 @@ fn parse_leaf(items: &[Json], path: &JsonPath) -> Result<Leaf, PatternError> {
         has_exists: matchers.iter().any(|m| matches!(m, Matcher::Exists)),
         has_absent: matchers.iter().any(|m| matches!(m, Matcher::Absent)),
         matchers,
-        display: serde_json::to_string(&Json::Array(items.to_vec()).to_value())
-            .unwrap_or_default(),
+        display: serde_json::to_string(&Json::Array(items.to_vec()).to_value()).unwrap_or_default(),
     })
 }
 
-fn string_operand<'a>(value: &'a Json, path: &JsonPath, operator: &str) -> Result<&'a str, PatternError> {
+fn string_operand<'a>(
+    value: &'a Json,
+    path: &JsonPath,
+    operator: &str,
+) -> Result<&'a str, PatternError> {
     match value {
         Json::String(s) => Ok(s),
         _ => Err(PatternError::new(
@@ -289,7 +318,11 @@ fn wildcard(text: &str, path: &JsonPath) -> Result<Wildcard, PatternError> {
 
 /// `{"prefix": "x"}` / `{"prefix": {"equals-ignore-case": "x"}}` and the same for suffix.
 /// Returns (text, ignore_case).
-fn affix_operand(value: &Json, path: &JsonPath, operator: &str) -> Result<(String, bool), PatternError> {
+fn affix_operand(
+    value: &Json,
+    path: &JsonPath,
+    operator: &str,
+) -> Result<(String, bool), PatternError> {
     match value {
         Json::String(s) => Ok((s.clone(), false)),
         Json::Object(m) => {
@@ -385,7 +418,10 @@ fn parse_anything_but(value: &Json, path: &JsonPath) -> Result<AnythingBut, Patt
             let (inner, v) = single_member(m, path)?;
             let p = path.key(inner);
             let operator = format!("anything-but/{inner}");
-            if !matches!(inner, "prefix" | "suffix" | "equals-ignore-case" | "wildcard") {
+            if !matches!(
+                inner,
+                "prefix" | "suffix" | "equals-ignore-case" | "wildcard"
+            ) {
                 return Err(PatternError::new(
                     &p,
                     Rule::UnsupportedNesting {

@@ -52,7 +52,9 @@ pub enum Rule {
     #[error("a field's value must be an object (a nested field) or an array of values to match")]
     FieldNotObjectOrArray,
     /// Something in a value array that is neither a JSON scalar nor a match expression.
-    #[error("a value to match must be a string, number, true, false, null or a match expression object")]
+    #[error(
+        "a value to match must be a string, number, true, false, null or a match expression object"
+    )]
     BadMatchValue,
     /// `{"prefix": "a", "suffix": "b"}` and the like.
     #[error("only one key is allowed in a match expression")]
@@ -86,10 +88,14 @@ pub enum Rule {
     #[error("numeric operator needs a number")]
     NumericNeedsNumber,
     /// An unknown or misplaced comparison operator in `numeric`.
-    #[error("bad numeric operator `{0}`: use `=`, `<`, `<=`, `>`, `>=`, or `>`/`>=` followed by `<`/`<=`")]
+    #[error(
+        "bad numeric operator `{0}`: use `=`, `<`, `<=`, `>`, `>=`, or `>`/`>=` followed by `<`/`<=`"
+    )]
     NumericOperator(String),
     /// `numeric` with the wrong number of elements.
-    #[error("numeric expression must be [op, number] or [\">\"|\">=\", number, \"<\"|\"<=\", number]")]
+    #[error(
+        "numeric expression must be [op, number] or [\">\"|\">=\", number, \"<\"|\"<=\", number]"
+    )]
     NumericShape,
     /// A numeric operand outside EventBridge's documented range.
     #[error("numeric value {0} is outside EventBridge's range -5.0e9 to 5.0e9")]
@@ -101,7 +107,9 @@ pub enum Rule {
     #[error("numeric range bottom must be less than top")]
     NumericEmptyRange,
     /// `anything-but` list mixing strings and numbers, or holding null/booleans.
-    #[error("anything-but list must be all strings or all numbers (no null, booleans or mixed types)")]
+    #[error(
+        "anything-but list must be all strings or all numbers (no null, booleans or mixed types)"
+    )]
     AnythingButMixed,
     /// An empty prefix or suffix inside `anything-but`.
     #[error("anything-but prefix/suffix must not be empty")]

@@ -6,51 +6,98 @@
 //! - [`Pattern`]: one pattern, validated ([`PatternError`] names the path and the rule broken),
 //!   with EventBridge's exact matching semantics ([`Pattern::matches`]) and an explanation of a
 //!   non-match ([`Pattern::explain`], for `glue-rules test-pattern`).
-//! - [`PatternSetBuilder`] / [`PatternSet`]: every plugin's patterns in one shared structure;
+//! - [`PatternSetBuilder`] / [`PatternSet`]: every plugin's patterns in one shared index;
 //!   [`PatternSet::candidates`] returns the plugins whose patterns match an event, exactly,
 //!   at a cost that stays nearly flat from 10 to 10,000 plugins.
 //!
 //! The semantics, and every choice made where the EventBridge user guide is silent or where
-//! quamina differs from EventBridge, are listed in `SEMANTICS.md` next to this crate's
+//! the guide and event-ruler disagree, are listed in `SEMANTICS.md` next to this crate's
 //! `Cargo.toml`.
 //!
-//! # Design: quamina as a pre-filter, then an exact check
+//! # Design: an anchor index, then an exact check
 //!
-//! The candidate lookup is built on the [`quamina`] crate (0.7, a Rust port of Tim Bray's
-//! quamina): one automaton over all patterns, with matching time nearly independent of the
-//! number of patterns. It was evaluated against the alternatives and kept because:
+//! Every pattern is compiled here: validated, and its `$or` expanded into alternatives filed
+//! under the plugin's id (as event-ruler files several rules under one name). Each alternative
+//! is filed under one *anchor*, a condition it cannot match without that can be looked up by
+//! hashing one leaf value of the event: an exact string, number, `true`/`false`/`null`, an
+//! ASCII `equals-ignore-case`, a case-sensitive `prefix`/`suffix`, or the literal start or end
+//! of a `wildcard`. Among its possible anchors an alternative takes the one that the fewest
+//! other alternatives share (a job name rather than `"source": ["aws.glue"]`). For an event,
+//! the index walks the event along a trie of the few distinct anchor paths, hashes each leaf
+//! value found there (plus its prefixes and suffixes of the lengths in use), and gets the few
+//! alternatives filed under those keys; each is then checked exactly against the parsed event
+//! by this crate's evaluator, which implements EventBridge's semantics in full. Alternatives
+//! with no anchor at all (only `anything-but`, `numeric`, `exists`, `cidr`, ...) are checked
+//! on every event; [`PatternSetStats::unindexed`] counts them.
 //!
-//! - it builds on the workspace's rustc (1.95; its MSRV is 1.88) with five small dependencies,
-//!   is thread-safe for matching (`Send + Sync`, thread-local scratch buffers), and its `unsafe`
-//!   is confined to documented spots (lifetime extension of borrowed field slices, unchecked
-//!   indexing in the automaton arena, UTF-8 of field names). The last one is why
-//!   [`PatternSet::candidates`] takes the event text as `&str`, never unchecked bytes;
-//! - it is fast enough: see the benchmark in `benches/candidates.rs` (a few hundred ns per
-//!   Glue event for the whole lookup, flat from 10 to 10,000 plugins);
-//! - its meaning of exact values, `prefix`, `suffix` and `wildcard` (escapes included), of
-//!   arrays (any element) and of array consistency agrees with EventBridge's.
-//!
-//! It is not EventBridge, though: it has no `$or`, its `anything-but` takes no
-//! prefix/suffix/wildcard/ignore-case, and its number parsing, case folding and `exists`
-//! details are its own. So quamina never decides alone:
-//!
-//! 1. Each pattern is compiled here (validation, `$or` expansion under the plugin's id, as
-//!    event-ruler does with several rules of one name).
-//! 2. Each alternative gets a *pre-filter* form for quamina holding only the conditions whose
-//!    quamina meaning equals EventBridge's or is looser (exact strings, booleans, null, prefix,
-//!    suffix, wildcard); every other condition is dropped from it. Quamina therefore returns a
-//!    superset of the matching alternatives.
-//! 3. The few alternatives quamina returns (plus any with no pre-filterable condition at all)
-//!    are checked exactly against the parsed event by this crate's own evaluator, which
-//!    implements EventBridge's semantics in full.
-//!
-//! The host parses each event once (`serde_json::Value`) and hands both the text and the value
-//! to [`PatternSet::candidates`]: quamina's flattener reads the text, skipping every field no
-//! pattern names; the exact check reads the value.
+//! The lookup reads the `serde_json::Value` the host already parsed: the event is parsed once.
 //!
 //! A [`PatternSet`] is immutable: on reload, build a new one and swap it in (e.g. an
 //! `Arc<PatternSet>` behind an `ArcSwap` or `RwLock`), so an event sees either the old or the
 //! new set, never a mix.
+//!
+//! ```
+//! use std::sync::{Arc, RwLock};
+//! use glue_rules_patterns::{Pattern, PatternSetBuilder};
+//!
+//! let mut b = PatternSetBuilder::new();
+//! b.add(0, &[r#"{"source": ["aws.glue"], "detail": {"state": ["SUCCEEDED"]}}"#])?;
+//! b.add(1, &[r#"{"detail": {"state": ["FAILED", "TIMEOUT", "STOPPED"]}}"#])?;
+//! b.add(2, &[] as &[&str])?; // no patterns: every event
+//! let current = RwLock::new(Arc::new(b.build()));
+//!
+//! // Per event: parse once, take the current set, look up.
+//! let raw = r#"{"source": "aws.glue", "detail": {"jobName": "j", "state": "FAILED"}}"#;
+//! let event: serde_json::Value = serde_json::from_str(raw).unwrap();
+//! let set = Arc::clone(&current.read().unwrap());
+//! let mut candidates = Vec::new();
+//! set.candidates(&event, &mut candidates);
+//! assert_eq!(candidates, [1, 2]);
+//!
+//! // On reload: build the new set first (invalid patterns fail here), then swap.
+//! let mut b = PatternSetBuilder::new();
+//! b.add(0, &[r#"{"detail": {"jobName": [{"prefix": "j"}]}}"#])?;
+//! *current.write().unwrap() = Arc::new(b.build());
+//!
+//! // `glue-rules test-pattern`: explain a non-match.
+//! let p = Pattern::parse(r#"{"detail": {"state": ["SUCCEEDED"]}}"#)?;
+//! assert_eq!(
+//!     p.explain(&event).to_string(),
+//!     r#"no match: `detail.state`: expected ["SUCCEEDED"], found "FAILED""#
+//! );
+//! # Ok::<(), glue_rules_patterns::PatternError>(())
+//! ```
+//!
+//! # Why not quamina
+//!
+//! The issue asked to build on the `quamina` crate (0.7, a Rust port of Tim Bray's quamina:
+//! one automaton over all patterns) unless it does not fit. It was evaluated first and does not
+//! fit this workload:
+//!
+//! - *It builds and its semantics are close.* It compiles on rustc 1.95 (MSRV 1.88, five small
+//!   dependencies); probes showed the same meaning as EventBridge for exact values (numbers by
+//!   value), `prefix`, `suffix`, `wildcard` escapes, arrays and array consistency. It has no
+//!   `$or` and no `anything-but` prefix/suffix/wildcard/ignore-case, so it could only have been a
+//!   superset pre-filter in front of the exact check that this crate needs anyway. A first
+//!   version did exactly that (exact strings, booleans, null, prefix, suffix and wildcard in
+//!   quamina; every other condition dropped from its copy of the pattern) and passed the same
+//!   differential tests.
+//! - *Memory.* quamina-rs gives every automaton state a 256-entry table: about 1.2 KB per state,
+//!   i.e. 12–40 KB per Glue pattern. 10,000 plugins' patterns took 366 MB (121 MB with a single
+//!   field per pattern), and its default 10 MB arena budget rejects patterns past ~4,500 plugins.
+//!   This crate's set for 10,000 such plugins, compiled patterns included, grows the process by
+//!   ~20 MB.
+//! - *Speed.* On the benchmark's mixed Glue stream quamina took ~0.7 µs per event at 10 plugins,
+//!   1.5 µs at 100, 19 µs at 1,000 and ~0.5 ms at 10,000: wildcards starting with `*` stay NFAs
+//!   whose cost grows with their number (its `BuiltForSpeed` mode did not change that), and even
+//!   exact-only patterns grew from ~0.6 µs to ~2.2 µs at 10,000 from cache misses in the large
+//!   tables. It also re-parses the event text the host has already parsed. This index stays at
+//!   a few hundred ns (see `benches/candidates.rs`; `--features quamina-reference` measures
+//!   quamina on the same stream).
+//!
+//! So the candidate index is this crate's own, built from hash maps (`rustc-hash`) rather than
+//! an automaton: the anchors are plain lookups, and the exact semantics live in one evaluator
+//! that both [`Pattern::matches`] and the index use.
 
 mod compile;
 mod error;

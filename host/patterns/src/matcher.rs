@@ -311,7 +311,11 @@ impl Cidr {
                 if bits > 32 {
                     return Err(format!("IPv4 mask bits must be 0..=32, not {bits}"));
                 }
-                let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - bits)
+                };
                 Ok(Cidr::V4 {
                     net: u32::from(a) & mask,
                     mask,
@@ -321,7 +325,11 @@ impl Cidr {
                 if bits > 128 {
                     return Err(format!("IPv6 mask bits must be 0..=128, not {bits}"));
                 }
-                let mask = if bits == 0 { 0 } else { u128::MAX << (128 - bits) };
+                let mask = if bits == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - bits)
+                };
                 Ok(Cidr::V6 {
                     net: u128::from(a) & mask,
                     mask,
@@ -389,7 +397,10 @@ mod tests {
             Wildcard::parse("a\\b"),
             Err(WildcardError::Escape(1))
         ));
-        assert!(matches!(Wildcard::parse("a\\"), Err(WildcardError::Escape(1))));
+        assert!(matches!(
+            Wildcard::parse("a\\"),
+            Err(WildcardError::Escape(1))
+        ));
         assert!(Wildcard::parse("a\\**").is_ok());
     }
 

@@ -1,13 +1,27 @@
 //! The shared candidate index over every plugin's patterns.
+//!
+//! Every `$or` alternative of every pattern is filed under one *anchor*: a condition it cannot
+//! match without, that can be looked up by hashing a value of the event. For an event, the index
+//! walks the event along a trie of the few distinct anchor paths, looks each leaf value up, and
+//! checks the alternatives found there exactly; alternatives without any anchor are checked on
+//! every event.
+//!
+//! The lookup table is keyed by a 64-bit hash of (path, kind, value) only, with the ids of all
+//! buckets in one flat array: one probe and one read per lookup, no key strings to chase. A hash
+//! collision only adds a candidate, which the exact check then rejects.
 
+use std::cell::RefCell;
 use std::fmt;
 
-use quamina::Quamina;
-use serde_json::{Map, Value};
+use std::hash::Hasher;
 
-use crate::compile::{FieldPat, ObjPat};
+use rustc_hash::{FxHashMap, FxHasher};
+use serde_json::Value;
+
+use crate::compile::{FieldPat, Leaf, ObjPat};
 use crate::error::PatternError;
 use crate::eval::{NoSink, eval};
+use crate::matcher::Matcher;
 use crate::pattern::Pattern;
 
 /// Identifies a plugin in a [`PatternSet`]; the host chooses the numbers (e.g. registry indices).
@@ -57,53 +71,374 @@ impl PatternSetBuilder {
         }
     }
 
-    /// Builds the index. Infallible: an alternative the automaton cannot take is checked on
-    /// every event instead (correct, only slower; see [`PatternSetStats::unindexed`]).
+    /// Builds the index.
     pub fn build(self) -> PatternSet {
-        let mut index = Quamina::<u32>::new();
         let mut entries = Vec::new();
-        let mut unindexed = Vec::new();
-        let mut indexed = 0usize;
         let mut plugins: Vec<PluginId> = self.match_all.clone();
         for (id, patterns) in self.plugins {
             plugins.push(id);
             for pattern in patterns {
-                for alt in pattern.alternatives {
-                    let n = u32::try_from(entries.len()).expect("fewer than 2^32 alternatives");
-                    let added = match prefilter(&alt) {
-                        Some(pf) => index
-                            .add_pattern(n, &Value::Object(pf).to_string())
-                            .is_ok(),
-                        None => false,
-                    };
-                    if added {
-                        indexed += 1;
-                    } else {
-                        unindexed.push(n);
-                    }
-                    entries.push(Entry { plugin: id, alt });
+                for alt in &pattern.alternatives {
+                    entries.push(Entry {
+                        plugin: id,
+                        alt: alt.compact_copy(),
+                    });
                 }
             }
         }
+        assert!(
+            entries.len() < u32::MAX as usize,
+            "fewer than 2^32 alternatives"
+        );
+
+        // Every anchor each alternative could use, and how many alternatives could use each key.
+        let mut paths: FxHashMap<Vec<String>, usize> = FxHashMap::default();
+        let mut options: Vec<Vec<(usize, Vec<Key>)>> = Vec::with_capacity(entries.len());
+        let mut counts: FxHashMap<(usize, Key), usize> = FxHashMap::default();
+        for entry in &entries {
+            let mut opts = Vec::new();
+            anchors(&entry.alt, &mut Vec::new(), &mut |path, keys| {
+                let next = paths.len();
+                let pid = *paths.entry(path.to_vec()).or_insert(next);
+                opts.push((pid, keys));
+            });
+            for (pid, keys) in &opts {
+                for k in keys {
+                    *counts.entry((*pid, k.clone())).or_default() += 1;
+                }
+            }
+            options.push(opts);
+        }
+
+        // File each alternative under its cheapest anchor.
+        let mut path_of_id: Vec<Vec<String>> = vec![Vec::new(); paths.len()];
+        for (p, id) in paths {
+            path_of_id[id] = p;
+        }
+        let mut root = PathNode::default();
+        let mut buckets: FxHashMap<u64, Vec<u32>> = FxHashMap::default();
+        let mut unindexed = Vec::new();
+        for (n, opts) in options.into_iter().enumerate() {
+            let n = n as u32;
+            let best = opts.into_iter().min_by_key(|(pid, keys)| {
+                keys.iter()
+                    .map(|k| counts[&(*pid, k.clone())] + k.penalty())
+                    .sum::<usize>()
+            });
+            let Some((pid, keys)) = best else {
+                unindexed.push(n);
+                continue;
+            };
+            let pid32 = pid as u32;
+            let leaf = root
+                .node(&path_of_id[pid])
+                .leaf
+                .get_or_insert_with(|| LeafIndex {
+                    path: pid32,
+                    ..LeafIndex::default()
+                });
+            for k in keys {
+                let h = match &k {
+                    Key::Str(s) => {
+                        leaf.strings = true;
+                        key_hash(pid32, STR, s.as_bytes())
+                    }
+                    Key::StrCi(s) => {
+                        leaf.strings_ci = true;
+                        key_hash(pid32, STR_CI, s.as_bytes())
+                    }
+                    Key::Num(x) => {
+                        leaf.numbers = true;
+                        key_hash(pid32, NUM, &x.to_le_bytes())
+                    }
+                    Key::Bool(b) => {
+                        leaf.scalars = true;
+                        key_hash(pid32, if *b { TRUE } else { FALSE }, &[])
+                    }
+                    Key::Null => {
+                        leaf.scalars = true;
+                        key_hash(pid32, NULL, &[])
+                    }
+                    Key::Prefix(s) => {
+                        leaf.prefix_lens.push(s.len());
+                        key_hash(pid32, PREFIX, s.as_bytes())
+                    }
+                    Key::Suffix(s) => {
+                        leaf.suffix_lens.push(s.len());
+                        key_hash(pid32, SUFFIX, s.as_bytes())
+                    }
+                };
+                let b = buckets.entry(h).or_default();
+                if b.last() != Some(&n) {
+                    b.push(n);
+                }
+            }
+        }
+        root.finish();
+        let mut table = FxHashMap::default();
+        let mut ids = Vec::new();
+        for (h, b) in buckets {
+            table.insert(h, (ids.len() as u32, b.len() as u32));
+            ids.extend(b);
+        }
+        let anchor_paths = root.count();
+        let index = Index { root, table, ids };
+
         let mut match_all = self.match_all;
         match_all.sort_unstable();
         match_all.dedup();
         plugins.sort_unstable();
         plugins.dedup();
+        let stats = PatternSetStats {
+            plugins: plugins.len(),
+            match_all: match_all.len(),
+            alternatives: entries.len(),
+            indexed: entries.len() - unindexed.len(),
+            unindexed: unindexed.len(),
+            anchor_paths,
+        };
         PatternSet {
             index,
             entries,
             unindexed,
             match_all,
-            stats: PatternSetStats {
-                plugins: plugins.len(),
-                match_all: 0,
-                alternatives: 0,
-                indexed,
-                unindexed: 0,
-            },
+            stats,
         }
-        .finish_stats()
+    }
+}
+
+/// Calls `f(path, keys)` for every leaf of `obj` usable as an anchor.
+fn anchors(obj: &ObjPat, path: &mut Vec<String>, f: &mut impl FnMut(&[String], Vec<Key>)) {
+    for (key, field) in &obj.fields {
+        path.push(key.clone());
+        match field {
+            FieldPat::Leaf(leaf) => {
+                if let Some(keys) = leaf_keys(leaf) {
+                    f(path, keys);
+                }
+            }
+            FieldPat::Object(sub) => anchors(sub, path, f),
+        }
+        path.pop();
+    }
+}
+
+/// A hashable necessary condition on one leaf value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Str(Box<str>),
+    /// ASCII lower-case form, for ASCII `equals-ignore-case` patterns.
+    StrCi(Box<str>),
+    /// `f64` bits of the value (+0.0 for zero), for numbers compared by value.
+    Num(u64),
+    Bool(bool),
+    Null,
+    Prefix(Box<str>),
+    Suffix(Box<str>),
+}
+
+impl Key {
+    /// Bias against anchors whose bucket is looked up by every string (empty prefix/suffix) and,
+    /// slightly, against prefixes and suffixes (several lookups per value).
+    fn penalty(&self) -> usize {
+        match self {
+            Key::Prefix(s) | Key::Suffix(s) if s.is_empty() => 1 << 20,
+            Key::Prefix(_) | Key::Suffix(_) => 1,
+            _ => 0,
+        }
+    }
+}
+
+fn num_key(x: f64) -> u64 {
+    if x == 0.0 { 0 } else { x.to_bits() }
+}
+
+/// The keys of a leaf whose every alternative is indexable; `None` otherwise (the leaf is an OR,
+/// so one unindexable value makes the whole leaf unusable as an anchor).
+fn leaf_keys(leaf: &Leaf) -> Option<Vec<Key>> {
+    if leaf.has_absent || leaf.has_exists {
+        return None;
+    }
+    leaf.matchers
+        .iter()
+        .map(|m| match m {
+            Matcher::String(s) => Some(Key::Str(s.as_str().into())),
+            Matcher::Number(n) => n.as_f64().map(|x| Key::Num(num_key(x))),
+            Matcher::Bool(b) => Some(Key::Bool(*b)),
+            Matcher::Null => Some(Key::Null),
+            Matcher::Prefix(s) => Some(Key::Prefix(s.as_str().into())),
+            Matcher::Suffix(s) => Some(Key::Suffix(s.as_str().into())),
+            Matcher::EqualsIgnoreCase(p) => p.ascii_key().map(|k| Key::StrCi(k.into())),
+            Matcher::Wildcard(w) => {
+                let (pre, suf) = (w.literal_prefix(), w.literal_suffix());
+                if !w.has_star() {
+                    Some(Key::Str(pre.into()))
+                } else if !pre.is_empty() && pre.len() >= suf.len() {
+                    Some(Key::Prefix(pre.into()))
+                } else if !suf.is_empty() {
+                    Some(Key::Suffix(suf.into()))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+const STR: u8 = 1;
+const STR_CI: u8 = 2;
+const NUM: u8 = 3;
+const TRUE: u8 = 4;
+const FALSE: u8 = 5;
+const NULL: u8 = 6;
+const PREFIX: u8 = 7;
+const SUFFIX: u8 = 8;
+
+fn key_hash(path: u32, kind: u8, bytes: &[u8]) -> u64 {
+    let mut h = FxHasher::default();
+    h.write_u32(path);
+    h.write_u8(kind);
+    h.write(bytes);
+    h.finish()
+}
+
+/// The anchor paths as a trie over event field names (arrays are crossed transparently).
+#[derive(Default)]
+struct PathNode {
+    children: Vec<(Box<str>, PathNode)>,
+    /// Anchors on the leaf values at exactly this path.
+    leaf: Option<LeafIndex>,
+}
+
+/// Which kinds of key are filed under one path, so that lookups that cannot hit are skipped.
+#[derive(Default)]
+struct LeafIndex {
+    path: u32,
+    strings: bool,
+    strings_ci: bool,
+    numbers: bool,
+    /// true/false/null
+    scalars: bool,
+    prefix_lens: Vec<usize>,
+    suffix_lens: Vec<usize>,
+}
+
+impl PathNode {
+    fn node(&mut self, path: &[String]) -> &mut PathNode {
+        let Some((first, rest)) = path.split_first() else {
+            return self;
+        };
+        let i = match self.children.iter().position(|(k, _)| **k == **first) {
+            Some(i) => i,
+            None => {
+                self.children
+                    .push((first.as_str().into(), PathNode::default()));
+                self.children.len() - 1
+            }
+        };
+        self.children[i].1.node(rest)
+    }
+
+    fn finish(&mut self) {
+        if let Some(leaf) = &mut self.leaf {
+            for lens in [&mut leaf.prefix_lens, &mut leaf.suffix_lens] {
+                lens.sort_unstable();
+                lens.dedup();
+            }
+        }
+        for (_, c) in &mut self.children {
+            c.finish();
+        }
+    }
+
+    fn count(&self) -> usize {
+        usize::from(self.leaf.is_some())
+            + self.children.iter().map(|(_, c)| c.count()).sum::<usize>()
+    }
+}
+
+struct Index {
+    root: PathNode,
+    /// key hash → (start, len) in `ids`
+    table: FxHashMap<u64, (u32, u32)>,
+    ids: Vec<u32>,
+}
+
+impl Index {
+    fn hit(&self, h: u64, out: &mut Vec<u32>) {
+        if let Some(&(start, len)) = self.table.get(&h) {
+            out.extend_from_slice(&self.ids[start as usize..(start + len) as usize]);
+        }
+    }
+
+    /// Walks `v` along the trie below `node`, looking up every leaf value at an anchor path.
+    fn walk(&self, node: &PathNode, v: &Value, scratch: &mut String, out: &mut Vec<u32>) {
+        match v {
+            Value::Array(items) => {
+                for item in items {
+                    self.walk(node, item, scratch, out);
+                }
+            }
+            Value::Object(m) => {
+                for (name, child) in &node.children {
+                    if let Some(c) = m.get(&**name) {
+                        self.walk(child, c, scratch, out);
+                    }
+                }
+            }
+            scalar => {
+                if let Some(leaf) = &node.leaf {
+                    self.lookup(leaf, scalar, scratch, out);
+                }
+            }
+        }
+    }
+
+    fn lookup(&self, leaf: &LeafIndex, v: &Value, scratch: &mut String, out: &mut Vec<u32>) {
+        let p = leaf.path;
+        match v {
+            Value::String(s) => {
+                if leaf.strings {
+                    self.hit(key_hash(p, STR, s.as_bytes()), out);
+                }
+                if leaf.strings_ci && s.is_ascii() {
+                    scratch.clear();
+                    scratch.push_str(s);
+                    scratch.make_ascii_lowercase();
+                    self.hit(key_hash(p, STR_CI, scratch.as_bytes()), out);
+                }
+                for &len in &leaf.prefix_lens {
+                    if len > s.len() {
+                        break;
+                    }
+                    if s.is_char_boundary(len) {
+                        self.hit(key_hash(p, PREFIX, &s.as_bytes()[..len]), out);
+                    }
+                }
+                for &len in &leaf.suffix_lens {
+                    if len > s.len() {
+                        break;
+                    }
+                    let at = s.len() - len;
+                    if s.is_char_boundary(at) {
+                        self.hit(key_hash(p, SUFFIX, &s.as_bytes()[at..]), out);
+                    }
+                }
+            }
+            Value::Number(x) => {
+                if leaf.numbers
+                    && let Some(x) = x.as_f64()
+                {
+                    self.hit(key_hash(p, NUM, &num_key(x).to_le_bytes()), out);
+                }
+            }
+            Value::Bool(b) if leaf.scalars => {
+                self.hit(key_hash(p, if *b { TRUE } else { FALSE }, &[]), out);
+            }
+            Value::Null if leaf.scalars => self.hit(key_hash(p, NULL, &[]), out),
+            _ => {}
+        }
     }
 }
 
@@ -117,10 +452,9 @@ struct Entry {
 ///
 /// Immutable once built and `Send + Sync`: hold it in an `Arc` and swap in a new one on reload.
 pub struct PatternSet {
-    /// One automaton over the pre-filter form of every alternative (value = index in `entries`).
-    index: Quamina<u32>,
+    index: Index,
     entries: Vec<Entry>,
-    /// Alternatives with nothing the automaton can pre-filter on: checked on every event.
+    /// Alternatives without an anchor: checked on every event.
     unindexed: Vec<u32>,
     /// Plugins that declared no patterns.
     match_all: Vec<PluginId>,
@@ -136,21 +470,21 @@ pub struct PatternSetStats {
     pub match_all: usize,
     /// Pattern alternatives after `$or` expansion.
     pub alternatives: usize,
-    /// Alternatives found through the automaton.
+    /// Alternatives filed under an anchor.
     pub indexed: usize,
-    /// Alternatives checked on every event because nothing in them can be pre-filtered
-    /// (e.g. only `anything-but`, `numeric`, `exists` or `cidr` conditions).
+    /// Alternatives checked on every event because none of their conditions can be looked up
+    /// (only `anything-but`, `numeric`, `exists`, `cidr`, non-ASCII `equals-ignore-case`,
+    /// ignore-case prefix/suffix, or wildcards starting and ending with `*`).
     pub unindexed: usize,
+    /// Distinct event paths looked up per event.
+    pub anchor_paths: usize,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<(Vec<u32>, String)> = const { RefCell::new((Vec::new(), String::new())) };
 }
 
 impl PatternSet {
-    fn finish_stats(mut self) -> PatternSet {
-        self.stats.match_all = self.match_all.len();
-        self.stats.alternatives = self.entries.len();
-        self.stats.unindexed = self.unindexed.len();
-        self
-    }
-
     /// An empty set (no plugin is ever a candidate).
     pub fn empty() -> PatternSet {
         PatternSetBuilder::new().build()
@@ -161,48 +495,30 @@ impl PatternSet {
         self.stats
     }
 
-    /// Writes into `out` (cleared first) the plugins whose patterns match the event, in
-    /// ascending order without duplicates. The result is exact: every id in it has a pattern
-    /// that [`Pattern::matches`] the event.
-    ///
-    /// `raw` and `event` are the same event: the JSON text as received, and its parse. The
-    /// automaton reads the text (it skips the fields no pattern names); the exact check of the
-    /// few candidates reads the parsed value, so the host parses the event once.
-    pub fn candidates(&self, raw: &str, event: &Value, out: &mut Vec<PluginId>) {
+    /// Writes into `out` (cleared first) the plugins whose patterns match `event`, in ascending
+    /// order without duplicates. The result is exact: every id in it has a pattern that
+    /// [`Pattern::matches`] the event, and every such plugin is in it.
+    pub fn candidates(&self, event: &Value, out: &mut Vec<PluginId>) {
         out.clear();
-        if self.unindexed.len() < self.entries.len() {
-            match self.index.matches_for_event(raw.as_bytes()) {
-                Ok(hits) => {
-                    for n in hits {
-                        self.check(n, event, out);
-                    }
-                }
-                // Not reachable for text that serde_json parsed; stay correct regardless.
-                Err(_) => {
-                    for n in 0..self.entries.len() as u32 {
-                        self.check(n, event, out);
-                    }
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let (found, text) = &mut *guard;
+            found.clear();
+            self.index.walk(&self.index.root, event, text, found);
+            if found.len() > 1 {
+                found.sort_unstable();
+                found.dedup();
+            }
+            for &n in found.iter().chain(&self.unindexed) {
+                let entry = &self.entries[n as usize];
+                if !out.contains(&entry.plugin) && eval(&entry.alt, event, &mut NoSink) {
+                    out.push(entry.plugin);
                 }
             }
-        }
-        for &n in &self.unindexed {
-            self.check(n, event, out);
-        }
+        });
         out.extend_from_slice(&self.match_all);
         out.sort_unstable();
         out.dedup();
-    }
-
-    /// [`candidates`](Self::candidates) for callers without the event text (serializes it).
-    pub fn candidates_for_value(&self, event: &Value, out: &mut Vec<PluginId>) {
-        self.candidates(&event.to_string(), event, out);
-    }
-
-    fn check(&self, n: u32, event: &Value, out: &mut Vec<PluginId>) {
-        let entry = &self.entries[n as usize];
-        if !out.contains(&entry.plugin) && eval(&entry.alt, event, &mut NoSink) {
-            out.push(entry.plugin);
-        }
     }
 }
 
@@ -218,33 +534,4 @@ impl fmt::Debug for PatternSet {
             .field("stats", &self.stats)
             .finish_non_exhaustive()
     }
-}
-
-/// The pre-filter form of an alternative: only conditions whose quamina meaning is the same as
-/// (or looser than) EventBridge's, so that quamina never rejects an event the exact check would
-/// accept. Kept: exact strings, `true`/`false`/`null`, case-sensitive `prefix`/`suffix`,
-/// `wildcard`. Dropped: numbers (quamina's float parsing may differ from serde_json's in the last
-/// bit), `numeric`, `anything-but`, `exists`, `cidr`, everything ignoring case, and fields whose
-/// name quamina would read differently (containing `.` or a newline, or empty). A field is kept
-/// only when every value in its list is kept. `None` when nothing is left.
-fn prefilter(p: &ObjPat) -> Option<Map<String, Value>> {
-    let mut map = Map::new();
-    for (key, field) in &p.fields {
-        if key.is_empty() || key.contains(['.', '\n']) || map.contains_key(key) {
-            continue;
-        }
-        match field {
-            FieldPat::Leaf(leaf) => {
-                if let Some(values) = &leaf.prefilter {
-                    map.insert(key.clone(), values.clone());
-                }
-            }
-            FieldPat::Object(sub) => {
-                if let Some(m) = prefilter(sub) {
-                    map.insert(key.clone(), Value::Object(m));
-                }
-            }
-        }
-    }
-    (!map.is_empty()).then_some(map)
 }

@@ -10,9 +10,12 @@ const SUCCEEDED: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State
 const FAILED: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["FAILED","TIMEOUT","STOPPED"]}}"#;
 
 fn fixtures_dir() -> PathBuf {
-    std::env::var_os("GLUE_FIXTURES_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/glue-events/aws-docs")
-    })
+    std::env::var_os("GLUE_FIXTURES_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/fixtures/glue-events/aws-docs")
+        })
 }
 
 fn fixtures() -> Vec<(String, String, Value)> {
@@ -24,11 +27,19 @@ fn fixtures() -> Vec<(String, String, Value)> {
         .map(|p| {
             let text = std::fs::read_to_string(&p).unwrap();
             let value: Value = serde_json::from_str(&text).unwrap();
-            (p.file_name().unwrap().to_string_lossy().into_owned(), text, value)
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                text,
+                value,
+            )
         })
         .collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
-    assert!(out.len() >= 14, "expected the 14 AWS doc fixtures in {}", dir.display());
+    assert!(
+        out.len() >= 14,
+        "expected the 14 AWS doc fixtures in {}",
+        dir.display()
+    );
     out
 }
 
@@ -50,7 +61,11 @@ fn succeeded_pattern_matches_only_the_successful_run() {
 fn failed_pattern_matches_failed_timeout_and_stopped() {
     assert_eq!(
         matching(FAILED),
-        vec!["failed-job-run.json", "stopped-job-run.json", "timeout.json"]
+        vec![
+            "failed-job-run.json",
+            "stopped-job-run.json",
+            "timeout.json"
+        ]
     );
 }
 
@@ -60,10 +75,17 @@ fn pattern_set_agrees_on_every_fixture() {
     b.add(0, &[SUCCEEDED]).unwrap();
     b.add(1, &[FAILED]).unwrap();
     // the Data Quality event comes from aws.glue-dataquality
-    b.add(2, &[r#"{"source":[{"prefix":"aws.glue"}],"detail":{"score":[{"numeric":["<=",1]}]}}"#])
-        .unwrap();
+    b.add(
+        2,
+        &[r#"{"source":[{"prefix":"aws.glue"}],"detail":{"score":[{"numeric":["<=",1]}]}}"#],
+    )
+    .unwrap();
     // crawler counters are strings, and "runningTime (sec)" is a real key
-    b.add(3, &[r#"{"detail":{"runningTime (sec)":["7"],"tablesCreated":["0"]}}"#]).unwrap();
+    b.add(
+        3,
+        &[r#"{"detail":{"runningTime (sec)":["7"],"tablesCreated":["0"]}}"#],
+    )
+    .unwrap();
     // catalog events: resources arrays and array values
     b.add(4, &[r#"{"resources":[{"wildcard":"arn:aws:glue:*:table/d1/*"}],"detail":{"changedTables":["t1"]}}"#])
         .unwrap();
@@ -83,8 +105,8 @@ fn pattern_set_agrees_on_every_fixture() {
         }
     };
     let mut out = Vec::new();
-    for (name, text, value) in fixtures() {
-        set.candidates(&text, &value, &mut out);
+    for (name, _text, value) in fixtures() {
+        set.candidates(&value, &mut out);
         assert_eq!(out, expect(&name), "{name}");
     }
 }

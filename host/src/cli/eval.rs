@@ -16,6 +16,8 @@ pub(crate) struct EvalArgs {
     /// Event files (one event, a JSON array, or NDJSON) or directories of them; `-` reads stdin.
     #[arg(value_name = "EVENTS|-", required = true)]
     events: Vec<PathBuf>,
+    #[command(flatten)]
+    dispatch: super::outbox::DispatchArgs,
 }
 
 pub(crate) fn run(args: EvalArgs) -> anyhow::Result<u8> {
@@ -35,6 +37,12 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<u8> {
         }
     }
     out.flush().context("cannot write results")?;
+    drop(out);
+    if let Some(code) =
+        super::outbox::dispatch_outcomes(&args.dispatch, &loaded.config, &read.events, &outcomes)?
+    {
+        return Ok(code);
+    }
     Ok(if read.refused > 0 {
         exit::BAD_INPUT
     } else if plugin_failed {

@@ -2,8 +2,11 @@
 
 mod eval;
 mod inspect;
+mod new;
+mod outbox;
 mod replay;
 mod serve;
+mod test;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,6 +28,8 @@ pub(crate) mod exit {
     pub const PLUGIN_FAILED: u8 = 1;
     /// Bad usage, bad configuration, bad input or a plugin that cannot load.
     pub const BAD_INPUT: u8 = 2;
+    /// `--dispatch` / `outbox run --until-empty`: actions left pending or dead-lettered.
+    pub const DISPATCH_INCOMPLETE: u8 = 3;
 }
 
 /// Run WebAssembly rule plugins against AWS Glue events.
@@ -60,6 +65,17 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Run the sidecar: HTTP intake, hot reload, admin API and metrics.
     Serve(serve::ServeArgs),
+    /// Inspect the outbox of queued actions, or send what it holds.
+    Outbox(outbox::OutboxArgs),
+    /// List, show, redrive or purge dead-lettered actions.
+    Dlq(outbox::DlqArgs),
+    /// Create a plugin project: sources, build command, README, sample config and fixtures.
+    New(new::NewArgs),
+    /// Check a plugin against events and their expected decisions (`*.expected.json`).
+    ///
+    /// Exit status: 0 when every decision matches, 1 on a mismatch, 2 for bad usage, bad
+    /// fixtures or a plugin that cannot load.
+    Test(test::TestArgs),
 }
 
 /// Options shared by the commands that load plugins.
@@ -231,6 +247,10 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Outbox(args) => outbox::run_outbox(args),
+        Command::Dlq(args) => outbox::run_dlq(args),
+        Command::New(args) => new::run(args),
+        Command::Test(args) => test::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

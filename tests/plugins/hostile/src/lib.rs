@@ -13,7 +13,10 @@ wit_bindgen::generate!({
 });
 
 use glue::rules::host::{config, log};
-use glue::rules::types::{Action, LogLevel, SnsPublish};
+use glue::rules::types::{
+    Action, CommandParameter, CommandTargets, InvocationType, KinesisPutRecord, LambdaInvoke,
+    LogLevel, SfnStartExecution, SnsPublish, SqsSendMessage, SsmSendCommand,
+};
 
 struct Hostile;
 
@@ -26,6 +29,81 @@ fn decision(reason: String) -> Decision {
         matched: false,
         actions: Vec::new(),
         reason: Some(reason),
+    }
+}
+
+/// `all-actions` mode: one action of each type whose target is configured, each carrying the
+/// event id (and the optional `tag` setting) so the dispatch tests can find its effect.
+/// Settings: `lambda-function`, `lambda-invocation-type` (`event` or `request-response`),
+/// `sns-topic-arn`, `sqs-queue-url`, `kinesis-stream`, `sfn-state-machine-arn`,
+/// `ssm-instance-id`.
+fn all_actions(event: &Event) -> Decision {
+    let tag = config("tag").unwrap_or_default();
+    let payload = format!(r#"{{"eventId":"{}","tag":"{}"}}"#, event.id, tag);
+    let mut actions = Vec::new();
+    if let Some(function_name) = config("lambda-function") {
+        let invocation_type = match config("lambda-invocation-type").as_deref() {
+            Some("request-response") => InvocationType::RequestResponse,
+            _ => InvocationType::Event,
+        };
+        actions.push(Action::Lambda(LambdaInvoke {
+            function_name,
+            payload: payload.clone(),
+            invocation_type,
+        }));
+    }
+    if let Some(topic_arn) = config("sns-topic-arn") {
+        actions.push(Action::Sns(SnsPublish {
+            topic_arn,
+            subject: Some("glue-rules test".into()),
+            message: payload.clone(),
+            message_attributes: Vec::new(),
+        }));
+    }
+    if let Some(queue_url) = config("sqs-queue-url") {
+        actions.push(Action::Sqs(SqsSendMessage {
+            queue_url,
+            message_body: payload.clone(),
+            delay_seconds: None,
+            message_group_id: None,
+            message_deduplication_id: None,
+        }));
+    }
+    if let Some(stream_name) = config("kinesis-stream") {
+        actions.push(Action::Kinesis(KinesisPutRecord {
+            stream_name,
+            partition_key: event.id.clone(),
+            data: payload.clone(),
+        }));
+    }
+    if let Some(state_machine_arn) = config("sfn-state-machine-arn") {
+        actions.push(Action::Stepfunctions(SfnStartExecution {
+            state_machine_arn,
+            name: None,
+            input: payload.clone(),
+        }));
+    }
+    if let Some(instance) = config("ssm-instance-id") {
+        actions.push(Action::Ssm(SsmSendCommand {
+            document_name: "AWS-RunShellScript".into(),
+            targets: CommandTargets::InstanceIds(vec![instance]),
+            parameters: vec![CommandParameter {
+                name: "commands".into(),
+                values: vec![format!("echo {}", event.id)],
+            }],
+            comment: Some(
+                format!("{} {}", event.id, tag)
+                    .trim()
+                    .chars()
+                    .take(100)
+                    .collect(),
+            ),
+        }));
+    }
+    Decision {
+        matched: true,
+        actions,
+        reason: Some(format!("all-actions for {}", event.id)),
     }
 }
 
@@ -151,6 +229,7 @@ impl Guest for Hostile {
                 while start.elapsed() < Duration::from_secs(10) {}
                 Ok(decision("spun 10 s".into()))
             }
+            "all-actions" => Ok(all_actions(&event)),
             "plugin-error" => Err(format!("cannot handle {}", event.detail_type)),
             "empty-target" => Ok(Decision {
                 matched: true,

@@ -1,0 +1,75 @@
+// {{name}}: publishes to an SNS topic when a Glue job run fails.
+//
+// Setting `topic-arn` (required): the topic to publish to.
+#include "glue_rules.h"
+
+// The events this rule wants: failed Glue job runs.
+static const char PATTERN[] =
+    "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
+    "\"detail\":{\"state\":[\"FAILED\",\"TIMEOUT\",\"ERROR\"]}}";
+
+void exports_rule_describe(rule_metadata_t *ret) {
+  gr_metadata(ret, "{{name}}", "0.1.0", "Publishes to an SNS topic when a Glue job run fails.",
+              PATTERN);
+}
+
+static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+  rule_string_t topic;
+  if (!gr_config_get("topic-arn", &topic)) {
+    *err = gr_string("setting `topic-arn` is required but not set");
+    return false;
+  }
+  gr_buf reason = GR_BUF_INIT;
+  if (event->detail.tag != GLUE_RULES_TYPES_DETAIL_JOB_STATE_CHANGE) {
+    gr_buf_cstr(&reason, "detail-type \"");
+    gr_buf_str(&reason, &event->detail_type);
+    gr_buf_cstr(&reason, "\" is not Glue Job State Change");
+    gr_no_match(ret, gr_buf_take(&reason));
+    rule_string_free(&topic);
+    return true;
+  }
+  glue_rules_types_job_state_change_t *change = &event->detail.val.job_state_change;
+  rule_string_t state = gr_job_state_name(&change->state);
+  uint8_t tag = change->state.tag;
+  gr_buf_cstr(&reason, "job ");
+  gr_buf_str(&reason, &change->job_name);
+  gr_buf_cstr(&reason, " ");
+  if (tag != GLUE_RULES_TYPES_JOB_STATE_FAILED && tag != GLUE_RULES_TYPES_JOB_STATE_TIMEOUT &&
+      tag != GLUE_RULES_TYPES_JOB_STATE_ERROR) {
+    gr_buf_cstr(&reason, "is ");
+    gr_buf_str(&reason, &state);
+    gr_no_match(ret, gr_buf_take(&reason));
+    rule_string_free(&topic);
+    return true;
+  }
+  gr_buf_str(&reason, &state);
+
+  gr_buf line = GR_BUF_INIT;
+  gr_buf_str(&line, &reason);
+  gr_buf_cstr(&line, ": publishing to ");
+  gr_buf_str(&line, &topic);
+  gr_log_buf(GLUE_RULES_TYPES_LOG_LEVEL_INFO, &line);
+
+  gr_buf subject = GR_BUF_INIT;
+  gr_buf_cstr(&subject, "Glue job ");
+  gr_buf_str(&subject, &change->job_name);
+  gr_buf_cstr(&subject, " ");
+  gr_buf_str(&subject, &state);
+  gr_buf message = GR_BUF_INIT;
+  gr_buf_cstr(&message, "Glue job ");
+  gr_buf_str(&message, &change->job_name);
+  gr_buf_cstr(&message, " (run ");
+  gr_buf_str(&message, &change->job_run_id);
+  gr_buf_cstr(&message, ") ended in state ");
+  gr_buf_str(&message, &state);
+  gr_buf_cstr(&message, ".");
+  gr_matched(ret, gr_sns(topic, gr_buf_take(&subject), gr_buf_take(&message)),
+             gr_buf_take(&reason));
+  return true;
+}
+
+bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+  bool ok = decide(event, ret, err);
+  rule_event_free(event);  // the event belongs to the plugin
+  return ok;
+}

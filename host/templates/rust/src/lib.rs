@@ -1,0 +1,46 @@
+//! `{{name}}`: publishes to an SNS topic when a Glue job run fails.
+//!
+//! Setting `topic-arn` (required): the topic to publish to.
+
+use glue_rules_sdk::prelude::*;
+
+/// The events this rule wants: failed Glue job runs.
+const PATTERN: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["FAILED","TIMEOUT","ERROR"]}}"#;
+
+struct {{type_name}};
+
+impl Rule for {{type_name}} {
+    fn describe() -> Metadata {
+        Metadata::new(
+            "{{name}}",
+            env!("CARGO_PKG_VERSION"),
+            "Publishes to an SNS topic when a Glue job run fails.",
+        )
+        .pattern(PATTERN)
+    }
+
+    fn evaluate(event: &Event) -> Result<Decision, String> {
+        let topic = config::require("topic-arn")?;
+        let Detail::JobStateChange(change) = &event.detail else {
+            return Ok(Decision::no_match().reason(format!(
+                "detail-type \"{}\" is not Glue Job State Change",
+                event.detail_type
+            )));
+        };
+        let job = &change.job_name;
+        let state = change.state.as_str();
+        if !matches!(change.state, JobState::Failed | JobState::Timeout | JobState::Error) {
+            return Ok(Decision::no_match().reason(format!("job {job} is {state}")));
+        }
+        glue_rules_sdk::info!("job {job} {state}: publishing to {topic}");
+        let publish = Action::sns(topic)
+            .subject(format!("Glue job {job} {state}"))
+            .message(format!(
+                "Glue job {job} (run {}) ended in state {state}.",
+                change.job_run_id
+            ));
+        Ok(Decision::matched([publish]).reason(format!("job {job} {state}")))
+    }
+}
+
+glue_rules_sdk::export_rule!({{type_name}});

@@ -1,0 +1,108 @@
+// lambda-on-success, in C: invokes a Lambda function when a Glue job run succeeds.
+//
+// The same rule as plugins/lambda-on-success (Rust), decision for decision. Settings, all
+// optional: `job-name` (a glob), `function-name` (default `glue-job-succeeded`),
+// `invocation-type` (`event`, the default, or `request-response`).
+#include <stdlib.h>
+#include <string.h>
+
+#include "glue_rules.h"
+
+static const char PATTERN[] =
+    "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
+    "\"detail\":{\"state\":[\"SUCCEEDED\"]}}";
+
+void exports_rule_describe(rule_metadata_t *ret) {
+  gr_metadata(ret, "lambda-on-success", "0.1.0",
+              "Invokes a Lambda function when a Glue job run succeeds.", PATTERN);
+}
+
+// Adds `"key":"value"` to a JSON object under construction.
+static void member(gr_buf *json, const char *key, const rule_string_t *value) {
+  if (json->len > 1) gr_buf_cstr(json, ",");
+  gr_buf_json_string(json, (const uint8_t *)key, strlen(key));
+  gr_buf_cstr(json, ":");
+  gr_buf_json_string(json, value->ptr, value->len);
+}
+
+static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+  glue_rules_types_invocation_type_t invocation_type = GLUE_RULES_TYPES_INVOCATION_TYPE_EVENT;
+  rule_string_t text;
+  if (gr_config_get("invocation-type", &text)) {
+    bool ok = gr_parse_invocation_type(&text, &invocation_type);
+    if (!ok) {
+      gr_buf message = GR_BUF_INIT;
+      gr_buf_cstr(&message, "setting `invocation-type` must be event or request-response, not \"");
+      gr_buf_str(&message, &text);
+      gr_buf_cstr(&message, "\"");
+      *err = gr_buf_take(&message);
+    }
+    rule_string_free(&text);
+    if (!ok) return false;
+  }
+  rule_string_t filter;
+  bool has_filter = gr_config_get("job-name", &filter);
+  rule_string_t function_name = gr_config_get_or("function-name", "glue-job-succeeded");
+
+  gr_buf reason = GR_BUF_INIT;
+  bool fired = false;
+  if (event->detail.tag != GLUE_RULES_TYPES_DETAIL_JOB_STATE_CHANGE) {
+    gr_buf_cstr(&reason, "detail-type \"");
+    gr_buf_str(&reason, &event->detail_type);
+    gr_buf_cstr(&reason, "\" is not Glue Job State Change");
+  } else if (!gr_str_eq(&event->source, "aws.glue")) {
+    gr_buf_cstr(&reason, "source \"");
+    gr_buf_str(&reason, &event->source);
+    gr_buf_cstr(&reason, "\" is not aws.glue");
+  } else {
+    glue_rules_types_job_state_change_t *change = &event->detail.val.job_state_change;
+    rule_string_t state = gr_job_state_name(&change->state);
+    gr_buf_cstr(&reason, "job ");
+    gr_buf_str(&reason, &change->job_name);
+    if (change->state.tag != GLUE_RULES_TYPES_JOB_STATE_SUCCEEDED) {
+      gr_buf_cstr(&reason, " is ");
+      gr_buf_str(&reason, &state);
+    } else if (has_filter && !gr_glob(&filter, &change->job_name)) {
+      gr_buf_cstr(&reason, " does not match job-name filter \"");
+      gr_buf_str(&reason, &filter);
+      gr_buf_cstr(&reason, "\"");
+    } else {
+      fired = true;
+      gr_buf_cstr(&reason, " succeeded (run ");
+      gr_buf_str(&reason, &change->job_run_id);
+      gr_buf_cstr(&reason, ")");
+      gr_buf json = GR_BUF_INIT;
+      gr_buf_cstr(&json, "{");
+      member(&json, "jobName", &change->job_name);
+      member(&json, "jobRunId", &change->job_run_id);
+      member(&json, "state", &state);
+      member(&json, "time", &event->time);
+      member(&json, "region", &event->region);
+      member(&json, "account", &event->account);
+      member(&json, "eventId", &event->id);
+      gr_buf_cstr(&json, "}");
+      gr_buf line = GR_BUF_INIT;
+      gr_buf_cstr(&line, "invoking ");
+      gr_buf_str(&line, &function_name);
+      gr_buf_cstr(&line, " (");
+      gr_buf_cstr(&line, gr_invocation_type_name(invocation_type));
+      gr_buf_cstr(&line, ") for job ");
+      gr_buf_str(&line, &change->job_name);
+      gr_log_buf(GLUE_RULES_TYPES_LOG_LEVEL_DEBUG, &line);
+      gr_matched(ret, gr_lambda(function_name, gr_buf_take(&json), invocation_type),
+                 gr_buf_take(&reason));
+    }
+  }
+  if (!fired) {
+    rule_string_free(&function_name);
+    gr_no_match(ret, gr_buf_take(&reason));
+  }
+  if (has_filter) rule_string_free(&filter);
+  return true;
+}
+
+bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+  bool ok = decide(event, ret, err);
+  rule_event_free(event);
+  return ok;
+}

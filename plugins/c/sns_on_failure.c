@@ -1,0 +1,134 @@
+// sns-on-failure, in C: publishes to an SNS topic when a Glue job run fails.
+//
+// The same rule as plugins/sns-on-failure (Rust), decision for decision. Settings, all
+// optional: `topic-arn` (default `arn:<partition>:sns:<region>:<account>:glue-job-failures`),
+// `notify-stopped` (`true` to publish for stopped runs too), `job-name` (a glob).
+#include <stdlib.h>
+
+#include "glue_rules.h"
+
+static const char PATTERN[] =
+    "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
+    "\"detail\":{\"state\":[\"FAILED\",\"TIMEOUT\",\"ERROR\",\"STOPPED\"]}}";
+
+void exports_rule_describe(rule_metadata_t *ret) {
+  gr_metadata(ret, "sns-on-failure", "0.1.0",
+              "Publishes to an SNS topic when a Glue job run fails or times out.", PATTERN);
+}
+
+// The notification text: one fact per line, then Glue's own explanation.
+static rule_string_t message(const rule_event_t *event,
+                             const glue_rules_types_job_state_change_t *change,
+                             const rule_string_t *state, const rule_string_t *severity) {
+  gr_buf text = GR_BUF_INIT;
+  gr_buf_cstr(&text, "AWS Glue job ");
+  gr_buf_str(&text, &change->job_name);
+  gr_buf_cstr(&text, " ended in state ");
+  gr_buf_str(&text, state);
+  gr_buf_cstr(&text, ".\n\nJob name: ");
+  gr_buf_str(&text, &change->job_name);
+  gr_buf_cstr(&text, "\nRun id:   ");
+  gr_buf_str(&text, &change->job_run_id);
+  gr_buf_cstr(&text, "\nState:    ");
+  gr_buf_str(&text, state);
+  if (severity) {
+    gr_buf_cstr(&text, "\nSeverity: ");
+    gr_buf_str(&text, severity);
+  }
+  gr_buf_cstr(&text, "\nTime:     ");
+  gr_buf_str(&text, &event->time);
+  gr_buf_cstr(&text, "\nRegion:   ");
+  gr_buf_str(&text, &event->region);
+  gr_buf_cstr(&text, "\nAccount:  ");
+  gr_buf_str(&text, &event->account);
+  gr_buf_cstr(&text, "\nEvent id: ");
+  gr_buf_str(&text, &event->id);
+  gr_buf_cstr(&text, "\n\nMessage from Glue:\n");
+  if (change->message.is_some) gr_buf_str(&text, &change->message.val);
+  else gr_buf_cstr(&text, "(none)");
+  return gr_buf_take(&text);
+}
+
+static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+  rule_string_t topic;
+  bool has_topic = gr_config_get("topic-arn", &topic);
+  bool notify_stopped;
+  if (!gr_config_bool("notify-stopped", false, &notify_stopped, err)) {
+    if (has_topic) rule_string_free(&topic);
+    return false;
+  }
+  rule_string_t filter;
+  bool has_filter = gr_config_get("job-name", &filter);
+
+  gr_buf reason = GR_BUF_INIT;
+  bool fired = false;
+  if (event->detail.tag != GLUE_RULES_TYPES_DETAIL_JOB_STATE_CHANGE) {
+    gr_buf_cstr(&reason, "detail-type \"");
+    gr_buf_str(&reason, &event->detail_type);
+    gr_buf_cstr(&reason, "\" is not Glue Job State Change");
+  } else if (!gr_str_eq(&event->source, "aws.glue")) {
+    gr_buf_cstr(&reason, "source \"");
+    gr_buf_str(&reason, &event->source);
+    gr_buf_cstr(&reason, "\" is not aws.glue");
+  } else {
+    glue_rules_types_job_state_change_t *change = &event->detail.val.job_state_change;
+    rule_string_t state = gr_job_state_name(&change->state);
+    uint8_t tag = change->state.tag;
+    gr_buf_cstr(&reason, "job ");
+    gr_buf_str(&reason, &change->job_name);
+    if (tag == GLUE_RULES_TYPES_JOB_STATE_STOPPED && !notify_stopped) {
+      gr_buf_cstr(&reason, " STOPPED and notify-stopped is off");
+    } else if (tag != GLUE_RULES_TYPES_JOB_STATE_STOPPED &&
+               tag != GLUE_RULES_TYPES_JOB_STATE_FAILED &&
+               tag != GLUE_RULES_TYPES_JOB_STATE_TIMEOUT &&
+               tag != GLUE_RULES_TYPES_JOB_STATE_ERROR) {
+      gr_buf_cstr(&reason, " is ");
+      gr_buf_str(&reason, &state);
+    } else if (has_filter && !gr_glob(&filter, &change->job_name)) {
+      gr_buf_cstr(&reason, " does not match job-name filter \"");
+      gr_buf_str(&reason, &filter);
+      gr_buf_cstr(&reason, "\"");
+    } else {
+      fired = true;
+      gr_buf_cstr(&reason, " ");
+      gr_buf_str(&reason, &state);
+      if (!has_topic) {
+        gr_buf arn = GR_BUF_INIT;
+        gr_buf_cstr(&arn, "arn:");
+        gr_buf_cstr(&arn, gr_partition(&event->region));
+        gr_buf_cstr(&arn, ":sns:");
+        gr_buf_str(&arn, &event->region);
+        gr_buf_cstr(&arn, ":");
+        gr_buf_str(&arn, &event->account);
+        gr_buf_cstr(&arn, ":glue-job-failures");
+        topic = gr_buf_take(&arn);
+        has_topic = true;
+      }
+      rule_string_t severity = {NULL, 0};
+      if (change->severity.is_some) severity = gr_severity_name(&change->severity.val);
+      gr_buf subject = GR_BUF_INIT;
+      gr_buf_cstr(&subject, "Glue job ");
+      gr_buf_str(&subject, &change->job_name);
+      gr_buf_cstr(&subject, " ");
+      gr_buf_str(&subject, &state);
+      glue_rules_types_action_t publish =
+          gr_sns(topic, gr_buf_take(&subject),
+                 message(event, change, &state, change->severity.is_some ? &severity : NULL));
+      has_topic = false;  // taken over by the action
+      gr_sns_attribute(&publish, "jobName", &change->job_name);
+      gr_sns_attribute(&publish, "state", &state);
+      gr_sns_attribute(&publish, "severity", &severity);
+      gr_matched(ret, publish, gr_buf_take(&reason));
+    }
+  }
+  if (!fired) gr_no_match(ret, gr_buf_take(&reason));
+  if (has_topic) rule_string_free(&topic);
+  if (has_filter) rule_string_free(&filter);
+  return true;
+}
+
+bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+  bool ok = decide(event, ret, err);
+  rule_event_free(event);
+  return ok;
+}
