@@ -66,6 +66,27 @@ pub struct ServeSection {
     pub max_body_bytes: Option<usize>,
     /// `watch-interval-ms`: how often to look for changed plugin files; 0 turns watching off.
     pub watch_interval_ms: Option<u64>,
+    /// `[serve.sqs]`: poll a queue for events as well.
+    pub sqs: Option<SqsSection>,
+}
+
+/// The `[serve.sqs]` table: an SQS queue that an EventBridge rule targets.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SqsSection {
+    /// `queue-url`: the queue to poll.
+    pub queue_url: Option<String>,
+    /// `concurrency`: pollers at once (default 2).
+    pub concurrency: Option<usize>,
+    /// `wait-time-secs`: long-poll wait, 0 to 20 (default 20).
+    pub wait_time_secs: Option<i32>,
+    /// `visibility-timeout-secs`: overrides the queue's visibility timeout for received
+    /// messages.
+    pub visibility_timeout_secs: Option<i32>,
+    /// `region`: defaults to `[dispatch.aws] region`, then the standard chain.
+    pub region: Option<String>,
+    /// `endpoint-url`: defaults to `[dispatch.aws] endpoint-url`.
+    pub endpoint_url: Option<String>,
 }
 
 /// One `[plugins.NAME]` table.

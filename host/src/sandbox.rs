@@ -218,7 +218,11 @@ pub(crate) fn stub_wasi_http(
             continue;
         };
         let stub = name.starts_with(STUBBED_PREFIX);
-        let mut definitions = if stub { Some(linker.instance(name)?) } else { None };
+        let mut definitions = if stub {
+            Some(linker.instance(name)?)
+        } else {
+            None
+        };
         for (export, item) in instance.exports(engine) {
             match item.ty {
                 ComponentItem::Resource(ty) => {
@@ -227,14 +231,20 @@ pub(crate) fn stub_wasi_http(
                     }
                     seen.push(ty);
                     if let Some(definitions) = definitions.as_mut() {
-                        definitions.resource(export, ResourceType::host::<Unavailable>(), |_, _| Ok(()))?;
+                        definitions.resource(
+                            export,
+                            ResourceType::host::<Unavailable>(),
+                            |_, _| Ok(()),
+                        )?;
                     }
                 }
                 ComponentItem::ComponentFunc(_) => {
                     if let Some(definitions) = definitions.as_mut() {
                         let what = format!("{name}#{export}");
                         definitions.func_new(export, move |_, _, _, _| {
-                            wasmtime::bail!("`{what}` is not available to glue-rules plugins (no network)")
+                            wasmtime::bail!(
+                                "`{what}` is not available to glue-rules plugins (no network)"
+                            )
                         })?;
                     }
                 }

@@ -205,6 +205,8 @@ impl Sidecar {
         command
             .arg("serve")
             .args(["--listen", "127.0.0.1:0"])
+            .arg("--outbox")
+            .arg(dir.join("outbox.sqlite"))
             .args(args)
             .current_dir(dir)
             .env_remove("GLUE_RULES_CONFIG")

@@ -60,30 +60,63 @@ struct Template {
 }
 
 const fn file(path: &'static str, text: &'static str) -> Template {
-    Template { path, text, substitute: true, executable: false }
+    Template {
+        path,
+        text,
+        substitute: true,
+        executable: false,
+    }
 }
 
 const fn verbatim(path: &'static str, text: &'static str) -> Template {
-    Template { path, text, substitute: false, executable: false }
+    Template {
+        path,
+        text,
+        substitute: false,
+        executable: false,
+    }
 }
 
 const fn script(path: &'static str, text: &'static str) -> Template {
-    Template { path, text, substitute: true, executable: true }
+    Template {
+        path,
+        text,
+        substitute: true,
+        executable: true,
+    }
 }
 
 /// Files every project gets.
 const COMMON: &[Template] = &[
-    file("README.md", include_str!("../../templates/common/README.md")),
-    file("glue-rules.toml", include_str!("../../templates/common/glue-rules.toml")),
-    file(".gitignore", include_str!("../../templates/common/gitignore")),
+    file(
+        "README.md",
+        include_str!("../../templates/common/README.md"),
+    ),
+    file(
+        "glue-rules.toml",
+        include_str!("../../templates/common/glue-rules.toml"),
+    ),
+    file(
+        ".gitignore",
+        include_str!("../../templates/common/gitignore"),
+    ),
     verbatim("wit/rule.wit", include_str!("../../../wit/rule.wit")),
-    file("fixtures/README.md", include_str!("../../templates/common/fixtures/README.md")),
-    verbatim("fixtures/job-failed.json", include_str!("../../templates/common/fixtures/job-failed.json")),
+    file(
+        "fixtures/README.md",
+        include_str!("../../templates/common/fixtures/README.md"),
+    ),
+    verbatim(
+        "fixtures/job-failed.json",
+        include_str!("../../templates/common/fixtures/job-failed.json"),
+    ),
     file(
         "fixtures/job-failed.expected.json",
         include_str!("../../templates/common/fixtures/job-failed.expected.json"),
     ),
-    verbatim("fixtures/job-succeeded.json", include_str!("../../templates/common/fixtures/job-succeeded.json")),
+    verbatim(
+        "fixtures/job-succeeded.json",
+        include_str!("../../templates/common/fixtures/job-succeeded.json"),
+    ),
     file(
         "fixtures/job-succeeded.expected.json",
         include_str!("../../templates/common/fixtures/job-succeeded.expected.json"),
@@ -91,44 +124,101 @@ const COMMON: &[Template] = &[
 ];
 
 const RUST: &[Template] = &[
-    file("Cargo.toml", include_str!("../../templates/rust/Cargo.toml")),
-    file("src/lib.rs", include_str!("../../templates/rust/src/lib.rs")),
+    file(
+        "Cargo.toml",
+        include_str!("../../templates/rust/Cargo.toml"),
+    ),
+    file(
+        "src/lib.rs",
+        include_str!("../../templates/rust/src/lib.rs"),
+    ),
 ];
 
 const JAVASCRIPT: &[Template] = &[
-    file("package.json", include_str!("../../templates/javascript/package.json")),
-    file("src/index.js", include_str!("../../templates/javascript/src/index.js")),
-    verbatim("src/glue-rules.js", include_str!("../../../plugins/js/glue-rules.js")),
+    file(
+        "package.json",
+        include_str!("../../templates/javascript/package.json"),
+    ),
+    file(
+        "src/index.js",
+        include_str!("../../templates/javascript/src/index.js"),
+    ),
+    verbatim(
+        "src/glue-rules.js",
+        include_str!("../../../plugins/js/glue-rules.js"),
+    ),
 ];
 
 const TYPESCRIPT: &[Template] = &[
-    file("package.json", include_str!("../../templates/typescript/package.json")),
-    file("tsconfig.json", include_str!("../../templates/typescript/tsconfig.json")),
-    file("src/index.ts", include_str!("../../templates/typescript/src/index.ts")),
-    verbatim("src/glue-rules.ts", include_str!("../../../plugins/typescript/glue-rules.ts")),
+    file(
+        "package.json",
+        include_str!("../../templates/typescript/package.json"),
+    ),
+    file(
+        "tsconfig.json",
+        include_str!("../../templates/typescript/tsconfig.json"),
+    ),
+    file(
+        "src/index.ts",
+        include_str!("../../templates/typescript/src/index.ts"),
+    ),
+    verbatim(
+        "src/glue-rules.ts",
+        include_str!("../../../plugins/typescript/glue-rules.ts"),
+    ),
     verbatim(
         "src/glue-rules-wit.d.ts",
         include_str!("../../../plugins/typescript/glue-rules-wit.d.ts"),
     ),
-    verbatim("scripts/wit-types.mjs", include_str!("../../../plugins/typescript/scripts/wit-types.mjs")),
+    verbatim(
+        "scripts/wit-types.mjs",
+        include_str!("../../../plugins/typescript/scripts/wit-types.mjs"),
+    ),
 ];
 
 const PYTHON: &[Template] = &[
-    file("requirements.txt", include_str!("../../templates/python/requirements.txt")),
+    file(
+        "requirements.txt",
+        include_str!("../../templates/python/requirements.txt"),
+    ),
     script("build.sh", include_str!("../../templates/python/build.sh")),
-    file("src/app.py", include_str!("../../templates/python/src/app.py")),
-    verbatim("src/glue_rules.py", include_str!("../../../plugins/python/glue_rules.py")),
+    file(
+        "src/app.py",
+        include_str!("../../templates/python/src/app.py"),
+    ),
+    verbatim(
+        "src/glue_rules.py",
+        include_str!("../../../plugins/python/glue_rules.py"),
+    ),
 ];
 
 const C: &[Template] = &[
-    file("requirements.txt", include_str!("../../templates/c/requirements.txt")),
+    file(
+        "requirements.txt",
+        include_str!("../../templates/c/requirements.txt"),
+    ),
     script("build.sh", include_str!("../../templates/c/build.sh")),
     file("src/rule.c", include_str!("../../templates/c/src/rule.c")),
-    verbatim("src/glue_rules.h", include_str!("../../../plugins/c/glue_rules.h")),
-    verbatim("src/glue_rules.c", include_str!("../../../plugins/c/glue_rules.c")),
-    verbatim("bindings/rule.h", include_str!("../../../plugins/c/bindings/rule.h")),
-    verbatim("bindings/rule.c", include_str!("../../../plugins/c/bindings/rule.c")),
-    verbatim("bindings/wit.sha256", include_str!("../../../plugins/c/bindings/wit.sha256")),
+    verbatim(
+        "src/glue_rules.h",
+        include_str!("../../../plugins/c/glue_rules.h"),
+    ),
+    verbatim(
+        "src/glue_rules.c",
+        include_str!("../../../plugins/c/glue_rules.c"),
+    ),
+    verbatim(
+        "bindings/rule.h",
+        include_str!("../../../plugins/c/bindings/rule.h"),
+    ),
+    verbatim(
+        "bindings/rule.c",
+        include_str!("../../../plugins/c/bindings/rule.c"),
+    ),
+    verbatim(
+        "bindings/wit.sha256",
+        include_str!("../../../plugins/c/bindings/wit.sha256"),
+    ),
 ];
 
 /// The npm lockfiles of the example plugins, which pin the same packages the templates use.
@@ -222,7 +312,9 @@ fn check_name(name: &str) -> Result<(), String> {
         && name.starts_with(|c: char| c.is_ascii_lowercase())
         && !name.ends_with('-')
         && !name.contains("--")
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if valid {
         Ok(())
     } else {
@@ -264,7 +356,11 @@ fn substitute(text: &str, values: &[(&str, String)]) -> String {
 }
 
 /// The files of a project: (path in the project, text, executable).
-fn render(name: &str, lang: Language, sdk_path: Option<&Path>) -> Result<Vec<(String, String, bool)>, String> {
+fn render(
+    name: &str,
+    lang: Language,
+    sdk_path: Option<&Path>,
+) -> Result<Vec<(String, String, bool)>, String> {
     let guide = lang.guide();
     let module = name.replace('-', "_");
     let mut values: Vec<(&str, String)> = vec![
@@ -288,7 +384,9 @@ fn render(name: &str, lang: Language, sdk_path: Option<&Path>) -> Result<Vec<(St
         )?;
         let text = sdk.display().to_string();
         if text.contains('\'') || text.contains('\n') {
-            return Err(format!("--sdk-path {text:?}: a path with a quote or a line break cannot go in Cargo.toml"));
+            return Err(format!(
+                "--sdk-path {text:?}: a path with a quote or a line break cannot go in Cargo.toml"
+            ));
         }
         values.push(("sdk_path", text));
     }
@@ -304,7 +402,11 @@ fn render(name: &str, lang: Language, sdk_path: Option<&Path>) -> Result<Vec<(St
     if let Some((lock, package)) = lang.lockfile() {
         // The example plugins' lockfile, renamed: the same pinned packages.
         let text = lock
-            .replacen(&format!("\"name\": \"{package}\""), &format!("\"name\": \"{name}\""), 2)
+            .replacen(
+                &format!("\"name\": \"{package}\""),
+                &format!("\"name\": \"{name}\""),
+                2,
+            )
             .replacen("      \"license\": \"Apache-2.0\",\n", "", 1);
         files.push(("package-lock.json".to_owned(), text, false));
     }
@@ -316,11 +418,20 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
         eprintln!("error: {problem}");
         return Ok(exit::BAD_INPUT);
     }
-    let dir = args.dir.clone().unwrap_or_else(|| PathBuf::from(&args.name));
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&args.name));
     if dir.exists() {
-        let empty = dir.is_dir() && std::fs::read_dir(&dir).map(|mut d| d.next().is_none()).unwrap_or(false);
+        let empty = dir.is_dir()
+            && std::fs::read_dir(&dir)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
         if !empty {
-            eprintln!("error: {}: already exists and is not an empty directory", dir.display());
+            eprintln!(
+                "error: {}: already exists and is not an empty directory",
+                dir.display()
+            );
             return Ok(exit::BAD_INPUT);
         }
     }
@@ -328,7 +439,10 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
         (Some(path), _) => match path.canonicalize() {
             Ok(path) if path.join("Cargo.toml").is_file() => Some(path),
             _ => {
-                eprintln!("error: --sdk-path {}: not a crate directory", path.display());
+                eprintln!(
+                    "error: --sdk-path {}: not a crate directory",
+                    path.display()
+                );
                 return Ok(exit::BAD_INPUT);
             }
         },
@@ -348,19 +462,32 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
             std::fs::create_dir_all(parent)
                 .map_err(|e| anyhow::anyhow!("{}: cannot create: {e}", parent.display()))?;
         }
-        std::fs::write(&target, text).map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", target.display()))?;
+        std::fs::write(&target, text)
+            .map_err(|e| anyhow::anyhow!("{}: cannot write: {e}", target.display()))?;
         #[cfg(unix)]
         if *executable {
             use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
-                .map_err(|e| anyhow::anyhow!("{}: cannot make executable: {e}", target.display()))?;
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).map_err(
+                |e| anyhow::anyhow!("{}: cannot make executable: {e}", target.display()),
+            )?;
         }
         #[cfg(not(unix))]
         let _ = executable;
     }
     let guide = args.lang.guide();
-    let wasm = substitute(guide.wasm, &[("name", args.name.clone()), ("module", args.name.replace('-', "_"))]);
-    println!("created {} ({}) in {}", args.name, guide.title, dir.display());
+    let wasm = substitute(
+        guide.wasm,
+        &[
+            ("name", args.name.clone()),
+            ("module", args.name.replace('-', "_")),
+        ],
+    );
+    println!(
+        "created {} ({}) in {}",
+        args.name,
+        guide.title,
+        dir.display()
+    );
     println!();
     println!("next:");
     println!("  cd {}", dir.display());
@@ -380,7 +507,16 @@ mod tests {
         for good in ["a", "notify-on-failure", "rule2", "x-1-y"] {
             assert!(check_name(good).is_ok(), "{good}");
         }
-        for bad in ["", "Upper", "1st", "trailing-", "double--dash", "under_score", "sp ace", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "Upper",
+            "1st",
+            "trailing-",
+            "double--dash",
+            "under_score",
+            "sp ace",
+            &"a".repeat(65),
+        ] {
             assert!(check_name(bad).is_err(), "{bad}");
         }
         assert_eq!(type_name("notify-on-failure"), "NotifyOnFailure");
@@ -389,7 +525,13 @@ mod tests {
     #[test]
     fn every_language_renders_without_leftover_placeholders() {
         let sdk = Path::new("/sdk");
-        for lang in [Language::Rust, Language::Typescript, Language::Javascript, Language::Python, Language::C] {
+        for lang in [
+            Language::Rust,
+            Language::Typescript,
+            Language::Javascript,
+            Language::Python,
+            Language::C,
+        ] {
             let files = render("my-rule", lang, Some(sdk)).expect("renders");
             for (path, text, _) in &files {
                 let template = COMMON.iter().chain(lang.files()).find(|t| t.path == path);
@@ -402,11 +544,22 @@ mod tests {
         }
         let rust = render("my-rule", Language::Rust, Some(sdk)).unwrap();
         let cargo = &rust.iter().find(|(p, _, _)| p == "Cargo.toml").unwrap().1;
-        assert!(cargo.contains("glue-rules-sdk = { path = '/sdk' }"), "{cargo}");
+        assert!(
+            cargo.contains("glue-rules-sdk = { path = '/sdk' }"),
+            "{cargo}"
+        );
         assert!(render("my-rule", Language::Rust, None).is_err());
         let js = render("my-rule", Language::Javascript, None).unwrap();
-        let lock = &js.iter().find(|(p, _, _)| p == "package-lock.json").unwrap().1;
-        assert!(lock.starts_with("{\n  \"name\": \"my-rule\""), "{}", &lock[..80]);
+        let lock = &js
+            .iter()
+            .find(|(p, _, _)| p == "package-lock.json")
+            .unwrap()
+            .1;
+        assert!(
+            lock.starts_with("{\n  \"name\": \"my-rule\""),
+            "{}",
+            &lock[..80]
+        );
     }
 
     #[test]

@@ -5,12 +5,16 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::Args;
 use glue_rules::config::Config;
+use glue_rules::dispatch::{self, WorkerOptions};
 use glue_rules::registry::PluginSources;
 use glue_rules::reload::Reloader;
+use glue_rules::server::sqs::SqsOptions;
 use glue_rules::server::{self, AppState, ServeOptions};
-use glue_rules::sink::LogSink;
+use glue_rules::sink::ActionSink;
+use tokio::sync::watch;
 
 use super::exit;
 
@@ -40,6 +44,15 @@ pub(crate) struct ServeArgs {
     /// Directory for compiled components [default: the user cache directory].
     #[arg(long, value_name = "DIR", env = "GLUE_RULES_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
+    /// The outbox database [default: [dispatch] outbox, else the user data directory].
+    #[arg(long, value_name = "FILE", env = "GLUE_RULES_OUTBOX")]
+    outbox: Option<PathBuf>,
+    /// Also take events from this SQS queue (overrides [serve.sqs] queue-url).
+    #[arg(long, value_name = "URL", env = "GLUE_RULES_SQS_QUEUE_URL")]
+    sqs_queue_url: Option<String>,
+    /// SQS pollers at once (overrides [serve.sqs] concurrency).
+    #[arg(long, value_name = "N", env = "GLUE_RULES_SQS_CONCURRENCY")]
+    sqs_concurrency: Option<usize>,
 }
 
 impl ServeArgs {
@@ -66,11 +79,33 @@ impl ServeArgs {
             },
         }
     }
+
+    /// The SQS intake, when a queue is configured.
+    fn sqs(&self, config: &Config) -> Option<(SqsOptions, Option<String>, Option<String>)> {
+        let section = config.serve.sqs.clone().unwrap_or_default();
+        let queue_url = self.sqs_queue_url.clone().or(section.queue_url)?;
+        let mut options = SqsOptions::new(queue_url);
+        if let Some(n) = self.sqs_concurrency.or(section.concurrency) {
+            options.concurrency = n.max(1);
+        }
+        if let Some(secs) = section.wait_time_secs {
+            options.wait_time_secs = secs.clamp(0, 20);
+        }
+        options.visibility_timeout_secs = section.visibility_timeout_secs;
+        let aws = &config.dispatch.aws;
+        let region = section.region.or_else(|| aws.region.clone());
+        let endpoint = section.endpoint_url.or_else(|| aws.endpoint_url.clone());
+        Some((options, region, endpoint))
+    }
 }
 
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
-    let config = Config::discover(args.config.as_deref())?;
+    let mut config = Config::discover(args.config.as_deref())?;
+    if let Some(outbox) = &args.outbox {
+        config.dispatch.outbox = Some(outbox.clone());
+    }
     let options = args.options(&config);
+    let sqs = args.sqs(&config);
     let runtime = super::runtime_for(&config, args.cache_dir.clone(), false)?;
     let sources = PluginSources {
         files: args.plugins.clone(),
@@ -83,9 +118,26 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
         .build()?;
     tokio.block_on(async move {
         let listener = server::bind(&options).await?;
+
+        // Dispatch: every action is in the outbox before its event is acknowledged.
+        let dispatch_config = config.dispatch.clone();
+        let outbox = {
+            let dispatch_config = dispatch_config.clone();
+            Arc::new(tokio::task::spawn_blocking(move || dispatch::open_outbox(&dispatch_config)).await??)
+        };
+        let dispatcher = dispatch::dispatcher_for(&dispatch_config).await?;
+        let worker = dispatch::spawn(outbox.clone(), dispatcher, WorkerOptions::from_config(&dispatch_config));
+        tracing::info!(
+            mode = dispatch_config.mode.as_str(),
+            outbox = %outbox.path().display(),
+            "dispatching"
+        );
+
+        let sink: Arc<dyn ActionSink> = outbox.clone();
         let state = tokio::task::spawn_blocking({
             let options = options.clone();
-            move || AppState::new(reloader, Arc::new(LogSink), config, options)
+            let outbox = outbox.clone();
+            move || AppState::new(reloader, sink, Some(outbox), config, options)
         })
         .await??;
         let addr = listener.local_addr()?;
@@ -94,7 +146,33 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
         // Machines read this line to find an ephemeral port.
         eprintln!("glue-rules listening on http://{addr} with {plugins} plugins");
         spawn_sighup_reload(state.clone());
-        server::serve(state, listener, shutdown_signal()).await?;
+
+        // One stop signal for every intake.
+        let (stop_tx, stop_rx) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop_tx.send(true);
+        });
+        let sqs_task = match sqs {
+            Some((sqs_options, region, endpoint)) => {
+                let sdk = dispatch::sdk_config(region.as_deref(), endpoint.as_deref()).await;
+                let client = aws_sdk_sqs::Client::new(&sdk);
+                tracing::info!(queue = %sqs_options.queue_url, pollers = sqs_options.concurrency, "polling SQS");
+                Some(tokio::spawn(server::sqs::run(state.clone(), client, sqs_options, stop_rx.clone())))
+            }
+            None => None,
+        };
+        let mut http_stop = stop_rx.clone();
+        server::serve(state, listener, async move {
+            let _ = http_stop.wait_for(|stop| *stop).await;
+        })
+        .await?;
+        if let Some(task) = sqs_task {
+            task.await.context("the SQS intake failed")?;
+        }
+        // Intake has stopped; let the worker finish the sends in flight. What is still pending
+        // stays in the outbox for the next start.
+        worker.shutdown().await?;
         tracing::info!("glue-rules stopped");
         anyhow::Ok(())
     })?;

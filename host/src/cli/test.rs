@@ -110,7 +110,10 @@ struct Tally {
 
 pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     if !args.fixtures.is_dir() {
-        eprintln!("error: {}: not a directory of fixtures", args.fixtures.display());
+        eprintln!(
+            "error: {}: not a directory of fixtures",
+            args.fixtures.display()
+        );
         return Ok(exit::BAD_INPUT);
     }
     let mut overrides = Vec::new();
@@ -154,12 +157,22 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         info.version,
         args.plugin.display(),
         started.elapsed().as_secs_f64(),
-        if info.from_cache { "from the compile cache" } else { "(compiled)" }
+        if info.from_cache {
+            "from the compile cache"
+        } else {
+            "(compiled)"
+        }
     );
 
     let mut tally = Tally::default();
     for file in &fixtures {
-        check_fixture(&plugin, file, config.max_event_bytes, args.update, &mut tally);
+        check_fixture(
+            &plugin,
+            file,
+            config.max_event_bytes,
+            args.update,
+            &mut tally,
+        );
     }
     print_timing(&tally.evaluations);
     if args.update {
@@ -182,9 +195,10 @@ fn event_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| {
             path.is_file()
-                && path.file_name().and_then(|n| n.to_str()).is_some_and(|name| {
-                    name.ends_with(".json") && !name.ends_with(EXPECTED_SUFFIX)
-                })
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|name| name.ends_with(".json") && !name.ends_with(EXPECTED_SUFFIX))
         })
         .collect();
     files.sort();
@@ -221,8 +235,17 @@ fn read_events(file: &Path, max_event_bytes: usize) -> Result<Vec<Event>, String
     Ok(events)
 }
 
-fn check_fixture(plugin: &Plugin, file: &Path, max_event_bytes: usize, update: bool, tally: &mut Tally) {
-    let label = file.file_name().map_or_else(|| file.display().to_string(), |n| n.to_string_lossy().into_owned());
+fn check_fixture(
+    plugin: &Plugin,
+    file: &Path,
+    max_event_bytes: usize,
+    update: bool,
+    tally: &mut Tally,
+) {
+    let label = file.file_name().map_or_else(
+        || file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let events = match read_events(file, max_event_bytes) {
         Ok(events) => events,
         Err(problem) => {
@@ -301,7 +324,10 @@ fn check_fixture(plugin: &Plugin, file: &Path, max_event_bytes: usize, update: b
         println!("ok   {label}");
         tally.passed += 1;
     } else {
-        println!("FAIL {label}: the decision differs from {}", expected_file.display());
+        println!(
+            "FAIL {label}: the decision differs from {}",
+            expected_file.display()
+        );
         println!("     --- expected  +++ actual");
         for line in diff(&canonical(&expected), &canonical(&actual)) {
             println!("     {line}");
@@ -361,7 +387,12 @@ fn diff(old: &str, new: &str) -> Vec<String> {
         }
     }
     const CONTEXT: usize = 2;
-    let changed: Vec<usize> = ops.iter().enumerate().filter(|(_, (op, _))| *op != ' ').map(|(k, _)| k).collect();
+    let changed: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, (op, _))| *op != ' ')
+        .map(|(k, _)| k)
+        .collect();
     let near = |k: usize| changed.iter().any(|&c| c.abs_diff(k) <= CONTEXT);
     let mut out = Vec::new();
     let mut skipped = false;
@@ -385,7 +416,10 @@ fn print_timing(evaluations: &[Duration]) {
     };
     let micros = |d: Duration| d.as_secs_f64() * 1e6;
     if rest.is_empty() {
-        println!("1 evaluation: {:.0} µs (including starting an instance)", micros(*first));
+        println!(
+            "1 evaluation: {:.0} µs (including starting an instance)",
+            micros(*first)
+        );
     } else {
         let mean = rest.iter().map(|d| micros(*d)).sum::<f64>() / rest.len() as f64;
         println!(
@@ -403,18 +437,28 @@ mod tests {
 
     #[test]
     fn expected_files_sit_beside_their_events() {
-        assert_eq!(expected_path(Path::new("f/job.json")), Path::new("f/job.expected.json"));
-        assert_eq!(expected_path(Path::new("a.b.json")), Path::new("a.b.expected.json"));
+        assert_eq!(
+            expected_path(Path::new("f/job.json")),
+            Path::new("f/job.expected.json")
+        );
+        assert_eq!(
+            expected_path(Path::new("a.b.json")),
+            Path::new("a.b.expected.json")
+        );
     }
 
     #[test]
     fn the_diff_shows_changed_lines_with_context() {
-        let old = "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3,\n  \"d\": 4,\n  \"e\": 5,\n  \"f\": 6\n}";
+        let old =
+            "{\n  \"a\": 1,\n  \"b\": 2,\n  \"c\": 3,\n  \"d\": 4,\n  \"e\": 5,\n  \"f\": 6\n}";
         let new = old.replace("\"e\": 5", "\"e\": 50");
         let lines = diff(old, &new);
         assert!(lines.contains(&"-   \"e\": 5,".to_owned()), "{lines:?}");
         assert!(lines.contains(&"+   \"e\": 50,".to_owned()), "{lines:?}");
-        assert!(lines.contains(&"  ...".to_owned()), "context is cut: {lines:?}");
+        assert!(
+            lines.contains(&"  ...".to_owned()),
+            "context is cut: {lines:?}"
+        );
         assert!(!lines.iter().any(|l| l.contains("\"a\"")), "{lines:?}");
         assert!(diff(old, old).is_empty());
     }

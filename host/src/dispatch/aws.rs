@@ -111,23 +111,30 @@ fn target_region(action: &Action) -> Option<&str> {
     }
 }
 
+/// The shared AWS configuration: the standard credential chain, a rustls + ring HTTP client,
+/// SDK retries off (the outbox retries, with its own policy), and optional region and endpoint
+/// overrides. The SQS intake uses it too.
+pub async fn sdk_config(region: Option<&str>, endpoint_url: Option<&str>) -> aws_config::SdkConfig {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(RetryConfig::disabled());
+    if let Some(region) = region {
+        loader = loader.region(aws_config::Region::new(region.to_owned()));
+    }
+    if let Some(url) = endpoint_url {
+        loader = loader.endpoint_url(url.to_owned());
+    }
+    loader.load().await
+}
+
 impl AwsDispatcher {
     /// Builds the clients from the standard credential chain and `settings`. Fails when no
     /// region can be found, since every request would fail then, and be retried for a day.
     pub async fn new(settings: &AwsSettings) -> Result<Self, DispatchError> {
-        let http = aws_smithy_http_client::Builder::new()
-            .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-            .build_https();
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
-            .retry_config(RetryConfig::disabled());
-        if let Some(region) = &settings.region {
-            loader = loader.region(aws_config::Region::new(region.clone()));
-        }
-        if let Some(url) = &settings.endpoint_url {
-            loader = loader.endpoint_url(url.clone());
-        }
-        let shared = loader.load().await;
+        let shared = sdk_config(settings.region.as_deref(), settings.endpoint_url.as_deref()).await;
         let Some(region) = shared.region().map(|r| r.as_ref().to_owned()) else {
             return Err(DispatchError::AwsConfig(
                 "no AWS region: set `region` in [dispatch.aws], or AWS_REGION".into(),

@@ -40,7 +40,7 @@ mod worker;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-pub use aws::AwsDispatcher;
+pub use aws::{AwsDispatcher, sdk_config};
 pub use config::{AwsSettings, DispatchConfig, DispatchMode, RetryPolicy, TargetTimeouts};
 pub use dispatcher::{Dispatcher, LogDispatcher, SendError, SendFuture};
 pub use outbox::{

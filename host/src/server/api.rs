@@ -337,9 +337,62 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
             value,
         });
     }
+    if let Some(outbox) = &state.outbox {
+        let outbox = outbox.clone();
+        if let Ok(Ok(stats)) = tokio::task::spawn_blocking(move || outbox.stats()).await {
+            outbox_gauges(&stats, &mut gauges);
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         state.metrics.render(&gauges),
     )
         .into_response()
+}
+
+/// The outbox's counters and gauges. Counters read from the outbox are exposed as gauges of
+/// their running totals, which Prometheus' `rate()` handles as counters would be.
+fn outbox_gauges(stats: &crate::dispatch::StatsSnapshot, gauges: &mut Vec<Gauge>) {
+    gauges.push(Gauge {
+        name: "glue_rules_outbox_depth",
+        help: "Actions waiting in the outbox (due or scheduled for a retry).",
+        labels: Vec::new(),
+        value: stats.depth as f64,
+    });
+    gauges.push(Gauge {
+        name: "glue_rules_outbox_oldest_age_seconds",
+        help: "Age of the oldest waiting action.",
+        labels: Vec::new(),
+        value: stats.oldest_pending_age.map_or(0.0, |d| d.as_secs_f64()),
+    });
+    gauges.push(Gauge {
+        name: "glue_rules_outbox_dead_letters",
+        help: "Actions in the dead-letter table.",
+        labels: Vec::new(),
+        value: stats.dead_letters as f64,
+    });
+    gauges.push(Gauge {
+        name: "glue_rules_duplicate_events",
+        help: "Events whose actions were not fired again because they were seen before.",
+        labels: Vec::new(),
+        value: stats.duplicates as f64,
+    });
+    let counters: [(&'static str, &'static str, fn(&crate::dispatch::KindStats) -> u64); 4] = [
+        ("glue_rules_actions_sent", "Actions the target accepted, by type.", |k| k.sent),
+        ("glue_rules_actions_retried", "Failed attempts scheduled for a retry, by type.", |k| k.retried),
+        ("glue_rules_actions_failed", "Failed attempts, by type.", |k| k.failed),
+        ("glue_rules_actions_dead_lettered", "Actions moved to the dead-letter table, by type.", |k| {
+            k.dead_lettered
+        }),
+    ];
+    for (name, help, counter) in counters {
+        for kind in &stats.by_kind {
+            gauges.push(Gauge {
+                name,
+                help,
+                labels: vec![("type", kind.kind.to_owned())],
+                value: counter(kind) as f64,
+            });
+        }
+    }
 }

@@ -79,6 +79,8 @@ pub struct AppState {
     pub options: ServeOptions,
     /// Whether the first load finished.
     pub ready: AtomicBool,
+    /// The outbox behind the sink, when there is one, for its metrics.
+    pub outbox: Option<Arc<crate::dispatch::Outbox>>,
 }
 
 impl AppState {
@@ -87,6 +89,7 @@ impl AppState {
     pub fn new(
         reloader: Reloader,
         sink: Arc<dyn ActionSink>,
+        outbox: Option<Arc<crate::dispatch::Outbox>>,
         config: Config,
         options: ServeOptions,
     ) -> Result<Arc<Self>, ServeError> {
@@ -98,6 +101,7 @@ impl AppState {
             config,
             options,
             ready: AtomicBool::new(false),
+            outbox,
         });
         state.reload()?;
         state.ready.store(true, Ordering::Release);
