@@ -62,8 +62,15 @@ fn example_plugins_fire_exactly_as_the_fixture_table_says() {
         assert_eq!(sns["matched"], sns_fires, "{name}: {sns}");
         for line in [lambda, sns] {
             let fired = line["matched"] == true;
-            assert_eq!(line["actions"].as_array().unwrap().len(), usize::from(fired), "{name}: {line}");
-            assert!(line["reason"].as_str().is_some_and(|r| !r.is_empty()), "{name}: {line}");
+            assert_eq!(
+                line["actions"].as_array().unwrap().len(),
+                usize::from(fired),
+                "{name}: {line}"
+            );
+            assert!(
+                line["reason"].as_str().is_some_and(|r| !r.is_empty()),
+                "{name}: {line}"
+            );
         }
     }
 }
@@ -71,7 +78,11 @@ fn example_plugins_fire_exactly_as_the_fixture_table_says() {
 #[test]
 fn lambda_on_success_invokes_the_default_function_with_the_documented_payload() {
     let dir = TempDir::new("lambda");
-    let output = eval(dir.path(), &[fixture("successful-job-run.json").to_str().unwrap()], None);
+    let output = eval(
+        dir.path(),
+        &[fixture("successful-job-run.json").to_str().unwrap()],
+        None,
+    );
     let lines = json_lines(&output);
     let line = lines_for(&lines, "lambda-on-success")[0];
     let action = &line["actions"][0];
@@ -111,10 +122,16 @@ fn sns_on_failure_publishes_to_the_default_topic_derived_from_the_event() {
         assert_eq!(action["subject"], format!("Glue job MyJob {state}"));
         let message = action["message"].as_str().unwrap();
         for needle in ["MyJob", state, severity, "jr_"] {
-            assert!(message.contains(needle), "{file}: {needle} missing from {message}");
+            assert!(
+                message.contains(needle),
+                "{file}: {needle} missing from {message}"
+            );
         }
         assert_eq!(action["messageAttributes"]["state"]["stringValue"], state);
-        assert_eq!(action["messageAttributes"]["jobName"]["stringValue"], "MyJob");
+        assert_eq!(
+            action["messageAttributes"]["jobName"]["stringValue"],
+            "MyJob"
+        );
     }
 }
 
@@ -146,7 +163,10 @@ fn configuration_overrides_every_default_and_enables_stopped() {
     let lines = json_lines(&output);
     let sns = &lines_for(&lines, "sns-on-failure")[0];
     assert_eq!(sns["matched"], true, "{sns}");
-    assert_eq!(sns["actions"][0]["topicArn"], "arn:aws:sns:eu-west-1:111122223333:ops");
+    assert_eq!(
+        sns["actions"][0]["topicArn"],
+        "arn:aws:sns:eu-west-1:111122223333:ops"
+    );
     let lambda = &lines_for(&lines, "lambda-on-success")[1];
     assert_eq!(lambda["actions"][0]["functionName"], "on-success");
     assert_eq!(lambda["actions"][0]["invocationType"], "RequestResponse");
@@ -156,7 +176,11 @@ fn configuration_overrides_every_default_and_enables_stopped() {
 fn ndjson_from_stdin_is_evaluated_in_order() {
     let dir = TempDir::new("stdin");
     let mut ndjson = Vec::new();
-    for file in ["timeout.json", "successful-job-run.json", "crawler-started.json"] {
+    for file in [
+        "timeout.json",
+        "successful-job-run.json",
+        "crawler-started.json",
+    ] {
         let value: Value = serde_json::from_slice(&std::fs::read(fixture(file)).unwrap()).unwrap();
         ndjson.extend(serde_json::to_vec(&value).unwrap());
         ndjson.push(b'\n');
@@ -218,8 +242,16 @@ fn components_that_do_not_implement_the_world_are_refused_with_exit_2() {
     let dir = TempDir::new("bad-components");
     let cases: [(&str, &[u8], &str); 3] = [
         ("text.wasm", b"hello", "not a WebAssembly file"),
-        ("core.wasm", b"\0asm\x01\0\0\0", "a core WebAssembly module, not a component"),
-        ("empty.wasm", b"\0asm\x0d\0\x01\0", "missing exports describe, evaluate"),
+        (
+            "core.wasm",
+            b"\0asm\x01\0\0\0",
+            "a core WebAssembly module, not a component",
+        ),
+        (
+            "empty.wasm",
+            b"\0asm\x0d\0\x01\0",
+            "missing exports describe, evaluate",
+        ),
     ];
     for (name, bytes, expected) in cases {
         let path = dir.path().join(name);
@@ -263,11 +295,18 @@ fn a_pinned_sha256_that_differs_refuses_the_plugin() {
 #[test]
 fn an_unknown_config_key_is_an_error_naming_it() {
     let dir = TempDir::new("bad-config");
-    std::fs::write(dir.path().join("glue-rules.toml"), "[limits]\ntimeout_ms = 5\n").unwrap();
+    std::fs::write(
+        dir.path().join("glue-rules.toml"),
+        "[limits]\ntimeout_ms = 5\n",
+    )
+    .unwrap();
     let output = eval(dir.path(), &["-"], Some(b""));
     let err = stderr(&output);
     assert_eq!(output.status.code(), Some(2), "{err}");
-    assert!(err.contains("glue-rules.toml") && err.contains("timeout_ms"), "{err}");
+    assert!(
+        err.contains("glue-rules.toml") && err.contains("timeout_ms"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -281,7 +320,11 @@ fn a_failing_plugin_exits_1_and_is_reported_as_an_error_line() {
         ),
     )
     .unwrap();
-    let output = eval(dir.path(), &[fixture("failed-job-run.json").to_str().unwrap()], None);
+    let output = eval(
+        dir.path(),
+        &[fixture("failed-job-run.json").to_str().unwrap()],
+        None,
+    );
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let lines = json_lines(&output);
     let hostile = lines_for(&lines, "hostile-panic")[0];
@@ -296,7 +339,11 @@ fn inspect_shows_metadata_patterns_and_the_world() {
     let dir = TempDir::new("inspect");
     let output = run_in(
         dir.path(),
-        &["inspect", "--json", plugins().sns_on_failure.to_str().unwrap()],
+        &[
+            "inspect",
+            "--json",
+            plugins().sns_on_failure.to_str().unwrap(),
+        ],
         None,
     )
     .unwrap();
@@ -309,7 +356,11 @@ fn inspect_shows_metadata_patterns_and_the_world() {
         serde_json::from_str(info["plugin"]["patterns"][0].as_str().unwrap()).unwrap();
     assert_eq!(pattern["detail-type"], json!(["Glue Job State Change"]));
     let imports = info["imports"].as_array().unwrap();
-    assert!(imports.iter().any(|i| i.as_str().unwrap().contains("glue:rules/host@0.1.0")));
+    assert!(
+        imports
+            .iter()
+            .any(|i| i.as_str().unwrap().contains("glue:rules/host@0.1.0"))
+    );
     let exports = info["exports"].as_array().unwrap();
     assert!(exports.iter().any(|e| e == "func evaluate"));
 }
@@ -320,14 +371,24 @@ fn the_compile_cache_is_used_on_the_second_load() {
     let cache = dir.path().join("cache");
     let plugin = plugins().lambda_on_success.to_str().unwrap().to_owned();
     let from_cache = || {
-        let args = ["inspect", "--json", "--cache-dir", cache.to_str().unwrap(), &plugin];
+        let args = [
+            "inspect",
+            "--json",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            &plugin,
+        ];
         let output = run_in(dir.path(), &args, None).unwrap();
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let info: Value = serde_json::from_slice(&output.stdout).unwrap();
         info["plugin"]["from_cache"].as_bool().unwrap()
     };
     assert!(!from_cache(), "the first load compiles");
-    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1, "one compiled file");
+    assert_eq!(
+        std::fs::read_dir(&cache).unwrap().count(),
+        1,
+        "one compiled file"
+    );
     assert!(from_cache(), "the second load comes from the cache");
 }
 
@@ -371,21 +432,134 @@ fn replay_prints_a_summary_per_plugin() {
 
     let table = run_in(
         dir.path(),
-        &["replay", "--plugin", p.sns_on_failure.to_str().unwrap(), fixtures_dir().to_str().unwrap()],
+        &[
+            "replay",
+            "--plugin",
+            p.sns_on_failure.to_str().unwrap(),
+            fixtures_dir().to_str().unwrap(),
+        ],
         None,
     )
     .unwrap();
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("14 events") && text.contains("sns-on-failure"), "{text}");
+    assert!(
+        text.contains("14 events") && text.contains("sns-on-failure"),
+        "{text}"
+    );
 }
 
 #[test]
 fn help_is_available_for_every_command() {
-    for command in [vec!["--help"], vec!["eval", "--help"], vec!["replay", "--help"], vec!["inspect", "--help"]] {
-        let output = std::process::Command::new(binary()).args(&command).output().unwrap();
+    for command in [
+        vec!["--help"],
+        vec!["eval", "--help"],
+        vec!["replay", "--help"],
+        vec!["inspect", "--help"],
+    ] {
+        let output = std::process::Command::new(binary())
+            .args(&command)
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(0), "{command:?}");
         assert!(!output.stdout.is_empty());
     }
-    let output = std::process::Command::new(binary()).arg("frobnicate").output().unwrap();
+    let output = std::process::Command::new(binary())
+        .arg("frobnicate")
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn test_pattern_answers_match_no_match_with_the_field_or_invalid() {
+    let dir = TempDir::new("test-pattern");
+    let failed = fixture("failed-job-run.json");
+    let failed = failed.to_str().unwrap();
+    let run = |pattern: &str, event: &str| {
+        run_in(dir.path(), &["test-pattern", pattern, event], None).unwrap()
+    };
+
+    let matched = run(
+        r#"{"source":["aws.glue"],"detail":{"state":["FAILED","TIMEOUT"]}}"#,
+        failed,
+    );
+    assert_eq!(matched.status.code(), Some(0), "{}", stderr(&matched));
+    assert_eq!(String::from_utf8_lossy(&matched.stdout).trim(), "match");
+
+    let missed = run(r#"{"detail":{"state":["SUCCEEDED"]}}"#, failed);
+    assert_eq!(missed.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&missed.stdout);
+    assert!(
+        text.contains("detail.state") && text.contains("FAILED"),
+        "{text}"
+    );
+
+    // The pattern from a file, the event inline.
+    let pattern_file = dir.path().join("pattern.json");
+    std::fs::write(&pattern_file, r#"{"detail":{"jobName":[{"prefix":"My"}]}}"#).unwrap();
+    let inline_event = std::fs::read_to_string(fixture("failed-job-run.json")).unwrap();
+    let from_file = run(pattern_file.to_str().unwrap(), &inline_event);
+    assert_eq!(from_file.status.code(), Some(0), "{}", stderr(&from_file));
+
+    let invalid = run(r#"{"detail":{"state":[{"wildcard":"a**"}]}}"#, failed);
+    assert_eq!(invalid.status.code(), Some(2));
+    assert!(
+        stderr(&invalid).contains("detail.state[0].wildcard"),
+        "{}",
+        stderr(&invalid)
+    );
+    let bad_event = run(r#"{"source":["aws.glue"]}"#, r#"{"id":"1"}"#);
+    assert_eq!(bad_event.status.code(), Some(2));
+    assert!(
+        stderr(&bad_event).contains("detail-type"),
+        "{}",
+        stderr(&bad_event)
+    );
+}
+
+#[test]
+fn plugins_are_entered_only_for_events_their_patterns_select() {
+    let dir = TempDir::new("prefilter");
+    let p = plugins();
+    let output = run_in(
+        dir.path(),
+        &[
+            "replay",
+            "--json",
+            "--plugin",
+            p.sns_on_failure.to_str().unwrap(),
+            "--plugin",
+            p.lambda_on_success.to_str().unwrap(),
+            fixtures_dir().to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let evaluated = |name: &str| {
+        summary
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["plugin"] == name)
+            .unwrap()["evaluated"]
+            .clone()
+    };
+    // FAILED, TIMEOUT and STOPPED job state changes; SUCCEEDED alone.
+    assert_eq!(evaluated("sns-on-failure"), 3);
+    assert_eq!(evaluated("lambda-on-success"), 1);
+
+    // eval still prints a line per (event, plugin): not-selected plugins read as no match.
+    let eval = eval(
+        dir.path(),
+        &[fixture("crawler-started.json").to_str().unwrap()],
+        None,
+    );
+    let lines = json_lines(&eval);
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        assert_eq!(line["matched"], false);
+        assert_eq!(line["reason"], "not selected by its event patterns");
+    }
 }

@@ -296,7 +296,10 @@ impl Config {
     /// Whether any plugin asks for an instruction budget, which needs fuel on in the engine.
     pub fn needs_fuel(&self) -> bool {
         self.defaults.limits.fuel.is_some()
-            || self.plugins.values().any(|p| p.settings.limits.fuel.is_some())
+            || self
+                .plugins
+                .values()
+                .any(|p| p.settings.limits.fuel.is_some())
     }
 }
 
@@ -307,7 +310,10 @@ fn apply_limits(
 ) -> Result<(), (String, String)> {
     let positive = |key: &str, value: u64| {
         if value == 0 {
-            Err((format!("{prefix}.{key}"), "must be greater than 0".to_owned()))
+            Err((
+                format!("{prefix}.{key}"),
+                "must be greater than 0".to_owned(),
+            ))
         } else {
             Ok(value)
         }
@@ -383,7 +389,10 @@ mod tests {
             "#,
         )
         .unwrap();
-        assert_eq!(config.plugins_dir, Some(PathBuf::from("/etc/glue-rules/dist")));
+        assert_eq!(
+            config.plugins_dir,
+            Some(PathBuf::from("/etc/glue-rules/dist"))
+        );
         let a = config.settings_for("a");
         assert_eq!(a.limits.timeout, Duration::from_millis(99));
         assert_eq!(a.limits.memory_bytes, 8 << 20);
@@ -397,11 +406,17 @@ mod tests {
     fn unknown_keys_and_wrong_types_name_the_key() {
         let err = parse("[limits]\ntimeout = 5\n").unwrap_err().to_string();
         assert!(err.contains("timeout"), "{err}");
-        let err = parse("[limits]\ntimeout-ms = \"fast\"\n").unwrap_err().to_string();
+        let err = parse("[limits]\ntimeout-ms = \"fast\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("timeout-ms"), "{err}");
-        let err = parse("[plugins.a.config]\nx = [1]\n").unwrap_err().to_string();
+        let err = parse("[plugins.a.config]\nx = [1]\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("plugins.a.config.x"), "{err}");
-        let err = parse("[plugins.a]\nsha256 = \"abc\"\n").unwrap_err().to_string();
+        let err = parse("[plugins.a]\nsha256 = \"abc\"\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("plugins.a.sha256"), "{err}");
         let err = parse("[limits]\ntimeout-ms = 0\n").unwrap_err().to_string();
         assert!(err.contains("limits.timeout-ms"), "{err}");

@@ -248,7 +248,11 @@ impl Check<'_> {
         value.map(|v| self.string(field, v)).transpose()
     }
 
-    fn list(&self, field: impl Fn() -> String, values: Vec<String>) -> Result<Vec<String>, InvalidOutput> {
+    fn list(
+        &self,
+        field: impl Fn() -> String,
+        values: Vec<String>,
+    ) -> Result<Vec<String>, InvalidOutput> {
         values
             .into_iter()
             .enumerate()
@@ -295,7 +299,11 @@ impl Decision {
     }
 }
 
-fn convert_action(check: &Check<'_>, i: usize, action: wit::Action) -> Result<Action, InvalidOutput> {
+fn convert_action(
+    check: &Check<'_>,
+    i: usize,
+    action: wit::Action,
+) -> Result<Action, InvalidOutput> {
     let at = |kind: &str, field: &str| format!("actions[{i}].{kind}.{field}");
     Ok(match action {
         wit::Action::Lambda(a) => Action::Lambda(LambdaInvoke {
@@ -338,7 +346,8 @@ fn convert_action(check: &Check<'_>, i: usize, action: wit::Action) -> Result<Ac
                 queue_url: check.required(|| at("sqs", "queueUrl"), a.queue_url)?,
                 message_body: check.required(|| at("sqs", "messageBody"), a.message_body)?,
                 delay_seconds: a.delay_seconds,
-                message_group_id: check.optional(|| at("sqs", "messageGroupId"), a.message_group_id)?,
+                message_group_id: check
+                    .optional(|| at("sqs", "messageGroupId"), a.message_group_id)?,
                 message_deduplication_id: check.optional(
                     || at("sqs", "messageDeduplicationId"),
                     a.message_deduplication_id,
@@ -360,8 +369,10 @@ fn convert_action(check: &Check<'_>, i: usize, action: wit::Action) -> Result<Ac
             })
         }
         wit::Action::Stepfunctions(a) => Action::StepFunctions(SfnStartExecution {
-            state_machine_arn: check
-                .required(|| at("stepfunctions", "stateMachineArn"), a.state_machine_arn)?,
+            state_machine_arn: check.required(
+                || at("stepfunctions", "stateMachineArn"),
+                a.state_machine_arn,
+            )?,
             name: check.optional(|| at("stepfunctions", "name"), a.name)?,
             input: check.string(|| at("stepfunctions", "input"), a.input)?,
         }),
@@ -376,8 +387,12 @@ fn convert_action(check: &Check<'_>, i: usize, action: wit::Action) -> Result<Ac
                         .enumerate()
                         .map(|(j, t)| {
                             Ok(Target {
-                                key: check.required(|| at("ssm", &format!("targets[{j}].key")), t.key)?,
-                                values: check.list(|| at("ssm", &format!("targets[{j}].values")), t.values)?,
+                                key: check
+                                    .required(|| at("ssm", &format!("targets[{j}].key")), t.key)?,
+                                values: check.list(
+                                    || at("ssm", &format!("targets[{j}].values")),
+                                    t.values,
+                                )?,
                             })
                         })
                         .collect::<Result<Vec<_>, InvalidOutput>>()?;
@@ -392,8 +407,10 @@ fn convert_action(check: &Check<'_>, i: usize, action: wit::Action) -> Result<Ac
             }
             let mut parameters = std::collections::BTreeMap::new();
             for (j, p) in a.parameters.into_iter().enumerate() {
-                let name = check.required(|| at("ssm", &format!("parameters[{j}].name")), p.name)?;
-                let values = check.list(|| at("ssm", &format!("parameters[{j}].values")), p.values)?;
+                let name =
+                    check.required(|| at("ssm", &format!("parameters[{j}].name")), p.name)?;
+                let values =
+                    check.list(|| at("ssm", &format!("parameters[{j}].values")), p.values)?;
                 parameters.insert(name, values);
             }
             Action::Ssm(SsmSendCommand {
@@ -451,7 +468,8 @@ mod tests {
             max_actions: 2,
             ..OutputLimits::default()
         };
-        let err = Decision::from_wit(decision(vec![sns("a"), sns("b"), sns("c")]), &limits).unwrap_err();
+        let err =
+            Decision::from_wit(decision(vec![sns("a"), sns("b"), sns("c")]), &limits).unwrap_err();
         assert_eq!(err.field, "actions");
     }
 
@@ -463,7 +481,8 @@ mod tests {
         };
         let err = Decision::from_wit(decision(vec![sns("arn:long")]), &limits).unwrap_err();
         assert_eq!(err.field, "actions[0].sns.topicArn");
-        let err = Decision::from_wit(decision(vec![sns("")]), &OutputLimits::default()).unwrap_err();
+        let err =
+            Decision::from_wit(decision(vec![sns("")]), &OutputLimits::default()).unwrap_err();
         assert!(err.to_string().contains("must not be empty"), "{err}");
     }
 
@@ -475,7 +494,9 @@ mod tests {
             data: "{}".into(),
         });
         let d = Decision::from_wit(decision(vec![action]), &OutputLimits::default()).unwrap();
-        let Action::Kinesis(k) = &d.actions[0] else { panic!() };
+        let Action::Kinesis(k) = &d.actions[0] else {
+            panic!()
+        };
         assert!(k.stream_name.is_none());
         assert!(k.stream_arn.is_some());
     }

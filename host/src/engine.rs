@@ -34,7 +34,8 @@ impl PluginOutcome {
 pub struct EventOutcome {
     /// The event's id.
     pub event_id: String,
-    /// One outcome per plugin, in the set's order.
+    /// One outcome per plugin entered (those whose patterns selected the event), in the
+    /// set's order.
     pub outcomes: Vec<PluginOutcome>,
 }
 
@@ -57,11 +58,27 @@ impl EventOutcome {
         })
     }
 
-    /// The per-plugin lines `glue-rules eval` prints and the HTTP API returns.
+    /// The lines of the plugins entered, in the set's order.
     pub fn records(&self) -> Vec<OutcomeRecord<'_>> {
         self.outcomes
             .iter()
             .map(|o| OutcomeRecord::new(&self.event_id, o))
+            .collect()
+    }
+
+    /// One line per plugin of `set` (the set this outcome was evaluated with), in its order:
+    /// what `glue-rules eval` prints and the HTTP API returns. A plugin whose patterns did not
+    /// select the event was not entered and reads as not matched.
+    pub fn records_for<'a>(&'a self, set: &'a PluginSet) -> Vec<OutcomeRecord<'a>> {
+        let mut entered = self.outcomes.iter().peekable();
+        set.plugins()
+            .iter()
+            .map(|plugin| match entered.peek() {
+                Some(o) if Arc::ptr_eq(&o.plugin, plugin) => {
+                    OutcomeRecord::new(&self.event_id, entered.next().expect("peeked"))
+                }
+                _ => OutcomeRecord::not_selected(&self.event_id, plugin.name()),
+            })
             .collect()
     }
 }
@@ -91,7 +108,22 @@ pub struct OutcomeRecord<'a> {
     pub error_kind: Option<&'static str>,
 }
 
+/// The reason given for a plugin whose patterns did not select the event.
+pub const NOT_SELECTED: &str = "not selected by its event patterns";
+
 impl<'a> OutcomeRecord<'a> {
+    fn not_selected(event_id: &'a str, plugin: &'a str) -> Self {
+        Self {
+            event_id,
+            plugin,
+            matched: Some(false),
+            reason: Some(NOT_SELECTED),
+            actions: Some(&[]),
+            error: None,
+            error_kind: None,
+        }
+    }
+
     fn new(event_id: &'a str, outcome: &'a PluginOutcome) -> Self {
         let plugin = outcome.plugin.name();
         match &outcome.result {
@@ -117,11 +149,14 @@ impl<'a> OutcomeRecord<'a> {
     }
 }
 
-/// Runs every plugin of `set` on `event`.
+/// Runs on `event` every plugin of `set` whose event patterns select it. Plugins not selected
+/// are not entered and have no outcome.
 pub fn evaluate_event(set: &PluginSet, event: &Event) -> EventOutcome {
-    let outcomes = set
-        .plugins()
+    let mut candidates = Vec::new();
+    set.candidates(&event.json, &mut candidates);
+    let outcomes = candidates
         .iter()
+        .map(|&i| &set.plugins()[i])
         .map(|plugin| {
             let start = Instant::now();
             let result = plugin.evaluate(event);

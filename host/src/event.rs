@@ -55,7 +55,9 @@ impl Event {
         let detail_type = fields.required_str("detail-type")?;
         let source = fields.required_str("source")?;
         let id = fields.required_str("id")?;
-        let version = fields.optional_str("version")?.unwrap_or_else(|| "0".into());
+        let version = fields
+            .optional_str("version")?
+            .unwrap_or_else(|| "0".into());
         let account = fields.optional_str("account")?.unwrap_or_default();
         let time = fields.optional_str("time")?.unwrap_or_default();
         let region = fields.optional_str("region")?.unwrap_or_default();
@@ -72,8 +74,8 @@ impl Event {
             None => return Err(EventError::Missing("detail".into())),
         };
         let detail = parse_detail(&detail_type, &source, detail_value)?;
-        let detail_json = serde_json::to_string(detail_value)
-            .map_err(|e| EventError::NotJson(e.to_string()))?;
+        let detail_json =
+            serde_json::to_string(detail_value).map_err(|e| EventError::NotJson(e.to_string()))?;
         let wit = wit::Event {
             version,
             id,
@@ -231,10 +233,7 @@ impl<'a> Fields<'a> {
         };
         match self.map.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n
-                .as_u64()
-                .map(Some)
-                .ok_or_else(|| invalid(n.to_string())),
+            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid(n.to_string())),
             Some(Value::String(s)) => s
                 .trim()
                 .parse::<u64>()
@@ -314,26 +313,24 @@ fn parse_detail(
                 started_on: f.optional_str("startedOn")?,
             })
         }
-        CRAWLER_STATE_CHANGE if glue => {
-            wit::Detail::CrawlerStateChange(wit::CrawlerStateChange {
-                crawler_name: f.required_str("crawlerName")?,
-                state: crawler_state(&f.required_str("state")?),
-                message: f.optional_str("message")?,
-                account_id: f.optional_str("accountId")?,
-                start_time: f.optional_str("startTime")?,
-                completion_date: f.optional_str("completionDate")?,
-                error_message: f.optional_str("errorMessage")?,
-                warning_message: f.optional_str("warningMessage")?,
-                cloud_watch_log_link: f.optional_str("cloudWatchLogLink")?,
-                tables_created: f.optional_u64("tablesCreated")?,
-                tables_updated: f.optional_u64("tablesUpdated")?,
-                tables_deleted: f.optional_u64("tablesDeleted")?,
-                partitions_created: f.optional_u64("partitionsCreated")?,
-                partitions_updated: f.optional_u64("partitionsUpdated")?,
-                partitions_deleted: f.optional_u64("partitionsDeleted")?,
-                running_time_sec: f.optional_f64("runningTime (sec)")?,
-            })
-        }
+        CRAWLER_STATE_CHANGE if glue => wit::Detail::CrawlerStateChange(wit::CrawlerStateChange {
+            crawler_name: f.required_str("crawlerName")?,
+            state: crawler_state(&f.required_str("state")?),
+            message: f.optional_str("message")?,
+            account_id: f.optional_str("accountId")?,
+            start_time: f.optional_str("startTime")?,
+            completion_date: f.optional_str("completionDate")?,
+            error_message: f.optional_str("errorMessage")?,
+            warning_message: f.optional_str("warningMessage")?,
+            cloud_watch_log_link: f.optional_str("cloudWatchLogLink")?,
+            tables_created: f.optional_u64("tablesCreated")?,
+            tables_updated: f.optional_u64("tablesUpdated")?,
+            tables_deleted: f.optional_u64("tablesDeleted")?,
+            partitions_created: f.optional_u64("partitionsCreated")?,
+            partitions_updated: f.optional_u64("partitionsUpdated")?,
+            partitions_deleted: f.optional_u64("partitionsDeleted")?,
+            running_time_sec: f.optional_f64("runningTime (sec)")?,
+        }),
         DATABASE_STATE_CHANGE if glue => {
             wit::Detail::DatabaseStateChange(wit::DatabaseStateChange {
                 database_name: f.required_str("databaseName")?,
@@ -485,10 +482,7 @@ mod tests {
             r#"{"crawlerName":"c","state":"Succeeded","tablesCreated":"many"}"#,
         ))
         .unwrap_err();
-        assert!(
-            err.to_string().contains("detail.tablesCreated"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("detail.tablesCreated"), "{err}");
     }
 
     #[test]
@@ -534,7 +528,10 @@ mod tests {
         let cases = [
             ("not json", "not valid JSON"),
             ("[1]", "must be a JSON object, found an array"),
-            (r#"{"id":"1","source":"s","detail":{}}"#, "missing field `detail-type`"),
+            (
+                r#"{"id":"1","source":"s","detail":{}}"#,
+                "missing field `detail-type`",
+            ),
             (
                 r#"{"id":"1","detail-type":5,"source":"s","detail":{}}"#,
                 "field `detail-type` must be a string, found a number",
@@ -560,7 +557,11 @@ mod tests {
 
     #[test]
     fn oversized_events_are_refused() {
-        let big = envelope("x", "s", &format!(r#"{{"pad":"{}"}}"#, "a".repeat(300 * 1024)));
+        let big = envelope(
+            "x",
+            "s",
+            &format!(r#"{{"pad":"{}"}}"#, "a".repeat(300 * 1024)),
+        );
         assert!(matches!(parse(&big), Err(EventError::TooLarge { .. })));
     }
 }

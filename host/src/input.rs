@@ -48,10 +48,7 @@ pub struct DocumentError {
 /// A document whose first non-blank byte is `[` is a JSON array of events; anything else is one
 /// event or a sequence of events separated by white space (NDJSON). A syntax error stops the
 /// split: the events before it are returned with the error.
-pub fn parse_document(
-    text: &[u8],
-    max_event_bytes: usize,
-) -> (Vec<Item>, Option<DocumentError>) {
+pub fn parse_document(text: &[u8], max_event_bytes: usize) -> (Vec<Item>, Option<DocumentError>) {
     let start = text
         .iter()
         .position(|b| !b.is_ascii_whitespace())

@@ -11,8 +11,8 @@ use crate::plugin::ErrorKind;
 
 /// Upper bounds of the evaluation latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 12] = [
-    0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.025,
-    0.1, 1.0,
+    0.000_005, 0.000_01, 0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.005, 0.025, 0.1,
+    1.0,
 ];
 
 #[derive(Default)]
@@ -48,7 +48,9 @@ fn help(name: &str) -> &'static str {
         "glue_rules_evaluations_total" => "Plugin evaluations, by plugin.",
         "glue_rules_matches_total" => "Evaluations whose decision matched, by plugin.",
         "glue_rules_evaluation_errors_total" => "Failed evaluations, by plugin and error kind.",
-        "glue_rules_limit_hits_total" => "Evaluations stopped by a sandbox limit, by plugin and limit.",
+        "glue_rules_limit_hits_total" => {
+            "Evaluations stopped by a sandbox limit, by plugin and limit."
+        }
         "glue_rules_actions_total" => "Actions emitted by matched decisions, by plugin and type.",
         "glue_rules_intake_events_total" => "Events received, by source and outcome.",
         "glue_rules_reloads_total" => "Plugin set reloads, by outcome.",
@@ -68,7 +70,12 @@ impl Metrics {
     pub fn add(&self, name: &'static str, labels: &[(&'static str, &str)], n: u64) {
         let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         let mut families = self.families.lock().unwrap_or_else(|p| p.into_inner());
-        *families.counters.entry(name).or_default().entry(labels).or_default() += n;
+        *families
+            .counters
+            .entry(name)
+            .or_default()
+            .entry(labels)
+            .or_default() += n;
     }
 
     /// Counts one event at intake: `source` is `http` or `sqs`, `outcome` what became of it.
@@ -87,7 +94,12 @@ impl Metrics {
             let plugin = o.plugin.name().to_owned();
             let by_plugin: Labels = vec![("plugin", plugin.clone())];
             let mut count = |name: &'static str, labels: Labels| {
-                *families.counters.entry(name).or_default().entry(labels).or_default() += 1;
+                *families
+                    .counters
+                    .entry(name)
+                    .or_default()
+                    .entry(labels)
+                    .or_default() += 1;
             };
             count("glue_rules_evaluations_total", by_plugin.clone());
             match &o.result {
@@ -98,14 +110,20 @@ impl Metrics {
                     for action in &decision.actions {
                         count(
                             "glue_rules_actions_total",
-                            vec![("plugin", plugin.clone()), ("type", action.kind().to_owned())],
+                            vec![
+                                ("plugin", plugin.clone()),
+                                ("type", action.kind().to_owned()),
+                            ],
                         );
                     }
                 }
                 Err(e) => {
                     count(
                         "glue_rules_evaluation_errors_total",
-                        vec![("plugin", plugin.clone()), ("kind", e.kind.as_str().to_owned())],
+                        vec![
+                            ("plugin", plugin.clone()),
+                            ("kind", e.kind.as_str().to_owned()),
+                        ],
                     );
                     let limit = match e.kind {
                         ErrorKind::Timeout => Some("time"),
@@ -149,21 +167,45 @@ impl Metrics {
             for (labels, h) in series {
                 for (bound, count) in LATENCY_BUCKETS.iter().zip(h.buckets) {
                     let le = format!("{bound}");
-                    let _ = writeln!(out, "{name}_bucket{} {count}", format_labels(labels, Some(&le)));
+                    let _ = writeln!(
+                        out,
+                        "{name}_bucket{} {count}",
+                        format_labels(labels, Some(&le))
+                    );
                 }
-                let _ = writeln!(out, "{name}_bucket{} {}", format_labels(labels, Some("+Inf")), h.count);
+                let _ = writeln!(
+                    out,
+                    "{name}_bucket{} {}",
+                    format_labels(labels, Some("+Inf")),
+                    h.count
+                );
                 let _ = writeln!(out, "{name}_sum{} {}", format_labels(labels, None), h.sum);
-                let _ = writeln!(out, "{name}_count{} {}", format_labels(labels, None), h.count);
+                let _ = writeln!(
+                    out,
+                    "{name}_count{} {}",
+                    format_labels(labels, None),
+                    h.count
+                );
             }
         }
         let mut last = "";
         for gauge in extra {
             if gauge.name != last {
-                let _ = writeln!(out, "# HELP {} {}\n# TYPE {} gauge", gauge.name, gauge.help, gauge.name);
+                let _ = writeln!(
+                    out,
+                    "# HELP {} {}\n# TYPE {} gauge",
+                    gauge.name, gauge.help, gauge.name
+                );
                 last = gauge.name;
             }
             let labels: Labels = gauge.labels.iter().map(|(k, v)| (*k, v.clone())).collect();
-            let _ = writeln!(out, "{}{} {}", gauge.name, format_labels(&labels, None), gauge.value);
+            let _ = writeln!(
+                out,
+                "{}{} {}",
+                gauge.name,
+                format_labels(&labels, None),
+                gauge.value
+            );
         }
         out
     }
@@ -198,7 +240,10 @@ fn format_labels(labels: &Labels, le: Option<&str>) -> String {
 }
 
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 /// Seconds as a float, for gauges.
@@ -222,7 +267,9 @@ mod tests {
             value: 2.0,
         }]);
         assert!(text.contains("# TYPE glue_rules_intake_events_total counter"));
-        assert!(text.contains("glue_rules_intake_events_total{source=\"http\",outcome=\"accepted\"} 2"));
+        assert!(
+            text.contains("glue_rules_intake_events_total{source=\"http\",outcome=\"accepted\"} 2")
+        );
         assert!(text.contains("glue_rules_reloads_total{outcome=\"a\\\"b\"} 1"));
         assert!(text.contains("glue_rules_plugins{status=\"active\"} 2"));
     }

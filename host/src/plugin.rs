@@ -283,6 +283,7 @@ struct Instance {
 /// A loaded, validated plugin, ready to evaluate events from any thread.
 pub struct Plugin {
     info: PluginInfo,
+    patterns: Vec<glue_rules_patterns::Pattern>,
     settings: PluginSettings,
     runtime: Runtime,
     pre: RulePre<HostState>,
@@ -296,7 +297,9 @@ pub struct Plugin {
 
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Plugin").field("info", &self.info).finish_non_exhaustive()
+        f.debug_struct("Plugin")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
     }
 }
 
@@ -313,7 +316,11 @@ impl Plugin {
     /// Loads the component at `path`: checks its hash, compiles it (or takes it from the cache),
     /// links it against the host, starts one instance and calls `describe`. A plugin that
     /// fails any of these is refused here, not at its first event.
-    pub fn load(runtime: &Runtime, path: &Path, settings: PluginSettings) -> Result<Self, LoadError> {
+    pub fn load(
+        runtime: &Runtime,
+        path: &Path,
+        settings: PluginSettings,
+    ) -> Result<Self, LoadError> {
         let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
             path: path.to_owned(),
             source,
@@ -352,7 +359,10 @@ impl Plugin {
             problem,
         };
         let ty = component.component_type();
-        let exports: Vec<String> = ty.exports(runtime.engine()).map(|(n, _)| n.to_owned()).collect();
+        let exports: Vec<String> = ty
+            .exports(runtime.engine())
+            .map(|(n, _)| n.to_owned())
+            .collect();
         let missing: Vec<&str> = REQUIRED_EXPORTS
             .iter()
             .copied()
@@ -363,7 +373,11 @@ impl Plugin {
                 "missing export{} {} (it exports: {})",
                 if missing.len() > 1 { "s" } else { "" },
                 missing.join(", "),
-                if exports.is_empty() { "nothing".into() } else { exports.join(", ") }
+                if exports.is_empty() {
+                    "nothing".into()
+                } else {
+                    exports.join(", ")
+                }
             )));
         }
         let instance_pre = runtime
@@ -378,6 +392,7 @@ impl Plugin {
             .unwrap_or_else(|| "plugin".into())
             .into();
         let mut plugin = Self {
+            patterns: Vec::new(),
             info: PluginInfo {
                 name: String::new(),
                 version: String::new(),
@@ -402,13 +417,12 @@ impl Plugin {
             path: path_buf.clone(),
             problem,
         };
-        let mut instance = plugin
-            .instantiate()
-            .map_err(|e| start(e.message))?;
+        let mut instance = plugin.instantiate().map_err(|e| start(e.message))?;
         plugin.arm(&mut instance.store);
         let metadata = instance.rule.call_describe(&mut instance.store);
         instance.store.data().log.finish();
-        let metadata = metadata.map_err(|e| start(plugin.classify(&instance.store, &e).to_string()))?;
+        let metadata =
+            metadata.map_err(|e| start(plugin.classify(&instance.store, &e).to_string()))?;
         let metadata_error = |problem: String| LoadError::Metadata {
             path: path_buf.clone(),
             problem,
@@ -416,17 +430,25 @@ impl Plugin {
         if metadata.name.trim().is_empty() {
             return Err(metadata_error("the name is empty".into()));
         }
-        if metadata.name.len() > 128 || metadata.name.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        if metadata.name.len() > 128
+            || metadata
+                .name
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace())
+        {
             return Err(metadata_error(format!(
                 "the name {:?} must be at most 128 characters with no spaces or control characters",
                 metadata.name
             )));
         }
+        let mut compiled = Vec::with_capacity(metadata.patterns.len());
         for (i, pattern) in metadata.patterns.iter().enumerate() {
-            if let Err(e) = serde_json::from_str::<serde_json::Value>(pattern) {
-                return Err(metadata_error(format!("patterns[{i}] is not JSON: {e}")));
+            match glue_rules_patterns::Pattern::parse(pattern) {
+                Ok(pattern) => compiled.push(pattern),
+                Err(e) => return Err(metadata_error(format!("patterns[{i}]: {e}"))),
             }
         }
+        plugin.patterns = compiled;
         plugin.name = metadata.name.as_str().into();
         plugin.info.name = metadata.name;
         plugin.info.version = metadata.version;
@@ -439,6 +461,11 @@ impl Plugin {
     /// What the plugin said about itself and where it came from.
     pub fn info(&self) -> &PluginInfo {
         &self.info
+    }
+
+    /// Its compiled event patterns; empty means every event.
+    pub fn patterns(&self) -> &[glue_rules_patterns::Pattern] {
+        &self.patterns
     }
 
     /// The plugin's name.
@@ -461,6 +488,7 @@ impl Plugin {
     pub fn with_settings(&self, settings: PluginSettings) -> Self {
         Self {
             info: self.info.clone(),
+            patterns: self.patterns.clone(),
             name: self.name.clone(),
             config: Arc::new(settings.config.clone()),
             max_idle: self.max_idle,
@@ -509,7 +537,9 @@ impl Plugin {
         let outcome = instance.rule.call_evaluate(&mut instance.store, &event.wit);
         let dropped = instance.store.data().log.finish();
         if dropped > 0 {
-            self.stats.log_lines_dropped.fetch_add(dropped, Ordering::Relaxed);
+            self.stats
+                .log_lines_dropped
+                .fetch_add(dropped, Ordering::Relaxed);
             tracing::warn!(plugin = %self.name, dropped, "plugin log over budget: lines dropped");
         }
         match outcome {
@@ -556,11 +586,19 @@ impl Plugin {
         self.arm(&mut store);
         self.stats.instances_created.fetch_add(1, Ordering::Relaxed);
         match self.pre.instantiate(&mut store) {
-            Ok(rule) => Ok(Instance { store, rule, uses: 0 }),
+            Ok(rule) => Ok(Instance {
+                store,
+                rule,
+                uses: 0,
+            }),
             Err(e) => {
                 let err = self.classify(&store, &e);
                 Err(EvalError::new(
-                    if err.kind == ErrorKind::Trap { ErrorKind::Instantiate } else { err.kind },
+                    if err.kind == ErrorKind::Trap {
+                        ErrorKind::Instantiate
+                    } else {
+                        err.kind
+                    },
                     err.message,
                 ))
             }
@@ -649,7 +687,8 @@ impl Plugin {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
                 health.consecutive_failures += 1;
                 let policy = self.settings.quarantine;
-                if policy.after_failures > 0 && health.consecutive_failures >= policy.after_failures {
+                if policy.after_failures > 0 && health.consecutive_failures >= policy.after_failures
+                {
                     // Each parking doubles the previous one, up to the maximum.
                     let exponent = health.quarantines.min(20);
                     let backoff = policy
@@ -694,7 +733,10 @@ fn check_component_header(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
 }
 
 /// Lists a component's imports and exports, for `glue-rules inspect`.
-pub fn component_interface(runtime: &Runtime, path: &Path) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+pub fn component_interface(
+    runtime: &Runtime,
+    path: &Path,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
     let bytes = std::fs::read(path)?;
     check_component_header(path, &bytes)?;
     let (component, _) = runtime.compile(&bytes, &sha256_hex(&bytes))?;

@@ -107,7 +107,12 @@ impl Reloader {
                 wanted.push((path.clone(), Some(entry.settings.clone())));
             }
         }
-        if let Some(dir) = self.sources.dir.as_ref().or(self.config.plugins_dir.as_ref()) {
+        if let Some(dir) = self
+            .sources
+            .dir
+            .as_ref()
+            .or(self.config.plugins_dir.as_ref())
+        {
             for path in wasm_files(dir)? {
                 wanted.push((path, None));
             }
@@ -276,7 +281,9 @@ impl Reloader {
         bytes: &[u8],
         explicit: Option<&PluginSettings>,
     ) -> Result<Option<Plugin>, LoadError> {
-        let initial = explicit.cloned().unwrap_or_else(|| self.config.defaults.clone());
+        let initial = explicit
+            .cloned()
+            .unwrap_or_else(|| self.config.defaults.clone());
         let plugin = Plugin::from_bytes(&self.runtime, path, bytes, initial)?;
         if explicit.is_some() {
             return Ok(Some(plugin));

@@ -146,7 +146,9 @@ impl Runtime {
             // still checks its header. A corrupt file falls through to recompilation.
             match unsafe { Component::deserialize_file(&self.inner.engine, &path) } {
                 Ok(component) => return Ok((component, true)),
-                Err(e) => tracing::warn!(path = %path.display(), "ignoring unreadable cache entry: {e:#}"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), "ignoring unreadable cache entry: {e:#}")
+                }
             }
         }
         let component = Component::new(&self.inner.engine, bytes)?;

@@ -107,7 +107,9 @@ impl HostState {
     fn sleep_until(&mut self, wake: Option<Instant>) -> wasmtime::Result<Resource<DynPollable>> {
         match wake {
             Some(wake) if wake <= self.deadline => {
-                let sleep = self.table.push(Sleep(tokio::time::Instant::from_std(wake)))?;
+                let sleep = self
+                    .table
+                    .push(Sleep(tokio::time::Instant::from_std(wake)))?;
                 Ok(wasmtime_wasi::p2::subscribe(&mut self.table, sleep)?)
             }
             _ => {
@@ -399,7 +401,11 @@ impl GuestLog {
         for stream in [Stream::Stdout, Stream::Stderr] {
             let rest = std::mem::take(&mut self.lock().partial[stream as usize]);
             if !rest.is_empty() {
-                self.line(stream.level(), stream.name(), &String::from_utf8_lossy(&rest));
+                self.line(
+                    stream.level(),
+                    stream.name(),
+                    &String::from_utf8_lossy(&rest),
+                );
             }
         }
         std::mem::take(&mut self.lock().dropped)
@@ -436,7 +442,10 @@ impl GuestLog {
                 let mut state = self.lock();
                 let partial = &mut state.partial[stream as usize];
                 let room = MAX_LINE_BYTES - partial.len();
-                match bytes[..bytes.len().min(room)].iter().position(|&b| b == b'\n') {
+                match bytes[..bytes.len().min(room)]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                {
                     Some(end) => {
                         partial.extend_from_slice(&bytes[..end]);
                         bytes = &bytes[end + 1..];
@@ -453,7 +462,11 @@ impl GuestLog {
                     }
                 }
             };
-            self.line(stream.level(), stream.name(), &String::from_utf8_lossy(&line));
+            self.line(
+                stream.level(),
+                stream.name(),
+                &String::from_utf8_lossy(&line),
+            );
         }
     }
 }

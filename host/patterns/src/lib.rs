@@ -74,7 +74,7 @@
 //! one automaton over all patterns) unless it does not fit. It was evaluated first and does not
 //! fit this workload:
 //!
-//! - *It builds and its semantics are close.* It compiles on rustc 1.95 (MSRV 1.88, five small
+//! - *It builds and its semantics are close.* It compiles on rustc 1.95 (MSRV 1.88, six small
 //!   dependencies); probes showed the same meaning as EventBridge for exact values (numbers by
 //!   value), `prefix`, `suffix`, `wildcard` escapes, arrays and array consistency. It has no
 //!   `$or` and no `anything-but` prefix/suffix/wildcard/ignore-case, so it could only have been a
@@ -82,13 +82,14 @@
 //!   version did exactly that (exact strings, booleans, null, prefix, suffix and wildcard in
 //!   quamina; every other condition dropped from its copy of the pattern) and passed the same
 //!   differential tests.
-//! - *Memory.* quamina-rs gives every automaton state a 256-entry table: about 1.2 KB per state,
-//!   i.e. 12–40 KB per Glue pattern. 10,000 plugins' patterns took 366 MB (121 MB with a single
-//!   field per pattern), and its default 10 MB arena budget rejects patterns past ~4,500 plugins.
+//! - *Memory.* quamina-rs reports about 1.2 KB per automaton state (`matcher_stats`: 310,163
+//!   states in 383 MB for 10,000 four-field job patterns), i.e. 12–40 KB per Glue pattern. The
+//!   benchmark's 10,000 plugins took 366 MB (121 MB with a single field per pattern), and its
+//!   default 10 MB arena budget rejects patterns past ~4,500 plugins.
 //!   This crate's set for 10,000 such plugins, compiled patterns included, grows the process by
 //!   ~20 MB.
 //! - *Speed.* On the benchmark's mixed Glue stream quamina took ~0.7 µs per event at 10 plugins,
-//!   1.5 µs at 100, 19 µs at 1,000 and ~0.5 ms at 10,000: wildcards starting with `*` stay NFAs
+//!   1.3 µs at 100, ~20 µs at 1,000 and ~0.6 ms at 10,000: wildcards starting with `*` stay NFAs
 //!   whose cost grows with their number (its `BuiltForSpeed` mode did not change that), and even
 //!   exact-only patterns grew from ~0.6 µs to ~2.2 µs at 10,000 from cache misses in the large
 //!   tables. It also re-parses the event text the host has already parsed. This index stays at

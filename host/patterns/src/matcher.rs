@@ -439,6 +439,9 @@ mod tests {
         assert!(Cidr::parse("10.0.0.1/x").is_err());
         let all = Cidr::parse("0.0.0.0/0").ok().unwrap();
         assert!(all.contains("255.255.255.255"));
+        // host bits are ignored
+        let host = Cidr::parse("10.0.0.7/24").ok().unwrap();
+        assert!(host.contains("10.0.0.200"));
         let one = Cidr::parse("10.0.0.5/32").ok().unwrap();
         assert!(one.contains("10.0.0.5") && !one.contains("10.0.0.4"));
     }

@@ -123,8 +123,12 @@ impl fmt::Display for Explanation {
                     "no match: none of the {} `$or` alternatives matched",
                     failures.len()
                 )?;
-                for (i, fail) in failures.iter().enumerate() {
+                const SHOWN: usize = 20;
+                for (i, fail) in failures.iter().enumerate().take(SHOWN) {
                     write!(f, "\n  alternative {}: {fail}", i + 1)?;
+                }
+                if failures.len() > SHOWN {
+                    write!(f, "\n  ... and {} more", failures.len() - SHOWN)?;
                 }
                 Ok(())
             }

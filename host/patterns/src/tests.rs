@@ -809,6 +809,10 @@ fn ruler_structure_validation() {
         Rule::UnknownOperator("contains".into())
     );
     assert_eq!(
+        err_at(r#"{"a":[{"exactly":"x"}]}"#, "a[0].exactly"),
+        Rule::UnknownOperator("exactly".into())
+    );
+    assert_eq!(
         err_at(r#"{"a":[{"exists":"yes"}]}"#, "a[0].exists"),
         Rule::ExistsNotBool
     );

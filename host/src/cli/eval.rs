@@ -31,7 +31,7 @@ pub(crate) fn run(args: EvalArgs) -> anyhow::Result<u8> {
     let mut plugin_failed = false;
     for outcome in &outcomes {
         plugin_failed |= outcome.any_error();
-        for record in outcome.records() {
+        for record in outcome.records_for(&loaded.plugins) {
             serde_json::to_writer(&mut out, &record)?;
             out.write_all(b"\n")?;
         }

@@ -6,6 +6,7 @@ mod new;
 mod outbox;
 mod replay;
 mod serve;
+mod test_pattern;
 mod test;
 
 use std::io::IsTerminal;
@@ -65,6 +66,9 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Run the sidecar: HTTP intake, hot reload, admin API and metrics.
     Serve(serve::ServeArgs),
+    /// Test an EventBridge event pattern against an event: exit 0 match, 1 no match (with
+    /// the field that failed), 2 invalid pattern or event.
+    TestPattern(test_pattern::TestPatternArgs),
     /// Inspect the outbox of queued actions, or send what it holds.
     Outbox(outbox::OutboxArgs),
     /// List, show, redrive or purge dead-lettered actions.
@@ -164,7 +168,10 @@ pub(crate) struct ReadEvents {
 
 /// Reads every input (`-` is stdin), reporting each bad event with its file and position and
 /// keeping the good ones.
-pub(crate) fn read_events(inputs: &[PathBuf], max_event_bytes: usize) -> anyhow::Result<ReadEvents> {
+pub(crate) fn read_events(
+    inputs: &[PathBuf],
+    max_event_bytes: usize,
+) -> anyhow::Result<ReadEvents> {
     let mut events = Vec::new();
     let mut refused = 0;
     for input in inputs {
@@ -235,7 +242,11 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { exit::BAD_INPUT } else { exit::OK });
+            return ExitCode::from(if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::OK
+            });
         }
     };
     if let Err(e) = init_logging(&cli.log_level, cli.log_format) {
@@ -247,6 +258,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::TestPattern(args) => test_pattern::run(args),
         Command::Outbox(args) => outbox::run_outbox(args),
         Command::Dlq(args) => outbox::run_dlq(args),
         Command::New(args) => new::run(args),

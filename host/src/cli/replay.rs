@@ -29,6 +29,8 @@ pub(crate) struct ReplayArgs {
 struct PluginSummary {
     plugin: String,
     events: u64,
+    /// Events its patterns selected, so it was entered.
+    evaluated: u64,
     matched: u64,
     actions: BTreeMap<&'static str, u64>,
     errors: BTreeMap<&'static str, u64>,
@@ -57,7 +59,15 @@ pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let outcomes = evaluate_all(&loaded.plugins, &read.events, threads, &|| bar.inc(1));
     bar.finish_and_clear();
 
-    let summaries = summarise(&loaded.plugins.plugins().iter().map(|p| p.name().to_owned()).collect::<Vec<_>>(), &outcomes);
+    let summaries = summarise(
+        &loaded
+            .plugins
+            .plugins()
+            .iter()
+            .map(|p| p.name().to_owned())
+            .collect::<Vec<_>>(),
+        &outcomes,
+    );
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summaries)?);
     } else {
@@ -81,9 +91,21 @@ fn summarise(names: &[String], outcomes: &[EventOutcome]) -> Vec<PluginSummary> 
             ..PluginSummary::default()
         })
         .collect();
+    let index: std::collections::HashMap<&str, usize> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    for summary in &mut summaries {
+        summary.events = outcomes.len() as u64;
+    }
     for outcome in outcomes {
-        for (summary, o) in summaries.iter_mut().zip(&outcome.outcomes) {
-            summary.events += 1;
+        for o in &outcome.outcomes {
+            let Some(&i) = index.get(o.plugin.name()) else {
+                continue;
+            };
+            let summary = &mut summaries[i];
+            summary.evaluated += 1;
             summary.times.push(o.elapsed);
             match &o.result {
                 Ok(decision) => {
@@ -115,14 +137,19 @@ fn percentile_us(sorted: &[Duration], p: f64) -> f64 {
 
 fn print_table(summaries: &[PluginSummary], events: usize) {
     println!("{events} events");
-    let width = summaries.iter().map(|s| s.plugin.len()).max().unwrap_or(6).max(6);
-    print!("{:width$}  {:>7}  {:>7}", "plugin", "events", "matched");
+    let width = summaries
+        .iter()
+        .map(|s| s.plugin.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    print!("{:width$}  {:>9}  {:>7}", "plugin", "evaluated", "matched");
     for kind in Action::KINDS {
         print!("  {kind:>w$}", w = kind.len().max(7));
     }
     println!("  {:>7}  {:>9}  {:>9}", "errors", "p50 µs", "p99 µs");
     for s in summaries {
-        print!("{:width$}  {:>7}  {:>7}", s.plugin, s.events, s.matched);
+        print!("{:width$}  {:>9}  {:>7}", s.plugin, s.evaluated, s.matched);
         for kind in Action::KINDS {
             let count = s.actions.get(kind).copied().unwrap_or(0);
             print!("  {count:>w$}", w = kind.len().max(7));

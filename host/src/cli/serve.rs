@@ -33,7 +33,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT", env = "GLUE_RULES_LISTEN")]
     listen: Option<SocketAddr>,
     /// Bearer token for the admin endpoints; required on a non-loopback address.
-    #[arg(long, value_name = "TOKEN", env = "GLUE_RULES_ADMIN_TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "GLUE_RULES_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
     admin_token: Option<String>,
     /// How often to look for changed plugin files, in milliseconds; 0 turns watching off.
     #[arg(long, value_name = "MS", env = "GLUE_RULES_WATCH_INTERVAL_MS")]
@@ -182,8 +187,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
 /// Reloads the plugins on SIGHUP.
 fn spawn_sighup_reload(state: Arc<AppState>) {
     tokio::spawn(async move {
-        let Ok(mut hangup) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
         else {
             tracing::warn!("cannot listen for SIGHUP; reload through the admin API");
             return;
@@ -199,8 +203,10 @@ fn spawn_sighup_reload(state: Arc<AppState>) {
 /// Resolves on SIGTERM or SIGINT.
 async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
         // Without signal handlers, only the process's death stops it.
         return std::future::pending().await;
     };

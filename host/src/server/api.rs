@@ -44,9 +44,10 @@ impl IntoResponse for ApiError {
         let body = json!({"error": {"status": self.status.as_u16(), "message": self.message}});
         let mut response = (self.status, Json(body)).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
-            response
-                .headers_mut()
-                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         response
     }
@@ -105,7 +106,12 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     let accepted = essence == "application/json"
         || essence == "application/x-ndjson"
         || essence == "application/ndjson"
@@ -152,11 +158,17 @@ async fn post_events(
     if let Some(e) = document_error {
         state.metrics.intake("http", "malformed", 1);
         let at = items.len() + 1;
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, format!("event #{at}: {e}")));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            format!("event #{at}: {e}"),
+        ));
     }
     if items.is_empty() {
         state.metrics.intake("http", "malformed", 1);
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "the body holds no event"));
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "the body holds no event",
+        ));
     }
     let mut events = Vec::with_capacity(items.len());
     for item in items {
@@ -178,7 +190,7 @@ async fn post_events(
     }
 
     let worker = state.clone();
-    let (outcomes, recorded) = tokio::task::spawn_blocking(move || {
+    let (set, outcomes, recorded) = tokio::task::spawn_blocking(move || {
         // One snapshot for the whole request: a reload never changes the set mid-request.
         let set = worker.registry.snapshot();
         let outcomes: Vec<EventOutcome> = events.iter().map(|e| evaluate_event(&set, e)).collect();
@@ -190,15 +202,21 @@ async fn post_events(
             let batch: Vec<(&Event, &EventOutcome)> = events.iter().zip(&outcomes).collect();
             Some(worker.sink.record(&batch))
         };
-        (outcomes, recorded)
+        (set, outcomes, recorded)
     })
     .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, format!("evaluation aborted: {e}")))?;
+    .map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("evaluation aborted: {e}"),
+        )
+    })?;
     for outcome in &outcomes {
         state.metrics.observe(outcome);
     }
     let count = outcomes.len() as u64;
-    let decisions: Vec<OutcomeRecord<'_>> = outcomes.iter().flat_map(|o| o.records()).collect();
+    let decisions: Vec<OutcomeRecord<'_>> =
+        outcomes.iter().flat_map(|o| o.records_for(&set)).collect();
     match recorded {
         None => {
             state.metrics.intake("http", "failed", count);
@@ -211,12 +229,16 @@ async fn post_events(
                 "a plugin with on-error = \"fail\" failed on event(s) {}: retry the request",
                 failed.join(", ")
             );
-            let body = json!({"error": {"status": 500, "message": message}, "decisions": decisions});
+            let body =
+                json!({"error": {"status": 500, "message": message}, "decisions": decisions});
             return Ok((StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response());
         }
         Some(Err(e)) => {
             state.metrics.intake("http", "unrecorded", count);
-            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()));
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                e.to_string(),
+            ));
         }
         Some(Ok(())) => {}
     }
@@ -329,7 +351,11 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .iter()
         .filter(|s| s.error.is_some())
         .count() as f64;
-    for (status, value) in [("active", active), ("quarantined", quarantined), ("failed", failed)] {
+    for (status, value) in [
+        ("active", active),
+        ("quarantined", quarantined),
+        ("failed", failed),
+    ] {
         gauges.push(Gauge {
             name: "glue_rules_plugins",
             help: "Plugins by status (failed: a file whose newest version did not load).",
@@ -344,7 +370,10 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         }
     }
     (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
         state.metrics.render(&gauges),
     )
         .into_response()
@@ -377,13 +406,32 @@ fn outbox_gauges(stats: &crate::dispatch::StatsSnapshot, gauges: &mut Vec<Gauge>
         labels: Vec::new(),
         value: stats.duplicates as f64,
     });
-    let counters: [(&'static str, &'static str, fn(&crate::dispatch::KindStats) -> u64); 4] = [
-        ("glue_rules_actions_sent", "Actions the target accepted, by type.", |k| k.sent),
-        ("glue_rules_actions_retried", "Failed attempts scheduled for a retry, by type.", |k| k.retried),
-        ("glue_rules_actions_failed", "Failed attempts, by type.", |k| k.failed),
-        ("glue_rules_actions_dead_lettered", "Actions moved to the dead-letter table, by type.", |k| {
-            k.dead_lettered
-        }),
+    type Counter = (
+        &'static str,
+        &'static str,
+        fn(&crate::dispatch::KindStats) -> u64,
+    );
+    let counters: [Counter; 4] = [
+        (
+            "glue_rules_actions_sent",
+            "Actions the target accepted, by type.",
+            |k| k.sent,
+        ),
+        (
+            "glue_rules_actions_retried",
+            "Failed attempts scheduled for a retry, by type.",
+            |k| k.retried,
+        ),
+        (
+            "glue_rules_actions_failed",
+            "Failed attempts, by type.",
+            |k| k.failed,
+        ),
+        (
+            "glue_rules_actions_dead_lettered",
+            "Actions moved to the dead-letter table, by type.",
+            |k| k.dead_lettered,
+        ),
     ];
     for (name, help, counter) in counters {
         for kind in &stats.by_kind {

@@ -115,15 +115,21 @@ impl AppState {
         let (set, report) = match reloader.reload() {
             Ok(result) => result,
             Err(e) => {
-                self.metrics.add("glue_rules_reloads_total", &[("outcome", "error")], 1);
+                self.metrics
+                    .add("glue_rules_reloads_total", &[("outcome", "error")], 1);
                 tracing::error!("reload failed: {e}");
                 return Err(e.into());
             }
         };
         if !report.is_noop() {
             self.registry.replace(set);
-            let outcome = if report.failed.is_empty() { "ok" } else { "partial" };
-            self.metrics.add("glue_rules_reloads_total", &[("outcome", outcome)], 1);
+            let outcome = if report.failed.is_empty() {
+                "ok"
+            } else {
+                "partial"
+            };
+            self.metrics
+                .add("glue_rules_reloads_total", &[("outcome", outcome)], 1);
             for failed in &report.failed {
                 tracing::error!(path = %failed.path, "plugin not loaded, previous version kept: {}", failed.error);
             }

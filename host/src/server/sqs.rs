@@ -91,7 +91,9 @@ async fn poll(
                 output.messages.unwrap_or_default()
             }
             Err(e) => {
-                state.metrics.add("glue_rules_sqs_receive_errors_total", &[], 1);
+                state
+                    .metrics
+                    .add("glue_rules_sqs_receive_errors_total", &[], 1);
                 tracing::warn!(
                     queue = %options.queue_url,
                     "receiving from SQS failed, retrying in {backoff:?}: {}",
@@ -153,7 +155,10 @@ async fn handle_batch(
             worker.metrics.observe(&outcome);
             if outcome.failed() {
                 worker.metrics.intake("sqs", "failed", 1);
-                tracing::warn!(event = event.id(), "evaluation failed; the message will be retried");
+                tracing::warn!(
+                    event = event.id(),
+                    "evaluation failed; the message will be retried"
+                );
                 continue;
             }
             outcomes.push((receipt, event, outcome));
@@ -165,7 +170,9 @@ async fn handle_batch(
                 deletable.extend(outcomes.into_iter().map(|(receipt, _, _)| receipt));
             }
             Err(e) => {
-                worker.metrics.intake("sqs", "unrecorded", batch.len() as u64);
+                worker
+                    .metrics
+                    .intake("sqs", "unrecorded", batch.len() as u64);
                 tracing::error!("actions not recorded; the messages will be retried: {e}");
             }
         }
