@@ -41,7 +41,11 @@ fn runtime(fuel: bool) -> &'static Runtime {
 }
 
 fn failed_job_event() -> Event {
-    Event::parse(&std::fs::read(fixture("failed-job-run.json")).unwrap(), MAX_EVENT_BYTES).unwrap()
+    Event::parse(
+        &std::fs::read(fixture("failed-job-run.json")).unwrap(),
+        MAX_EVENT_BYTES,
+    )
+    .unwrap()
 }
 
 fn settings(mode: &str, limits: Limits) -> PluginSettings {
@@ -52,7 +56,9 @@ fn settings(mode: &str, limits: Limits) -> PluginSettings {
 }
 
 fn hostile(runtime: &Runtime, mode: &str, limits: Limits) -> Arc<Plugin> {
-    Arc::new(Plugin::load(runtime, &plugins().hostile, settings(mode, limits)).expect("hostile loads"))
+    Arc::new(
+        Plugin::load(runtime, &plugins().hostile, settings(mode, limits)).expect("hostile loads"),
+    )
 }
 
 fn neighbour(runtime: &Runtime) -> Arc<Plugin> {
@@ -70,7 +76,11 @@ fn limits() -> Limits {
 /// The neighbour's decision for the event when it runs alone.
 fn reference_decision() -> &'static Decision {
     static REFERENCE: OnceLock<Decision> = OnceLock::new();
-    REFERENCE.get_or_init(|| neighbour(runtime(false)).evaluate(&failed_job_event()).unwrap())
+    REFERENCE.get_or_init(|| {
+        neighbour(runtime(false))
+            .evaluate(&failed_job_event())
+            .unwrap()
+    })
 }
 
 /// Resident set size of this process, in bytes (Linux).
@@ -107,8 +117,14 @@ fn run_beside_neighbour(mode: &str, limits: Limits, fuel: bool) -> Outcome {
         "{mode}: host memory grew by {} MiB",
         rss_growth >> 20
     );
-    let neighbour_result = outcome.outcomes[1].result.as_ref().expect("neighbour succeeded");
-    assert_eq!(neighbour_result, &reference, "{mode}: the neighbour's decision changed");
+    let neighbour_result = outcome.outcomes[1]
+        .result
+        .as_ref()
+        .expect("neighbour succeeded");
+    assert_eq!(
+        neighbour_result, &reference,
+        "{mode}: the neighbour's decision changed"
+    );
     let first = outcome.outcomes.into_iter().next().unwrap();
     Outcome {
         result: first.result,
@@ -127,7 +143,10 @@ fn assert_fails(mode: &str, limits: Limits, fuel: bool, kind: ErrorKind, within:
         outcome.elapsed
     );
     // The plugin still works afterwards: a trapped instance is replaced, not reused.
-    let again = outcome.plugin.evaluate(&failed_job_event()).expect_err(mode);
+    let again = outcome
+        .plugin
+        .evaluate(&failed_job_event())
+        .expect_err(mode);
     assert_eq!(again.kind, kind, "{mode} second time: {again}");
 }
 
@@ -138,7 +157,13 @@ fn an_endless_loop_times_out_at_the_deadline() {
 
 #[test]
 fn a_loop_that_allocates_times_out() {
-    assert_fails("loop-alloc", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+    assert_fails(
+        "loop-alloc",
+        limits(),
+        false,
+        ErrorKind::Timeout,
+        TIMEOUT + SLACK,
+    );
 }
 
 #[test]
@@ -158,7 +183,13 @@ fn allocating_past_the_cap_is_a_memory_error() {
 
 #[test]
 fn unbounded_recursion_is_a_stack_overflow() {
-    assert_fails("recurse", limits(), false, ErrorKind::StackOverflow, TIMEOUT + SLACK);
+    assert_fails(
+        "recurse",
+        limits(),
+        false,
+        ErrorKind::StackOverflow,
+        TIMEOUT + SLACK,
+    );
 }
 
 #[test]
@@ -168,7 +199,13 @@ fn a_panic_is_a_trap() {
 
 #[test]
 fn unreachable_is_a_trap() {
-    assert_fails("unreachable", limits(), false, ErrorKind::Trap, TIMEOUT + SLACK);
+    assert_fails(
+        "unreachable",
+        limits(),
+        false,
+        ErrorKind::Trap,
+        TIMEOUT + SLACK,
+    );
 }
 
 #[test]
@@ -178,12 +215,24 @@ fn a_hundred_thousand_actions_are_invalid_output() {
         memory_bytes: 128 << 20,
         ..limits()
     };
-    assert_fails("many-actions", limits, false, ErrorKind::InvalidOutput, Duration::from_secs(6));
+    assert_fails(
+        "many-actions",
+        limits,
+        false,
+        ErrorKind::InvalidOutput,
+        Duration::from_secs(6),
+    );
 }
 
 #[test]
 fn a_64_mib_string_is_stopped_by_the_memory_cap() {
-    assert_fails("huge-string", limits(), false, ErrorKind::Memory, TIMEOUT + SLACK);
+    assert_fails(
+        "huge-string",
+        limits(),
+        false,
+        ErrorKind::Memory,
+        TIMEOUT + SLACK,
+    );
 }
 
 #[test]
@@ -193,7 +242,13 @@ fn a_64_mib_string_within_the_memory_cap_is_invalid_output() {
         memory_bytes: 200 << 20,
         ..limits()
     };
-    assert_fails("huge-string", limits, false, ErrorKind::InvalidOutput, Duration::from_secs(6));
+    assert_fails(
+        "huge-string",
+        limits,
+        false,
+        ErrorKind::InvalidOutput,
+        Duration::from_secs(6),
+    );
 }
 
 #[test]
@@ -228,7 +283,11 @@ fn flood(mode: &str) {
     match outcome.result {
         Ok(decision) => {
             assert!(decision.reason.unwrap().contains("a million lines"));
-            assert_eq!(dropped, 1_000_000 - u64::from(Limits::default().max_log_lines), "{mode}");
+            assert_eq!(
+                dropped,
+                1_000_000 - u64::from(Limits::default().max_log_lines),
+                "{mode}"
+            );
         }
         Err(e) => panic!("{mode}: {e}"),
     }
@@ -262,7 +321,14 @@ fn reading_etc_passwd_is_denied() {
 fn environment_variables_are_not_visible() {
     denied("env-var", "HOME=");
     let outcome = run_beside_neighbour("env-var", limits(), false);
-    assert!(outcome.result.unwrap().reason.unwrap().contains("0 variables visible"));
+    assert!(
+        outcome
+            .result
+            .unwrap()
+            .reason
+            .unwrap()
+            .contains("0 variables visible")
+    );
 }
 
 #[test]
@@ -272,21 +338,32 @@ fn opening_a_tcp_socket_is_denied() {
 
 #[test]
 fn sleeping_past_the_deadline_fails_at_once_as_a_timeout() {
-    assert_fails("sleep", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+    assert_fails(
+        "sleep",
+        limits(),
+        false,
+        ErrorKind::Timeout,
+        TIMEOUT + SLACK,
+    );
 }
 
 #[test]
 fn spinning_on_the_clock_times_out() {
-    assert_fails("spin-clock", limits(), false, ErrorKind::Timeout, TIMEOUT + SLACK);
+    assert_fails(
+        "spin-clock",
+        limits(),
+        false,
+        ErrorKind::Timeout,
+        TIMEOUT + SLACK,
+    );
 }
 
 #[test]
 fn instances_are_reused_but_never_shared_between_plugins() {
     let runtime = runtime(false);
     let a = hostile(runtime, "counter", limits());
-    let b = Arc::new(
-        Plugin::load(runtime, &plugins().hostile, settings("counter", limits())).unwrap(),
-    );
+    let b =
+        Arc::new(Plugin::load(runtime, &plugins().hostile, settings("counter", limits())).unwrap());
     let event = failed_job_event();
     let reason = |p: &Plugin| p.evaluate(&event).unwrap().reason.unwrap();
     assert_eq!(reason(&a), "call 1");
@@ -316,7 +393,10 @@ fn repeated_failures_quarantine_the_plugin_with_back_off() {
     let start = Instant::now();
     let parked = plugin.evaluate(&event).unwrap_err();
     assert_eq!(parked.kind, ErrorKind::Quarantined);
-    assert!(start.elapsed() < Duration::from_millis(50), "a parked plugin is not entered");
+    assert!(
+        start.elapsed() < Duration::from_millis(50),
+        "a parked plugin is not entered"
+    );
     std::thread::sleep(Duration::from_millis(350));
     // Tried again after the back-off; it fails again and is parked for twice as long.
     assert_eq!(plugin.evaluate(&event).unwrap_err().kind, ErrorKind::Trap);
@@ -328,7 +408,11 @@ fn repeated_failures_quarantine_the_plugin_with_back_off() {
 
 #[test]
 fn a_plugin_that_traps_in_describe_is_refused_at_load() {
-    let err = Plugin::load(runtime(false), &plugins().hostile, settings("describe-trap", limits()))
-        .unwrap_err();
+    let err = Plugin::load(
+        runtime(false),
+        &plugins().hostile,
+        settings("describe-trap", limits()),
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("failed to start"), "{err}");
 }

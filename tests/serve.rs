@@ -14,14 +14,23 @@ fn plugin_dir(label: &str, files: &[&Path]) -> TempDir {
     let dir = TempDir::new(label);
     std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
     for file in files {
-        std::fs::copy(file, dir.path().join("plugins").join(file.file_name().unwrap())).unwrap();
+        std::fs::copy(
+            file,
+            dir.path().join("plugins").join(file.file_name().unwrap()),
+        )
+        .unwrap();
     }
     dir
 }
 
 fn start(dir: &TempDir, args: &[&str]) -> Sidecar {
     let cache = std::env::temp_dir().join("glue-rules-test-cache");
-    let mut all = vec!["--plugins-dir", "plugins", "--cache-dir", cache.to_str().unwrap()];
+    let mut all = vec![
+        "--plugins-dir",
+        "plugins",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
     Sidecar::start(dir.path(), &all, &[]).expect("serve starts")
 }
@@ -40,11 +49,19 @@ fn one_event_gets_a_decision_per_plugin_in_the_eval_shape() {
     let p = plugins();
     let dir = plugin_dir("serve-one", &[&p.sns_on_failure, &p.lambda_on_success]);
     let sidecar = start(&dir, &[]);
-    let response = post_json(sidecar.addr, "/v1/events", &fixture_bytes("failed-job-run.json")).unwrap();
+    let response = post_json(
+        sidecar.addr,
+        "/v1/events",
+        &fixture_bytes("failed-job-run.json"),
+    )
+    .unwrap();
     assert_eq!(response.status, 200, "{}", response.text());
     let decisions = response.json()["decisions"].as_array().unwrap().clone();
     assert_eq!(decisions.len(), 2);
-    let sns = decisions.iter().find(|d| d["plugin"] == "sns-on-failure").unwrap();
+    let sns = decisions
+        .iter()
+        .find(|d| d["plugin"] == "sns-on-failure")
+        .unwrap();
     assert_eq!(sns["eventId"], "abcdef01-1234-5678-9abc-def012345678");
     assert_eq!(sns["matched"], true);
     assert_eq!(sns["actions"][0]["type"], "sns");
@@ -59,10 +76,17 @@ fn arrays_and_ndjson_are_evaluated_event_by_event() {
     let p = plugins();
     let dir = plugin_dir("serve-batch", &[&p.sns_on_failure]);
     let sidecar = start(&dir, &[]);
-    let events = ["failed-job-run.json", "successful-job-run.json", "timeout.json"];
+    let events = [
+        "failed-job-run.json",
+        "successful-job-run.json",
+        "timeout.json",
+    ];
     let array = format!("[{}]", events.map(compact).join(","));
     let ndjson = events.map(compact).join("\n");
-    for (body, content_type) in [(array, "application/json"), (ndjson, "application/x-ndjson")] {
+    for (body, content_type) in [
+        (array, "application/json"),
+        (ndjson, "application/x-ndjson"),
+    ] {
         let response = request(
             sidecar.addr,
             "POST",
@@ -96,17 +120,37 @@ fn bad_requests_get_json_errors_that_name_the_problem() {
     let missing_field = r#"{"id":"2","source":"aws.glue","detail":{}}"#;
     let cases: Vec<(&str, String, u16, &str)> = vec![
         ("text/plain", good.clone(), 415, "content type"),
-        ("application/json", "{not json".into(), 400, "not valid JSON"),
+        (
+            "application/json",
+            "{not json".into(),
+            400,
+            "not valid JSON",
+        ),
         ("application/json", "".into(), 400, "no event"),
-        ("application/json", "[1]".into(), 400, "event #1 (line 1): an event must be a JSON object"),
+        (
+            "application/json",
+            "[1]".into(),
+            400,
+            "event #1 (line 1): an event must be a JSON object",
+        ),
         (
             "application/x-ndjson",
             format!("{good}\n{missing_field}\n"),
             400,
             "event #2 (line 2): missing field `detail-type`",
         ),
-        ("application/json", huge.clone(), 413, "over the 262144-byte limit"),
-        ("application/json", too_long_body, 413, "over the 600000-byte limit"),
+        (
+            "application/json",
+            huge.clone(),
+            413,
+            "over the 262144-byte limit",
+        ),
+        (
+            "application/json",
+            too_long_body,
+            413,
+            "over the 600000-byte limit",
+        ),
     ];
     for (content_type, body, status, needle) in cases {
         let response = request(
@@ -121,7 +165,10 @@ fn bad_requests_get_json_errors_that_name_the_problem() {
         let error = response.json()["error"].clone();
         assert_eq!(error["status"], status);
         let message = error["message"].as_str().unwrap();
-        assert!(message.contains(needle), "expected {needle:?} in {message:?}");
+        assert!(
+            message.contains(needle),
+            "expected {needle:?} in {message:?}"
+        );
     }
     let missing = get(sidecar.addr, "/nope").unwrap();
     assert_eq!(missing.status, 404);
@@ -139,9 +186,23 @@ fn admin_endpoints_require_the_bearer_token_when_one_is_set() {
         let none = request(sidecar.addr, method, path, &[], b"").unwrap();
         assert_eq!(none.status, 401, "{path}");
         assert_eq!(none.header("www-authenticate"), Some("Bearer"));
-        let wrong = request(sidecar.addr, method, path, &[("authorization", "Bearer nope")], b"").unwrap();
+        let wrong = request(
+            sidecar.addr,
+            method,
+            path,
+            &[("authorization", "Bearer nope")],
+            b"",
+        )
+        .unwrap();
         assert_eq!(wrong.status, 401, "{path}");
-        let right = request(sidecar.addr, method, path, &[("authorization", "Bearer s3cret")], b"").unwrap();
+        let right = request(
+            sidecar.addr,
+            method,
+            path,
+            &[("authorization", "Bearer s3cret")],
+            b"",
+        )
+        .unwrap();
         assert_eq!(right.status, 200, "{path}: {}", right.text());
     }
     // Intake and probes stay open.
@@ -168,13 +229,23 @@ fn plugins_list_shows_identity_status_limits_and_counters() {
     let p = plugins();
     let dir = plugin_dir("serve-list", &[&p.sns_on_failure]);
     let sidecar = start(&dir, &[]);
-    post_json(sidecar.addr, "/v1/events", &fixture_bytes("failed-job-run.json")).unwrap();
+    post_json(
+        sidecar.addr,
+        "/v1/events",
+        &fixture_bytes("failed-job-run.json"),
+    )
+    .unwrap();
     let list = get(sidecar.addr, "/v1/plugins").unwrap().json();
     let plugin = &list["plugins"][0];
     assert_eq!(plugin["name"], "sns-on-failure");
     assert_eq!(plugin["status"], "active");
     assert_eq!(plugin["sha256"].as_str().unwrap().len(), 64);
-    assert!(plugin["path"].as_str().unwrap().ends_with("sns_on_failure.wasm"));
+    assert!(
+        plugin["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("sns_on_failure.wasm")
+    );
     assert!(plugin["loadedAt"].as_u64().unwrap() > 1_700_000_000);
     assert_eq!(plugin["limits"]["timeoutMs"], 50);
     assert_eq!(plugin["counters"]["evaluations"], 1);
@@ -195,10 +266,27 @@ fn metrics_count_evaluations_matches_errors_actions_intake_and_reloads() {
     .unwrap();
     let sidecar = start(&dir, &[]);
     for _ in 0..3 {
-        let r = post_json(sidecar.addr, "/v1/events", &fixture_bytes("failed-job-run.json")).unwrap();
-        assert_eq!(r.status, 200, "on-error = skip keeps the request green: {}", r.text());
+        let r = post_json(
+            sidecar.addr,
+            "/v1/events",
+            &fixture_bytes("failed-job-run.json"),
+        )
+        .unwrap();
+        assert_eq!(
+            r.status,
+            200,
+            "on-error = skip keeps the request green: {}",
+            r.text()
+        );
     }
-    request(sidecar.addr, "POST", "/v1/events", &[("content-type", "text/plain")], b"x").unwrap();
+    request(
+        sidecar.addr,
+        "POST",
+        "/v1/events",
+        &[("content-type", "text/plain")],
+        b"x",
+    )
+    .unwrap();
     let text = get(sidecar.addr, "/metrics").unwrap().text();
     for line in [
         "glue_rules_evaluations_total{plugin=\"sns-on-failure\"} 3",
@@ -222,10 +310,18 @@ fn readiness_waits_for_a_plugin_and_health_is_always_up() {
     let sidecar = start(&dir, &["--watch-interval-ms", "50"]);
     assert_eq!(get(sidecar.addr, "/healthz").unwrap().status, 200);
     assert_eq!(get(sidecar.addr, "/readyz").unwrap().status, 503);
-    std::fs::copy(&plugins().sns_on_failure, dir.path().join("plugins/sns.wasm")).unwrap();
+    std::fs::copy(
+        &plugins().sns_on_failure,
+        dir.path().join("plugins/sns.wasm"),
+    )
+    .unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while get(sidecar.addr, "/readyz").unwrap().status != 200 {
-        assert!(Instant::now() < deadline, "never became ready: {}", sidecar.log());
+        assert!(
+            Instant::now() < deadline,
+            "never became ready: {}",
+            sidecar.log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -243,7 +339,11 @@ fn sighup_reloads_the_plugins() {
         if list["plugins"].as_array().unwrap().len() == 2 {
             break;
         }
-        assert!(Instant::now() < deadline, "SIGHUP did not reload: {}", sidecar.log());
+        assert!(
+            Instant::now() < deadline,
+            "SIGHUP did not reload: {}",
+            sidecar.log()
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -272,7 +372,10 @@ fn sigterm_finishes_requests_in_flight_then_exits_0() {
     let response = in_flight.join().unwrap();
     assert_eq!(response.status, 200, "{}", response.text());
     let decisions = response.json()["decisions"].as_array().unwrap().clone();
-    let sns = decisions.iter().find(|d| d["plugin"] == "sns-on-failure").unwrap();
+    let sns = decisions
+        .iter()
+        .find(|d| d["plugin"] == "sns-on-failure")
+        .unwrap();
     assert_eq!(sns["matched"], true);
     let status = sidecar.wait(Duration::from_secs(10)).expect("exited");
     assert_eq!(status.code(), Some(0), "{}", sidecar.log());
@@ -308,7 +411,11 @@ fn reload_under_load_never_fails_a_request_and_every_answer_comes_from_one_plugi
         .map(|_| {
             let (stop, requests, sets_seen) = (stop.clone(), requests.clone(), sets_seen.clone());
             std::thread::spawn(move || {
-                let body = format!("[{},{}]", compact("failed-job-run.json"), compact("successful-job-run.json"));
+                let body = format!(
+                    "[{},{}]",
+                    compact("failed-job-run.json"),
+                    compact("successful-job-run.json")
+                );
                 while !stop.load(Ordering::Relaxed) {
                     let response = post_json(addr, "/v1/events", body.as_bytes()).unwrap();
                     assert_eq!(response.status, 200, "{}", response.text());
@@ -349,13 +456,22 @@ fn reload_under_load_never_fails_a_request_and_every_answer_comes_from_one_plugi
             .as_array()
             .unwrap()
             .iter()
-            .find(|p| p["path"].as_str().unwrap().ends_with("lambda_on_success.wasm"))
+            .find(|p| {
+                p["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("lambda_on_success.wasm")
+            })
             .cloned()
     };
     let wait_for = |what: &str, check: &dyn Fn(Option<Value>) -> bool| {
         let deadline = Instant::now() + Duration::from_secs(60);
         while !check(plugin_status()) {
-            assert!(Instant::now() < deadline, "never saw: {what}\n{}", sidecar.log());
+            assert!(
+                Instant::now() < deadline,
+                "never saw: {what}\n{}",
+                sidecar.log()
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     };
@@ -370,12 +486,20 @@ fn reload_under_load_never_fails_a_request_and_every_answer_comes_from_one_plugi
     std::thread::sleep(Duration::from_millis(200));
     // 1. Added.
     write(&rebuilt(&lambda, 1));
-    wait_for("lambda added", &|s| s.is_some_and(|s| s["status"] == "active"));
+    wait_for("lambda added", &|s| {
+        s.is_some_and(|s| s["status"] == "active")
+    });
     let first_sha = plugin_status().unwrap()["sha256"].clone();
     // 2. Replaced by a broken build: the old version keeps serving, the failure shows.
     write(b"\0asm\x0d\0\x01\0 broken build");
-    wait_for("failed reload", &|s| s.is_some_and(|s| s["status"] == "failed-reload"));
-    assert_eq!(plugin_status().unwrap()["sha256"], first_sha, "the last good version serves");
+    wait_for("failed reload", &|s| {
+        s.is_some_and(|s| s["status"] == "failed-reload")
+    });
+    assert_eq!(
+        plugin_status().unwrap()["sha256"],
+        first_sha,
+        "the last good version serves"
+    );
     // Also through the admin endpoint.
     let report = request(addr, "POST", "/v1/admin/reload", &[], b"").unwrap();
     assert_eq!(report.status, 200);
@@ -397,8 +521,14 @@ fn reload_under_load_never_fails_a_request_and_every_answer_comes_from_one_plugi
     assert!(requests.load(Ordering::Relaxed) > 10, "the load ran");
     let with_lambda = vec!["lambda-on-success".to_owned(), "sns-on-failure".to_owned()];
     let without = vec!["sns-on-failure".to_owned()];
-    assert!(sets.contains(&with_lambda) && sets.contains(&without), "{sets:?}");
+    assert!(
+        sets.contains(&with_lambda) && sets.contains(&without),
+        "{sets:?}"
+    );
     assert_eq!(sets.len(), 2, "only consistent plugin sets: {sets:?}");
     let metrics = get(addr, "/metrics").unwrap().text();
-    assert!(metrics.contains("glue_rules_reloads_total{outcome=\"partial\"}"), "{metrics}");
+    assert!(
+        metrics.contains("glue_rules_reloads_total{outcome=\"partial\"}"),
+        "{metrics}"
+    );
 }

@@ -20,7 +20,11 @@ fn runtime() -> tokio::runtime::Runtime {
 fn setup(label: &str, endpoint: &str, topic: &str, extra: &str) -> TempDir {
     let dir = TempDir::new(label);
     std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
-    std::fs::copy(&plugins().sns_on_failure, dir.path().join("plugins/sns.wasm")).unwrap();
+    std::fs::copy(
+        &plugins().sns_on_failure,
+        dir.path().join("plugins/sns.wasm"),
+    )
+    .unwrap();
     write_config(&dir, endpoint, topic, extra);
     dir
 }
@@ -58,7 +62,8 @@ fn start(dir: &TempDir) -> Sidecar {
     let cache = std::env::temp_dir().join("glue-rules-test-cache");
     let env = moto::aws_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Sidecar::start(dir.path(), &["--cache-dir", cache.to_str().unwrap()], &env).expect("serve starts")
+    Sidecar::start(dir.path(), &["--cache-dir", cache.to_str().unwrap()], &env)
+        .expect("serve starts")
 }
 
 /// A Glue job failure, one line, with its own id and run id.
@@ -76,9 +81,23 @@ async fn topic_with_queue(
     sqs: &aws_sdk_sqs::Client,
     name: &str,
 ) -> (String, String) {
-    let topic = sns.create_topic().name(name).send().await.unwrap().topic_arn.unwrap();
+    let topic = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .unwrap()
+        .topic_arn
+        .unwrap();
     let queue_name = format!("{name}-sub");
-    let url = sqs.create_queue().queue_name(&queue_name).send().await.unwrap().queue_url.unwrap();
+    let url = sqs
+        .create_queue()
+        .queue_name(&queue_name)
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
     sns.subscribe()
         .topic_arn(&topic)
         .protocol("sqs")
@@ -91,7 +110,12 @@ async fn topic_with_queue(
 
 /// Receives from `url` until `expected` messages came and one more receive is empty, or the
 /// timeout passes; returns the SNS `Message` of each.
-async fn sns_messages(sqs: &aws_sdk_sqs::Client, url: &str, expected: usize, timeout: Duration) -> Vec<String> {
+async fn sns_messages(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    expected: usize,
+    timeout: Duration,
+) -> Vec<String> {
     let deadline = Instant::now() + timeout;
     let mut messages = Vec::new();
     let mut quiet = false;
@@ -141,7 +165,10 @@ fn sqs_intake_evaluates_dispatches_and_deletes_and_leaves_malformed_messages() {
     let moto = moto::lease();
     let rt = runtime();
     let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
-    let (sns, sqs) = (aws_sdk_sns::Client::new(&sdk), aws_sdk_sqs::Client::new(&sdk));
+    let (sns, sqs) = (
+        aws_sdk_sns::Client::new(&sdk),
+        aws_sdk_sqs::Client::new(&sdk),
+    );
     let name = moto::unique("intake");
     let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
     let intake = rt.block_on(async {
@@ -153,7 +180,9 @@ fn sqs_intake_evaluates_dispatches_and_deletes_and_leaves_malformed_messages() {
             .queue_url
             .unwrap()
     });
-    let extra = format!("[serve.sqs]\nqueue-url = \"{intake}\"\nwait-time-secs = 1\nvisibility-timeout-secs = 30\n");
+    let extra = format!(
+        "[serve.sqs]\nqueue-url = \"{intake}\"\nwait-time-secs = 1\nvisibility-timeout-secs = 30\n"
+    );
     let dir = setup("sqs-intake", &moto.endpoint(), &topic, &extra);
     let sidecar = start(&dir);
 
@@ -165,16 +194,32 @@ fn sqs_intake_evaluates_dispatches_and_deletes_and_leaves_malformed_messages() {
     ];
     rt.block_on(async {
         for body in &bodies {
-            sqs.send_message().queue_url(&intake).message_body(body).send().await.unwrap();
+            sqs.send_message()
+                .queue_url(&intake)
+                .message_body(body)
+                .send()
+                .await
+                .unwrap();
         }
     });
 
     let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(30)));
-    assert_eq!(published.len(), 1, "one failure alert: {published:?}\n{}", sidecar.log());
+    assert_eq!(
+        published.len(),
+        1,
+        "one failure alert: {published:?}\n{}",
+        sidecar.log()
+    );
     assert!(published[0].contains("MyJob") && published[0].contains("FAILED"));
     wait_until("intake metrics", Duration::from_secs(20), || {
-        metric(&sidecar, "glue_rules_intake_events_total{source=\"sqs\",outcome=\"accepted\"}") == 2.0
-            && metric(&sidecar, "glue_rules_intake_events_total{source=\"sqs\",outcome=\"malformed\"}") >= 1.0
+        metric(
+            &sidecar,
+            "glue_rules_intake_events_total{source=\"sqs\",outcome=\"accepted\"}",
+        ) == 2.0
+            && metric(
+                &sidecar,
+                "glue_rules_intake_events_total{source=\"sqs\",outcome=\"malformed\"}",
+            ) >= 1.0
     });
     // The two good messages were deleted; the malformed one is still on the queue (in flight
     // until its visibility timeout), for the queue's redrive policy.
@@ -189,13 +234,20 @@ fn sqs_intake_evaluates_dispatches_and_deletes_and_leaves_malformed_messages() {
             .attributes
             .unwrap_or_default();
         let count = |name: aws_sdk_sqs::types::QueueAttributeName| {
-            attrs.get(&name).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0)
+            attrs
+                .get(&name)
+                .and_then(|v| v.parse::<u64>().ok())
+                .unwrap_or(0)
         };
         count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
             + count(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
     });
     assert_eq!(remaining, 1, "only the malformed message is left");
-    assert!(sidecar.log().contains("malformed message left"), "{}", sidecar.log());
+    assert!(
+        sidecar.log().contains("malformed message left"),
+        "{}",
+        sidecar.log()
+    );
 }
 
 #[test]
@@ -203,7 +255,10 @@ fn the_same_event_posted_three_times_is_published_once() {
     let moto = moto::lease();
     let rt = runtime();
     let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
-    let (sns, sqs) = (aws_sdk_sns::Client::new(&sdk), aws_sdk_sqs::Client::new(&sdk));
+    let (sns, sqs) = (
+        aws_sdk_sns::Client::new(&sdk),
+        aws_sdk_sqs::Client::new(&sdk),
+    );
     let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &moto::unique("dedupe")));
     let dir = setup("serve-dedupe", &moto.endpoint(), &topic, "");
     let sidecar = start(&dir);
@@ -217,7 +272,10 @@ fn the_same_event_posted_three_times_is_published_once() {
     let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(20)));
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(metric(&sidecar, "glue_rules_duplicate_events"), 2.0);
-    assert_eq!(metric(&sidecar, "glue_rules_actions_sent{type=\"sns\"}"), 1.0);
+    assert_eq!(
+        metric(&sidecar, "glue_rules_actions_sent{type=\"sns\"}"),
+        1.0
+    );
 }
 
 #[test]
@@ -225,14 +283,24 @@ fn kill_9_of_the_sidecar_with_actions_pending_loses_nothing() {
     let moto = moto::lease();
     let rt = runtime();
     let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
-    let (sns, sqs) = (aws_sdk_sns::Client::new(&sdk), aws_sdk_sqs::Client::new(&sdk));
+    let (sns, sqs) = (
+        aws_sdk_sns::Client::new(&sdk),
+        aws_sdk_sqs::Client::new(&sdk),
+    );
     let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &moto::unique("kill9")));
     // First life: AWS is unreachable (a closed loopback port), so everything stays pending.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let dir = setup("serve-kill9", &format!("http://{closed}"), &topic, "");
     let mut sidecar = start(&dir);
     let ids: Vec<String> = (0..20).map(|i| format!("kill9-{i:02}")).collect();
-    let batch = ids.iter().map(|id| failure(id)).collect::<Vec<_>>().join("\n");
+    let batch = ids
+        .iter()
+        .map(|id| failure(id))
+        .collect::<Vec<_>>()
+        .join("\n");
     let response = glue_rules_tests::http::request(
         sidecar.addr,
         "POST",
@@ -255,11 +323,20 @@ fn kill_9_of_the_sidecar_with_actions_pending_loses_nothing() {
     let published = rt.block_on(sns_messages(&sqs, &alerts, 20, Duration::from_secs(60)));
     let mut seen: Vec<String> = published
         .iter()
-        .filter_map(|m| m.lines().find(|l| l.starts_with("Event id:")).map(|l| l["Event id:".len()..].trim().to_owned()))
+        .filter_map(|m| {
+            m.lines()
+                .find(|l| l.starts_with("Event id:"))
+                .map(|l| l["Event id:".len()..].trim().to_owned())
+        })
         .collect();
     seen.sort();
     seen.dedup();
-    assert_eq!(seen, ids, "every acknowledged action arrived: {}", sidecar.log());
+    assert_eq!(
+        seen,
+        ids,
+        "every acknowledged action arrived: {}",
+        sidecar.log()
+    );
     wait_until("an empty outbox", Duration::from_secs(10), || {
         metric(&sidecar, "glue_rules_outbox_depth") == 0.0
     });

@@ -23,13 +23,21 @@ fn repo() -> PathBuf {
 
 fn component(file: &str) -> PathBuf {
     let path = repo().join("plugins/dist").join(file);
-    assert!(path.exists(), "{} is missing: run .ci/demo or .ci/test first", path.display());
+    assert!(
+        path.exists(),
+        "{} is missing: run .ci/demo or .ci/test first",
+        path.display()
+    );
     path
 }
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(repo().join("../shared/fixtures/glue-events/aws-docs").join(name))
-        .expect("fixture")
+    std::fs::read_to_string(
+        repo()
+            .join("../shared/fixtures/glue-events/aws-docs")
+            .join(name),
+    )
+    .expect("fixture")
 }
 
 fn runtime(deadlines: bool, fuel: bool) -> Runtime {
@@ -51,8 +59,16 @@ fn plugin(runtime: &Runtime, file: &str, reuse: bool, fuel: Option<u64>) -> Plug
 
 /// Each rule on the event it fires on: the most work it does.
 const CASES: [(&str, &str, &str); 2] = [
-    ("sns-on-failure", "sns_on_failure.wasm", "failed-job-run.json"),
-    ("lambda-on-success", "lambda_on_success.wasm", "successful-job-run.json"),
+    (
+        "sns-on-failure",
+        "sns_on_failure.wasm",
+        "failed-job-run.json",
+    ),
+    (
+        "lambda-on-success",
+        "lambda_on_success.wasm",
+        "successful-job-run.json",
+    ),
 ];
 
 fn evaluate(c: &mut Criterion) {
@@ -78,7 +94,9 @@ fn evaluate(c: &mut Criterion) {
         // comparison, since a native rule would parse the event too.
         let guest_event = glue_rules_sdk::testing::event_from_json(&json).unwrap();
         group.bench_function(BenchmarkId::new(name, "native"), |b| match name {
-            "sns-on-failure" => b.iter(|| sns_on_failure::SnsOnFailure::evaluate(&guest_event).unwrap()),
+            "sns-on-failure" => {
+                b.iter(|| sns_on_failure::SnsOnFailure::evaluate(&guest_event).unwrap())
+            }
             _ => b.iter(|| lambda_on_success::LambdaOnSuccess::evaluate(&guest_event).unwrap()),
         });
 
@@ -101,7 +119,12 @@ fn sandbox_cost(c: &mut Criterion) {
         ("epoch-and-fuel", true, true),
     ] {
         let runtime = runtime(deadlines, fuel);
-        let plugin = plugin(&runtime, "sns_on_failure.wasm", true, fuel.then_some(50_000_000));
+        let plugin = plugin(
+            &runtime,
+            "sns_on_failure.wasm",
+            true,
+            fuel.then_some(50_000_000),
+        );
         group.bench_function(label, |b| b.iter(|| plugin.evaluate(&event).unwrap()));
     }
     group.finish();

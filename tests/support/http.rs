@@ -60,7 +60,9 @@ pub fn request(
     stream.write_all(head.as_bytes())?;
     stream.write_all(body)?;
     let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).context("reading the response")?;
+    stream
+        .read_to_end(&mut raw)
+        .context("reading the response")?;
     let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -112,7 +114,13 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
 
 /// `POST` with a JSON content type.
 pub fn post_json(addr: SocketAddr, path: &str, body: &[u8]) -> Result<Response> {
-    request(addr, "POST", path, &[("content-type", "application/json")], body)
+    request(
+        addr,
+        "POST",
+        path,
+        &[("content-type", "application/json")],
+        body,
+    )
 }
 
 /// `GET`.
