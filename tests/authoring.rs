@@ -30,7 +30,12 @@ fn build(dir: &Path, program: &str, args: &[&str]) {
         .env("CARGO_TARGET_DIR", target_dir().join("authoring-rust"))
         .output()
         .unwrap_or_else(|e| panic!("running {program}: {e}"));
-    assert!(output.status.success(), "{program} {args:?} in {}: {}", dir.display(), text(&output));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} in {}: {}",
+        dir.display(),
+        text(&output)
+    );
 }
 
 /// `glue-rules new NAME --lang LANG` in `parent`; returns the project directory.
@@ -41,9 +46,19 @@ fn new_project(parent: &Path, name: &str, lang: &str) -> PathBuf {
         args.extend(["--sdk-path", sdk.to_str().unwrap()]);
     }
     let output = run_in(parent, &args, None).unwrap();
-    assert_eq!(output.status.code(), Some(0), "new --lang {lang}: {}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "new --lang {lang}: {}",
+        text(&output)
+    );
     let dir = parent.join(name);
-    for file in ["README.md", "glue-rules.toml", "wit/rule.wit", "fixtures/job-failed.expected.json"] {
+    for file in [
+        "README.md",
+        "glue-rules.toml",
+        "wit/rule.wit",
+        "fixtures/job-failed.expected.json",
+    ] {
         assert!(dir.join(file).is_file(), "{lang}: {file} missing");
     }
     dir
@@ -53,13 +68,23 @@ fn new_project(parent: &Path, name: &str, lang: &str) -> PathBuf {
 fn build_project(dir: &Path, name: &str, lang: &str) -> PathBuf {
     match lang {
         "rust" => {
-            build(dir, "cargo", &["build", "--target", "wasm32-wasip2", "--release"]);
+            build(
+                dir,
+                "cargo",
+                &["build", "--target", "wasm32-wasip2", "--release"],
+            );
             let module = name.replace('-', "_");
-            return target_dir().join(format!("authoring-rust/wasm32-wasip2/release/{module}.wasm"));
+            return target_dir().join(format!(
+                "authoring-rust/wasm32-wasip2/release/{module}.wasm"
+            ));
         }
         "javascript" | "typescript" => {
             ci_function("ensure_language_tools");
-            let example = repo_root().join(if lang == "javascript" { "plugins/js" } else { "plugins/typescript" });
+            let example = repo_root().join(if lang == "javascript" {
+                "plugins/js"
+            } else {
+                "plugins/typescript"
+            });
             // The project pins exactly the example plugins' packages (its lockfile is theirs,
             // renamed), which `.ci` installed with `npm ci`: reuse them rather than install
             // another 400 MB per test run.
@@ -74,8 +99,13 @@ fn build_project(dir: &Path, name: &str, lang: &str) -> PathBuf {
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect::<Vec<_>>()
             };
-            assert_eq!(lock(dir), lock(&example), "{lang}: the template's lockfile pins other packages");
-            std::os::unix::fs::symlink(example.join("node_modules"), dir.join("node_modules")).unwrap();
+            assert_eq!(
+                lock(dir),
+                lock(&example),
+                "{lang}: the template's lockfile pins other packages"
+            );
+            std::os::unix::fs::symlink(example.join("node_modules"), dir.join("node_modules"))
+                .unwrap();
             build(dir, "npm", &["run", "build"]);
         }
         "python" | "c" => {
@@ -107,40 +137,73 @@ fn author(lang: &str) {
     let name = format!("my-{lang}-rule");
     let dir = new_project(parent.path(), &name, lang);
     let wasm = build_project(&dir, &name, lang);
-    assert!(wasm.is_file(), "{lang}: the build made no {}", wasm.display());
+    assert!(
+        wasm.is_file(),
+        "{lang}: the build made no {}",
+        wasm.display()
+    );
 
     // The generated project passes its own fixtures with its own glue-rules.toml.
     let output = glue_rules_test(&dir, &wasm, &[]);
     let report = text(&output);
     assert_eq!(output.status.code(), Some(0), "{lang}: {report}");
-    assert!(report.contains("ok   job-failed.json") && report.contains("2 passed, 0 failed"), "{lang}: {report}");
-    assert!(report.contains(&format!("{name} 0.1.0")), "{lang}: {report}");
+    assert!(
+        report.contains("ok   job-failed.json") && report.contains("2 passed, 0 failed"),
+        "{lang}: {report}"
+    );
+    assert!(
+        report.contains(&format!("{name} 0.1.0")),
+        "{lang}: {report}"
+    );
 
     // A wrong expectation fails with exit 1 and a diff naming what differs.
     let expected = dir.join("fixtures/job-failed.expected.json");
     let original = std::fs::read_to_string(&expected).unwrap();
-    std::fs::write(&expected, original.replace("job MyJob FAILED\"", "job MyJob FAILED?\"")).unwrap();
+    std::fs::write(
+        &expected,
+        original.replace("job MyJob FAILED\"", "job MyJob FAILED?\""),
+    )
+    .unwrap();
     let output = glue_rules_test(&dir, &wasm, &[]);
     let report = text(&output);
     assert_eq!(output.status.code(), Some(1), "{lang}: {report}");
     assert!(report.contains("FAIL job-failed.json"), "{lang}: {report}");
-    assert!(report.contains("-   \"reason\": \"job MyJob FAILED?\""), "{lang}: {report}");
-    assert!(report.contains("+   \"reason\": \"job MyJob FAILED\""), "{lang}: {report}");
+    assert!(
+        report.contains("-   \"reason\": \"job MyJob FAILED?\""),
+        "{lang}: {report}"
+    );
+    assert!(
+        report.contains("+   \"reason\": \"job MyJob FAILED\""),
+        "{lang}: {report}"
+    );
     assert!(report.contains("1 passed, 1 failed"), "{lang}: {report}");
 
     // --update writes what the plugin decides, which is what the template shipped.
     let output = glue_rules_test(&dir, &wasm, &["--update"]);
     assert_eq!(output.status.code(), Some(0), "{lang}: {}", text(&output));
-    assert_eq!(std::fs::read_to_string(&expected).unwrap(), original, "{lang}");
+    assert_eq!(
+        std::fs::read_to_string(&expected).unwrap(),
+        original,
+        "{lang}"
+    );
 
     // Settings from the command line win over glue-rules.toml; a missing one is the plugin's
     // error, compared like a decision.
-    let output = glue_rules_test(&dir, &wasm, &["--set", "topic-arn=arn:aws:sns:eu-west-1:1:other"]);
+    let output = glue_rules_test(
+        &dir,
+        &wasm,
+        &["--set", "topic-arn=arn:aws:sns:eu-west-1:1:other"],
+    );
     assert_eq!(output.status.code(), Some(1), "{lang}: {}", text(&output));
-    assert!(text(&output).contains("+       \"topicArn\": \"arn:aws:sns:eu-west-1:1:other\","), "{lang}: {}", text(&output));
+    assert!(
+        text(&output).contains("+       \"topicArn\": \"arn:aws:sns:eu-west-1:1:other\","),
+        "{lang}: {}",
+        text(&output)
+    );
     let output = glue_rules_test(&dir, &wasm, &["--set", "topic-arn= ", "--update"]);
     assert_eq!(output.status.code(), Some(0), "{lang}: {}", text(&output));
-    let error: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
+    let error: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&expected).unwrap()).unwrap();
     assert_eq!(
         error,
         serde_json::json!({"errorKind": "plugin-error", "error": "setting `topic-arn` is required but not set"}),
@@ -176,33 +239,69 @@ fn c_project_builds_and_passes_its_fixtures() {
 #[test]
 fn bad_usage_exits_2_with_the_problem_named() {
     let dir = TempDir::new("authoring-usage");
-    let plugin = glue_rules_tests::plugins().sns_on_failure.to_str().unwrap().to_owned();
+    let plugin = glue_rules_tests::plugins()
+        .sns_on_failure
+        .to_str()
+        .unwrap()
+        .to_owned();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["new", "Bad_Name", "--lang", "c"], "invalid plugin name"),
-        (vec!["new", "ok-name", "--lang", "cobol"], "invalid value 'cobol'"),
-        (vec!["test", &plugin, "--fixtures", "nowhere"], "nowhere: not a directory of fixtures"),
-        (vec!["test", "missing.wasm", "--fixtures", "."], "no *.json events"),
-        (vec!["test", &plugin, "--fixtures", ".", "--set", "novalue"], "expected KEY=VALUE"),
+        (
+            vec!["new", "Bad_Name", "--lang", "c"],
+            "invalid plugin name",
+        ),
+        (
+            vec!["new", "ok-name", "--lang", "cobol"],
+            "invalid value 'cobol'",
+        ),
+        (
+            vec!["test", &plugin, "--fixtures", "nowhere"],
+            "nowhere: not a directory of fixtures",
+        ),
+        (
+            vec!["test", "missing.wasm", "--fixtures", "."],
+            "no *.json events",
+        ),
+        (
+            vec!["test", &plugin, "--fixtures", ".", "--set", "novalue"],
+            "expected KEY=VALUE",
+        ),
     ];
     for (args, expected) in cases {
         let output = run_in(dir.path(), &args, None).unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", text(&output));
-        assert!(text(&output).contains(expected), "{args:?}: {}", text(&output));
+        assert!(
+            text(&output).contains(expected),
+            "{args:?}: {}",
+            text(&output)
+        );
     }
     // A directory in the way is refused, and left alone.
     std::fs::create_dir(dir.path().join("taken")).unwrap();
     std::fs::write(dir.path().join("taken/keep.txt"), "mine").unwrap();
     let output = run_in(dir.path(), &["new", "taken", "--lang", "python"], None).unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert_eq!(std::fs::read_to_string(dir.path().join("taken/keep.txt")).unwrap(), "mine");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("taken/keep.txt")).unwrap(),
+        "mine"
+    );
 
     // A fixture that is not an event is bad input (2), named with its file.
     std::fs::create_dir(dir.path().join("fixtures")).unwrap();
     std::fs::write(dir.path().join("fixtures/broken.json"), "{\"id\": 1").unwrap();
-    let output = run_in(dir.path(), &["test", &plugin, "--fixtures", "fixtures", "--no-cache"], None).unwrap();
+    let output = run_in(
+        dir.path(),
+        &["test", &plugin, "--fixtures", "fixtures", "--no-cache"],
+        None,
+    )
+    .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
     assert!(text(&output).contains("broken.json"), "{}", text(&output));
     // A missing plugin is named too.
-    let output = run_in(dir.path(), &["test", "missing.wasm", "--fixtures", "fixtures"], None).unwrap();
+    let output = run_in(
+        dir.path(),
+        &["test", "missing.wasm", "--fixtures", "fixtures"],
+        None,
+    )
+    .unwrap();
     assert_eq!(output.status.code(), Some(2), "{}", text(&output));
 }

@@ -152,6 +152,60 @@ fn eval(dir: &Path, config: &Path, pair: &[PathBuf; 2], inputs: &[&Path]) -> Out
     run_in(dir, &args, None).expect("running glue-rules eval")
 }
 
+/// Every event's decision as `glue-rules test --update` writes it: unlike `eval`, `test`
+/// evaluates every event whether the rule's patterns select it or not, so every event reaches
+/// every rule. Returns the expected files, concatenated in name order.
+fn all_decisions(
+    dir: &Path,
+    label: &str,
+    config: &Path,
+    plugin: &Path,
+    events: &[PathBuf],
+) -> String {
+    let fixtures = dir.join(label);
+    std::fs::create_dir_all(&fixtures).unwrap();
+    for event in events {
+        std::fs::copy(event, fixtures.join(event.file_name().unwrap())).unwrap();
+    }
+    let cache = compile_cache();
+    let args = [
+        "test",
+        plugin.to_str().unwrap(),
+        "--fixtures",
+        fixtures.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+        "--update",
+    ];
+    let output = run_in(dir, &args, None).expect("running glue-rules test");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{label}: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".expected.json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), events.len(), "{label}");
+    files
+        .iter()
+        .map(|f| {
+            format!(
+                "== {}\n{}",
+                f.file_name().unwrap().to_string_lossy(),
+                std::fs::read_to_string(f).unwrap()
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn every_language_decides_exactly_what_the_rust_rules_decide() {
     let dir = TempDir::new("languages");
@@ -160,15 +214,33 @@ fn every_language_decides_exactly_what_the_rust_rules_decide() {
     std::fs::write(&edge, ndjson).unwrap();
     let fixtures = fixtures_dir();
     let inputs = [fixtures.as_path(), edge.as_path()];
+    // The same events as files for `glue-rules test`: the AWS fixtures, and the edge cases as
+    // one JSON array.
+    let mut events: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    events.sort();
+    let edge_array = dir.path().join("edge-cases.json");
+    std::fs::write(&edge_array, Value::Array(edge_cases()).to_string()).unwrap();
+    events.push(edge_array);
 
-    let rust = [plugins().lambda_on_success.clone(), plugins().sns_on_failure.clone()];
+    let rust = [
+        plugins().lambda_on_success.clone(),
+        plugins().sns_on_failure.clone(),
+    ];
     let built = language_plugins();
     let mut failures = Vec::new();
     for (label, toml) in configurations() {
         let config = dir.path().join(format!("{label}.toml"));
         // Never park a failing plugin: with `invalid` every evaluation fails, and when parking
         // starts depends on thread timing. A generous deadline keeps a loaded machine out of it.
-        std::fs::write(&config, format!("[limits]\nquarantine-after = 0\ntimeout-ms = 2000\n{toml}")).unwrap();
+        std::fs::write(
+            &config,
+            format!("[limits]\nquarantine-after = 0\ntimeout-ms = 2000\n{toml}"),
+        )
+        .unwrap();
         let reference = eval(dir.path(), &config, &rust, &inputs);
         let expected_code = if label == "invalid" { 1 } else { 0 };
         assert_eq!(
@@ -179,23 +251,73 @@ fn every_language_decides_exactly_what_the_rust_rules_decide() {
         );
         let reference_lines = String::from_utf8(reference.stdout.clone()).unwrap();
         // Every event gives one line per rule.
-        assert_eq!(json_lines(&reference).len(), 2 * (14 + edge_cases().len()), "rust/{label}");
+        assert_eq!(
+            json_lines(&reference).len(),
+            2 * (14 + edge_cases().len()),
+            "rust/{label}"
+        );
 
+        let rust_decisions: Vec<String> = rust
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                all_decisions(
+                    dir.path(),
+                    &format!("rust-{label}-{i}"),
+                    &config,
+                    p,
+                    &events,
+                )
+            })
+            .collect();
         for language in LANGUAGES {
             let pair = [
                 built.join(language).join("lambda-on-success.wasm"),
                 built.join(language).join("sns-on-failure.wasm"),
             ];
+            for (i, plugin) in pair.iter().enumerate() {
+                let decisions = all_decisions(
+                    dir.path(),
+                    &format!("{language}-{label}-{i}"),
+                    &config,
+                    plugin,
+                    &events,
+                );
+                let want: Vec<&str> = rust_decisions[i].lines().collect();
+                for (n, got) in decisions.lines().enumerate() {
+                    if want.get(n) != Some(&got) {
+                        failures.push(format!(
+                            "{language}/{label} {} (glue-rules test) line {}:\n  rust: {}\n  {language}: {got}",
+                            plugin.display(),
+                            n + 1,
+                            want.get(n).unwrap_or(&"(nothing)")
+                        ));
+                        break;
+                    }
+                }
+                if want.len() != decisions.lines().count() {
+                    failures.push(format!(
+                        "{language}/{label} {}: a different number of lines",
+                        plugin.display()
+                    ));
+                }
+            }
             let output = eval(dir.path(), &config, &pair, &inputs);
             let stderr = String::from_utf8_lossy(&output.stderr);
             if output.status.code() != Some(expected_code) {
-                failures.push(format!("{language}/{label}: exit {:?}: {stderr}", output.status.code()));
+                failures.push(format!(
+                    "{language}/{label}: exit {:?}: {stderr}",
+                    output.status.code()
+                ));
                 continue;
             }
             let lines = String::from_utf8(output.stdout).unwrap();
             for (i, (want, got)) in reference_lines.lines().zip(lines.lines()).enumerate() {
                 if want != got {
-                    failures.push(format!("{language}/{label} line {}:\n  rust: {want}\n  {language}: {got}", i + 1));
+                    failures.push(format!(
+                        "{language}/{label} line {}:\n  rust: {want}\n  {language}: {got}",
+                        i + 1
+                    ));
                 }
             }
             if reference_lines.lines().count() != lines.lines().count() {
@@ -203,7 +325,12 @@ fn every_language_decides_exactly_what_the_rust_rules_decide() {
             }
         }
     }
-    assert!(failures.is_empty(), "{} difference(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} difference(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -211,7 +338,11 @@ fn the_invalid_settings_fail_with_the_same_sentence_in_every_language() {
     // A narrower look at one case of the test above, so that a failure there is easy to read.
     let dir = TempDir::new("languages-invalid");
     let config = dir.path().join("glue-rules.toml");
-    std::fs::write(&config, "[plugins.sns-on-failure.config]\nnotify-stopped = \" Maybe \"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[plugins.sns-on-failure.config]\nnotify-stopped = \" Maybe \"\n",
+    )
+    .unwrap();
     let built = language_plugins();
     let event = fixtures_dir().join("failed-job-run.json");
     for language in LANGUAGES {
@@ -222,7 +353,10 @@ fn the_invalid_settings_fail_with_the_same_sentence_in_every_language() {
         let output = eval(dir.path(), &config, &pair, &[event.as_path()]);
         assert_eq!(output.status.code(), Some(1), "{language}");
         let lines = json_lines(&output);
-        let sns = lines.iter().find(|l| l["plugin"] == "sns-on-failure").unwrap();
+        let sns = lines
+            .iter()
+            .find(|l| l["plugin"] == "sns-on-failure")
+            .unwrap();
         assert_eq!(sns["errorKind"], "plugin-error", "{language}: {sns}");
         assert_eq!(
             sns["error"], "setting `notify-stopped` must be true or false, not \"Maybe\"",
@@ -243,18 +377,138 @@ fn language_components_import_no_capability_beyond_the_sandbox() {
         let plugin = built.join(language).join("sns-on-failure.wasm");
         let output = run_in(
             dir.path(),
-            &["inspect", "--json", "--cache-dir", cache.to_str().unwrap(), plugin.to_str().unwrap()],
+            &[
+                "inspect",
+                "--json",
+                "--cache-dir",
+                cache.to_str().unwrap(),
+                plugin.to_str().unwrap(),
+            ],
             None,
         )
         .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{language}: {}", String::from_utf8_lossy(&output.stderr));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{language}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let info: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(info["plugin"]["name"], "sns-on-failure", "{language}");
-        let imports: Vec<&str> = info["imports"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
-        assert!(imports.iter().any(|i| i.contains("glue:rules/host@0.1.0")), "{language}: {imports:?}");
-        assert!(!imports.iter().any(|i| i.contains("wasi:http")), "{language}: {imports:?}");
+        let imports: Vec<&str> = info["imports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        assert!(
+            imports.iter().any(|i| i.contains("glue:rules/host@0.1.0")),
+            "{language}: {imports:?}"
+        );
+        assert!(
+            !imports.iter().any(|i| i.contains("wasi:http")),
+            "{language}: {imports:?}"
+        );
         if language == "c" {
-            assert!(!imports.iter().any(|i| i.contains("wasi:")), "C imports no WASI: {imports:?}");
+            assert!(
+                !imports.iter().any(|i| i.contains("wasi:")),
+                "C imports no WASI: {imports:?}"
+            );
         }
     }
+}
+
+#[test]
+fn a_javascript_plugin_built_with_wasi_http_loads_but_cannot_fetch() {
+    // componentize-js's defaults import wasi:http for fetch(). The host links every wasi:http
+    // function to a stub that traps: the plugin loads, and a call reaches nothing.
+    let dir = TempDir::new("languages-fetch");
+    let source = r#"
+        export function describe() {
+          return { name: 'fetcher', version: '0.1.0', description: 'tries the network', patterns: [] };
+        }
+        export function evaluate(event) {
+          if (event.detail.tag !== 'job-state-change') return { matched: false, actions: [], reason: 'skipped' };
+          fetch('http://127.0.0.1:9/');
+          return { matched: true, actions: [], reason: 'fetched' };
+        }
+    "#;
+    // Built once and kept (the build is not reproducible, so a rebuild would miss the compile
+    // cache and cost a fresh compile of 12 MB).
+    let built = language_plugins().join("probes");
+    let wasm = built.join("fetcher-default-wasi.wasm");
+    if !wasm.is_file() {
+        std::fs::create_dir_all(&built).unwrap();
+        let js = dir.path().join("fetcher.js");
+        std::fs::write(&js, source).unwrap();
+        let repo = glue_rules_tests::repo_root();
+        let status =
+            std::process::Command::new(repo.join("plugins/js/node_modules/.bin/componentize-js"))
+                .arg(&js)
+                .args([
+                    "--wit",
+                    repo.join("wit").to_str().unwrap(),
+                    "--world-name",
+                    "rule",
+                    "-o",
+                ])
+                .arg(&wasm)
+                .status()
+                .expect("running componentize-js");
+        assert!(status.success(), "componentize-js failed");
+    }
+    let cache = compile_cache();
+    let inspect = run_in(
+        dir.path(),
+        &[
+            "inspect",
+            "--json",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            wasm.to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(
+        inspect.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&inspect.stderr)
+    );
+    let info: Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    let imports = info["imports"].to_string();
+    assert!(
+        imports.contains("wasi:http/outgoing-handler"),
+        "built with wasi:http: {imports}"
+    );
+
+    let skipped = fixtures_dir().join("crawler-started.json");
+    let fetching = fixtures_dir().join("failed-job-run.json");
+    let output = run_in(
+        dir.path(),
+        &[
+            "eval",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--plugin",
+            wasm.to_str().unwrap(),
+            skipped.to_str().unwrap(),
+            fetching.to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    let lines = json_lines(&output);
+    assert_eq!(output.status.code(), Some(1), "{lines:?}");
+    assert_eq!(
+        lines[0]["reason"], "skipped",
+        "an event without fetch is evaluated: {lines:?}"
+    );
+    assert_eq!(lines[1]["errorKind"], "trap", "{lines:?}");
+    let error = lines[1]["error"].as_str().unwrap();
+    assert!(
+        error.contains("wasi:http") && error.contains("not available to glue-rules plugins"),
+        "{error}"
+    );
 }

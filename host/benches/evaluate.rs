@@ -130,11 +130,74 @@ fn sandbox_cost(c: &mut Criterion) {
     group.finish();
 }
 
+/// The whole engine on a mixed stream of job events, with N plugins that each select the
+/// failures of one job: with the pattern pre-filter (one plugin entered per event) and without
+/// (every plugin entered).
+fn engine_prefilter(c: &mut Criterion) {
+    use glue_rules::engine::evaluate_event;
+    use glue_rules::registry::PluginSet;
+    use std::sync::Arc;
+
+    let hostile = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"))
+        .join("wasm32-wasip2/guest/hostile_plugin.wasm");
+    if !hostile.exists() {
+        eprintln!(
+            "skipping engine benchmark: {} is missing",
+            hostile.display()
+        );
+        return;
+    }
+    let runtime = runtime(true, false);
+    let events: Vec<Event> = (0..64)
+        .map(|i| {
+            let json = fixture("failed-job-run.json")
+                .replace("\"MyJob\"", &format!("\"job-{}\"", i * 7 % 100));
+            Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap()
+        })
+        .collect();
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    for plugins in [10usize, 100] {
+        let set: Vec<Arc<Plugin>> = (0..plugins)
+            .map(|i| {
+                let mut settings = PluginSettings::new();
+                settings.config.insert("name".into(), format!("job-{i}-failures"));
+                settings.config.insert(
+                    "pattern".into(),
+                    format!(r#"{{"detail-type":["Glue Job State Change"],"detail":{{"jobName":["job-{i}"],"state":["FAILED"]}}}}"#),
+                );
+                // Loaded for real, so that describe() runs with these settings.
+                Arc::new(Plugin::load(&runtime, &hostile, settings).unwrap())
+            })
+            .collect();
+        for prefilter in [true, false] {
+            let set = PluginSet::new(set.clone())
+                .unwrap()
+                .with_prefilter(prefilter);
+            let label = if prefilter {
+                "prefilter-on"
+            } else {
+                "prefilter-off"
+            };
+            group.bench_function(BenchmarkId::new(label, plugins), |b| {
+                b.iter(|| {
+                    for event in &events {
+                        criterion::black_box(evaluate_event(&set, event));
+                    }
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = evaluate, sandbox_cost
+    targets = evaluate, sandbox_cost, engine_prefilter
 }
 criterion_main!(benches);

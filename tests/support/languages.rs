@@ -31,10 +31,12 @@ pub fn compile_cache() -> PathBuf {
 
 /// The virtual environment holding componentize-py, zig and wasm-tools.
 pub fn venv() -> PathBuf {
-    std::env::var_os("GLUE_RULES_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        let home = std::env::var_os("HOME").expect("HOME is set");
-        Path::new(&home).join(".cache/glue-rules/venv")
-    })
+    std::env::var_os("GLUE_RULES_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("HOME").expect("HOME is set");
+            Path::new(&home).join(".cache/glue-rules/venv")
+        })
 }
 
 /// Runs one function of `.ci/common.sh` with the tests' target directory.

@@ -54,9 +54,16 @@ fn cargo_artifacts(args: &[&str], suffix: &str, executables: bool) -> Result<Vec
             continue;
         }
         let paths: Vec<&serde_json::Value> = if executables {
-            message["executable"].as_str().map(|_| &message["executable"]).into_iter().collect()
+            message["executable"]
+                .as_str()
+                .map(|_| &message["executable"])
+                .into_iter()
+                .collect()
         } else {
-            message["filenames"].as_array().map(|a| a.iter().collect()).unwrap_or_default()
+            message["filenames"]
+                .as_array()
+                .map(|a| a.iter().collect())
+                .unwrap_or_default()
         };
         for path in paths.into_iter().filter_map(|p| p.as_str()) {
             if path.ends_with(suffix) {
@@ -168,7 +175,8 @@ impl TempDir {
     pub fn new(label: &str) -> Self {
         static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("glue-rules-{label}-{}-{n}", std::process::id()));
+        let path =
+            std::env::temp_dir().join(format!("glue-rules-{label}-{}-{n}", std::process::id()));
         let _ = std::fs::remove_dir_all(&path);
         std::fs::create_dir_all(&path).expect("creating a temp dir");
         Self(path)
@@ -224,7 +232,10 @@ impl Sidecar {
         let (tx, rx) = std::sync::mpsc::channel();
         let sink = log.clone();
         std::thread::spawn(move || {
-            for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+            for line in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
                 if let Some(rest) = line.split("listening on http://").nth(1) {
                     let addr = rest.split_whitespace().next().unwrap_or("").to_owned();
                     let _ = tx.send(addr);

@@ -45,7 +45,7 @@ static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err
   gr_buf_str(&reason, &state);
 
   gr_buf line = GR_BUF_INIT;
-  gr_buf_str(&line, &reason);
+  gr_buf_push(&line, reason.ptr, reason.len);
   gr_buf_cstr(&line, ": publishing to ");
   gr_buf_str(&line, &topic);
   gr_log_buf(GLUE_RULES_TYPES_LOG_LEVEL_INFO, &line);

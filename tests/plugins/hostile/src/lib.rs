@@ -122,11 +122,13 @@ impl Guest for Hostile {
         if mode() == "describe-trap" {
             panic!("refusing to describe myself");
         }
+        // `name` and `pattern` let one component stand for many plugins (the engine
+        // benchmark loads it thousands of times, each selecting other events).
         Metadata {
-            name: format!("hostile-{}", mode()),
+            name: config("name").unwrap_or_else(|| format!("hostile-{}", mode())),
             version: "0.1.0".into(),
             description: "misbehaves on purpose".into(),
-            patterns: Vec::new(),
+            patterns: config("pattern").into_iter().collect(),
         }
     }
 
