@@ -6,8 +6,8 @@ mod new;
 mod outbox;
 mod replay;
 mod serve;
-mod test_pattern;
 mod test;
+mod test_pattern;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
