@@ -184,7 +184,7 @@ fn engine_prefilter(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(label, plugins), |b| {
                 b.iter(|| {
                     for event in &events {
-                        criterion::black_box(evaluate_event(&set, event));
+                        std::hint::black_box(evaluate_event(&set, event));
                     }
                 })
             });
