@@ -73,7 +73,7 @@ ensure_language_tools() {
 # $CARGO_TARGET_DIR/language-plugins/<language>/<rule>.wasm for tests/languages.rs. A language
 # whose inputs (sources, lockfiles, WIT) are unchanged since its last build is skipped.
 build_language_plugins() {
-  ensure_language_tools
+  ensure_language_tools || return 1
   local out="$CARGO_TARGET_DIR/language-plugins" lang src hash
   for lang in javascript:js typescript:typescript python:python c:c; do
     src="plugins/${lang#*:}"

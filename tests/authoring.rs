@@ -1,12 +1,14 @@
 //! The plugin author's loop, for every language: `glue-rules new` makes a project, its own
-//! build command builds it, and `glue-rules test` passes on the fixtures it ships; a wrong
+//! build command builds it, `glue-rules test` passes on the fixtures it ships and `glue-rules
+//! serve` started in it serves the plugin with its settings; a wrong
 //! expected decision fails with exit 1 and a diff, `--update` rewrites it, bad usage exits 2.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use glue_rules_tests::http::post_json;
 use glue_rules_tests::languages::{ci_function, compile_cache, target_dir, venv};
-use glue_rules_tests::{TempDir, repo_root, run_in};
+use glue_rules_tests::{Sidecar, TempDir, repo_root, run_in};
 
 fn text(output: &Output) -> String {
     format!(
@@ -73,10 +75,16 @@ fn build_project(dir: &Path, name: &str, lang: &str) -> PathBuf {
                 "cargo",
                 &["build", "--target", "wasm32-wasip2", "--release"],
             );
+            // Built in a shared target directory (so that reruns are incremental); put the
+            // component where the project's README and glue-rules.toml expect it.
             let module = name.replace('-', "_");
-            return target_dir().join(format!(
+            let built = target_dir().join(format!(
                 "authoring-rust/wasm32-wasip2/release/{module}.wasm"
             ));
+            let local = dir.join("target/wasm32-wasip2/release");
+            std::fs::create_dir_all(&local).unwrap();
+            std::fs::copy(&built, local.join(format!("{module}.wasm"))).unwrap();
+            return local.join(format!("{module}.wasm"));
         }
         "javascript" | "typescript" => {
             ci_function("ensure_language_tools");
@@ -155,6 +163,24 @@ fn author(lang: &str) {
         report.contains(&format!("{name} 0.1.0")),
         "{lang}: {report}"
     );
+
+    // The sidecar, started in the project with its glue-rules.toml (plugins-dir and settings),
+    // serves the plugin.
+    let cache = compile_cache();
+    let sidecar = Sidecar::start(&dir, &["--cache-dir", cache.to_str().unwrap()], &[])
+        .unwrap_or_else(|e| panic!("{lang}: serve: {e:#}"));
+    let event = std::fs::read(dir.join("fixtures/job-failed.json")).unwrap();
+    let response = post_json(sidecar.addr, "/v1/events", &event).unwrap();
+    assert_eq!(response.status, 200, "{lang}: {}", response.text());
+    let decision = &response.json()["decisions"][0];
+    assert_eq!(decision["plugin"], name.as_str(), "{lang}: {decision}");
+    assert_eq!(decision["matched"], true, "{lang}: {decision}");
+    assert_eq!(
+        decision["actions"][0]["topicArn"],
+        format!("arn:aws:sns:us-east-1:123456789012:{name}-alerts"),
+        "{lang}: {decision}"
+    );
+    drop(sidecar);
 
     // A wrong expectation fails with exit 1 and a diff naming what differs.
     let expected = dir.join("fixtures/job-failed.expected.json");
