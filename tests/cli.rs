@@ -392,12 +392,11 @@ fn the_compile_cache_is_used_on_the_second_load() {
     assert!(from_cache(), "the second load comes from the cache");
 }
 
-#[test]
-fn replay_prints_a_summary_per_plugin() {
-    let dir = TempDir::new("replay");
+/// `replay --json` of both example plugins over every fixture; returns a lookup by plugin name.
+fn replay_summary(dir: &Path) -> impl Fn(&str) -> Value {
     let p = plugins();
     let output = run_in(
-        dir.path(),
+        dir,
         &[
             "replay",
             "--json",
@@ -412,15 +411,22 @@ fn replay_prints_a_summary_per_plugin() {
     .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let by_name = |name: &str| {
+    move |name: &str| {
         summary
             .as_array()
             .unwrap()
             .iter()
             .find(|s| s["plugin"] == name)
-            .unwrap()
+            .unwrap_or_else(|| panic!("no summary for {name}"))
             .clone()
-    };
+    }
+}
+
+#[test]
+fn replay_prints_a_summary_per_plugin() {
+    let dir = TempDir::new("replay");
+    let p = plugins();
+    let by_name = replay_summary(dir.path());
     let sns = by_name("sns-on-failure");
     assert_eq!(sns["events"], 14);
     assert_eq!(sns["matched"], 2);
@@ -520,32 +526,8 @@ fn test_pattern_answers_match_no_match_with_the_field_or_invalid() {
 #[test]
 fn plugins_are_entered_only_for_events_their_patterns_select() {
     let dir = TempDir::new("prefilter");
-    let p = plugins();
-    let output = run_in(
-        dir.path(),
-        &[
-            "replay",
-            "--json",
-            "--plugin",
-            p.sns_on_failure.to_str().unwrap(),
-            "--plugin",
-            p.lambda_on_success.to_str().unwrap(),
-            fixtures_dir().to_str().unwrap(),
-        ],
-        None,
-    )
-    .unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let evaluated = |name: &str| {
-        summary
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["plugin"] == name)
-            .unwrap()["evaluated"]
-            .clone()
-    };
+    let summary = replay_summary(dir.path());
+    let evaluated = |name: &str| summary(name)["evaluated"].clone();
     // FAILED, TIMEOUT and STOPPED job state changes; SUCCEEDED alone.
     assert_eq!(evaluated("sns-on-failure"), 3);
     assert_eq!(evaluated("lambda-on-success"), 1);
