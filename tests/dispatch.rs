@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use glue_rules_tests::moto::{ACCOUNT, REGION, aws_env, lease, sdk_config, unique};
+use glue_rules_tests::moto::{
+    ACCOUNT, REGION, aws_env, create_queue, lease, sdk_config, topic_with_queue, unique,
+};
 use glue_rules_tests::{TempDir, binary, plugins};
 use serde_json::Value;
 
@@ -227,44 +229,6 @@ async fn receive(
         }
     }
     bodies
-}
-
-async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
-    sqs.create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .expect("CreateQueue")
-        .queue_url()
-        .expect("a queue URL")
-        .to_owned()
-}
-
-/// A topic with a queue subscribed to it; returns (topic ARN, queue URL).
-async fn topic_with_queue(
-    sns: &aws_sdk_sns::Client,
-    sqs: &aws_sdk_sqs::Client,
-    name: &str,
-) -> (String, String) {
-    let topic = sns
-        .create_topic()
-        .name(name)
-        .send()
-        .await
-        .expect("CreateTopic")
-        .topic_arn()
-        .expect("a topic ARN")
-        .to_owned();
-    let queue_name = format!("{name}-sub");
-    let url = create_queue(sqs, &queue_name).await;
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"))
-        .send()
-        .await
-        .expect("Subscribe");
-    (topic, url)
 }
 
 /// The `Message` of each SNS notification delivered to an SQS queue.

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use glue_rules_tests::http::{get, post_json};
-use glue_rules_tests::moto::{self, ACCOUNT, REGION};
+use glue_rules_tests::moto::{self, ACCOUNT, REGION, topic_with_queue};
 use glue_rules_tests::{Sidecar, TempDir, fixture, plugins};
 use serde_json::Value;
 
@@ -74,38 +74,6 @@ fn failure(id: &str) -> String {
         "detail": {"jobName": "nightly", "jobRunId": format!("jr_{id}"), "state": "FAILED", "severity": "ERROR"}
     })
     .to_string()
-}
-
-async fn topic_with_queue(
-    sns: &aws_sdk_sns::Client,
-    sqs: &aws_sdk_sqs::Client,
-    name: &str,
-) -> (String, String) {
-    let topic = sns
-        .create_topic()
-        .name(name)
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
-    let queue_name = format!("{name}-sub");
-    let url = sqs
-        .create_queue()
-        .queue_name(&queue_name)
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"))
-        .send()
-        .await
-        .unwrap();
-    (topic, url)
 }
 
 /// Receives from `url` until `expected` messages came and one more receive is empty, or the

@@ -386,3 +386,42 @@ pub fn aws_env() -> Vec<(&'static str, String)> {
         ("AWS_REGION", REGION.into()),
     ]
 }
+
+/// Creates an SQS queue named `name`; returns its URL.
+pub async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("CreateQueue")
+        .queue_url()
+        .expect("a queue URL")
+        .to_owned()
+}
+
+/// A topic with a queue subscribed to it; returns (topic ARN, queue URL).
+pub async fn topic_with_queue(
+    sns: &aws_sdk_sns::Client,
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+) -> (String, String) {
+    let topic = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("CreateTopic")
+        .topic_arn()
+        .expect("a topic ARN")
+        .to_owned();
+    let queue_name = format!("{name}-sub");
+    let url = create_queue(sqs, &queue_name).await;
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(format!("arn:aws:sqs:{REGION}:{ACCOUNT}:{queue_name}"))
+        .send()
+        .await
+        .expect("Subscribe");
+    (topic, url)
+}
