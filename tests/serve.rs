@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use glue_rules_tests::http::{get, post_json, request};
-use glue_rules_tests::{Sidecar, TempDir, fixture, plugins};
+use glue_rules_tests::{Sidecar, TempDir, fixture, plugins, wait_until};
 use serde_json::Value;
 
 /// A directory with a plugins/ subdirectory holding the given components.
@@ -315,15 +315,9 @@ fn readiness_waits_for_a_plugin_and_health_is_always_up() {
         dir.path().join("plugins/sns.wasm"),
     )
     .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while get(sidecar.addr, "/readyz").unwrap().status != 200 {
-        assert!(
-            Instant::now() < deadline,
-            "never became ready: {}",
-            sidecar.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until("readiness", Duration::from_secs(30), || {
+        get(sidecar.addr, "/readyz").unwrap().status == 200
+    });
 }
 
 #[test]
@@ -333,19 +327,10 @@ fn sighup_reloads_the_plugins() {
     let sidecar = start(&dir, &["--watch-interval-ms", "0"]);
     std::fs::copy(&p.lambda_on_success, dir.path().join("plugins/lambda.wasm")).unwrap();
     sidecar.signal(1);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
+    wait_until("the SIGHUP reload", Duration::from_secs(30), || {
         let list = get(sidecar.addr, "/v1/plugins").unwrap().json();
-        if list["plugins"].as_array().unwrap().len() == 2 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "SIGHUP did not reload: {}",
-            sidecar.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        list["plugins"].as_array().unwrap().len() == 2
+    });
 }
 
 #[test]

@@ -5,14 +5,27 @@ use std::time::{Duration, Instant};
 
 use glue_rules_tests::http::{get, post_json};
 use glue_rules_tests::moto::{self, ACCOUNT, REGION, topic_with_queue};
-use glue_rules_tests::{Sidecar, TempDir, fixture, plugins};
+use glue_rules_tests::{Sidecar, TempDir, fixture, plugins, wait_until};
 use serde_json::Value;
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
+/// A runtime for the SDK calls and SNS/SQS clients for moto.
+fn clients(
+    moto: &moto::Lease,
+) -> (
+    tokio::runtime::Runtime,
+    aws_sdk_sns::Client,
+    aws_sdk_sqs::Client,
+) {
+    let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .expect("tokio runtime")
+        .expect("tokio runtime");
+    let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
+    let (sns, sqs) = (
+        aws_sdk_sns::Client::new(&sdk),
+        aws_sdk_sqs::Client::new(&sdk),
+    );
+    (rt, sns, sqs)
 }
 
 /// A directory with sns-on-failure in plugins/ and a configuration that dispatches to
@@ -120,23 +133,10 @@ fn metric(sidecar: &Sidecar, line_prefix: &str) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn wait_until(what: &str, timeout: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn sqs_intake_evaluates_dispatches_and_deletes_and_leaves_malformed_messages() {
     let moto = moto::lease();
-    let rt = runtime();
-    let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
-    let (sns, sqs) = (
-        aws_sdk_sns::Client::new(&sdk),
-        aws_sdk_sqs::Client::new(&sdk),
-    );
+    let (rt, sns, sqs) = clients(&moto);
     let name = moto::unique("intake");
     let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
     let intake = rt.block_on(async {
@@ -221,12 +221,7 @@ fn sqs_intake_evaluates_dispatches_and_deletes_and_leaves_malformed_messages() {
 #[test]
 fn the_same_event_posted_three_times_is_published_once() {
     let moto = moto::lease();
-    let rt = runtime();
-    let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
-    let (sns, sqs) = (
-        aws_sdk_sns::Client::new(&sdk),
-        aws_sdk_sqs::Client::new(&sdk),
-    );
+    let (rt, sns, sqs) = clients(&moto);
     let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &moto::unique("dedupe")));
     let dir = setup("serve-dedupe", &moto.endpoint(), &topic, "");
     let sidecar = start(&dir);
@@ -249,12 +244,7 @@ fn the_same_event_posted_three_times_is_published_once() {
 #[test]
 fn kill_9_of_the_sidecar_with_actions_pending_loses_nothing() {
     let moto = moto::lease();
-    let rt = runtime();
-    let sdk = rt.block_on(moto::sdk_config(&moto.endpoint()));
-    let (sns, sqs) = (
-        aws_sdk_sns::Client::new(&sdk),
-        aws_sdk_sqs::Client::new(&sdk),
-    );
+    let (rt, sns, sqs) = clients(&moto);
     let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &moto::unique("kill9")));
     // First life: AWS is unreachable (a closed loopback port), so everything stays pending.
     let closed = std::net::TcpListener::bind("127.0.0.1:0")

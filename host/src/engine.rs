@@ -58,14 +58,6 @@ impl EventOutcome {
         })
     }
 
-    /// The lines of the plugins entered, in the set's order.
-    pub fn records(&self) -> Vec<OutcomeRecord<'_>> {
-        self.outcomes
-            .iter()
-            .map(|o| OutcomeRecord::new(&self.event_id, o))
-            .collect()
-    }
-
     /// One line per plugin of `set` (the set this outcome was evaluated with), in its order:
     /// what `glue-rules eval` prints and the HTTP API returns. A plugin whose patterns did not
     /// select the event was not entered and reads as not matched.
@@ -208,9 +200,13 @@ pub fn evaluate_all(
                 })
             })
             .collect();
+        // A worker that panicked would lose its events' outcomes: pass the panic on instead.
         workers
             .into_iter()
-            .flat_map(|w| w.join().unwrap_or_default())
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .collect()
     });
     results.sort_by_key(|(i, _)| *i);

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::time::Duration;
 
 use crate::engine::EventOutcome;
 use crate::plugin::ErrorKind;
@@ -244,11 +243,6 @@ fn escape(value: &str) -> String {
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
         .replace('\n', "\\n")
-}
-
-/// Seconds as a float, for gauges.
-pub fn seconds(d: Duration) -> f64 {
-    d.as_secs_f64()
 }
 
 #[cfg(test)]
