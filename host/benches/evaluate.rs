@@ -34,7 +34,7 @@ fn component(file: &str) -> PathBuf {
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(
         repo()
-            .join("../shared/fixtures/glue-events/aws-docs")
+            .join("examples/events/aws-docs")
             .join(name),
     )
     .expect("fixture")

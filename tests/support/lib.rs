@@ -18,12 +18,12 @@ pub fn repo_root() -> PathBuf {
         .to_owned()
 }
 
-/// The AWS documentation's Glue events, shipped beside the repository in `shared/`.
+/// The AWS documentation's Glue events, kept in the repository under `examples/events/aws-docs`.
 pub fn fixtures_dir() -> PathBuf {
     repo_root()
-        .join("../shared/fixtures/glue-events/aws-docs")
+        .join("examples/events/aws-docs")
         .canonicalize()
-        .expect("../shared/fixtures/glue-events/aws-docs exists beside the repository")
+        .expect("examples/events/aws-docs exists in the repository")
 }
 
 /// One fixture file by name.

@@ -12,7 +12,7 @@ repo="$(cd "$here/../../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$HOME/.cache/glue-rules/target}"
 duration="${1:-15s}"
 connections="${2:-16}"
-fixtures="$repo/../shared/fixtures/glue-events/aws-docs"
+fixtures="$repo/examples/events/aws-docs"
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
 
 work="$(mktemp -d)"

@@ -1,6 +1,6 @@
 //! Candidate lookup on a mixed Glue event stream with 10 to 10,000 plugins' patterns.
 //!
-//! Events: the AWS documentation fixtures (`shared/fixtures/glue-events/aws-docs`, or
+//! Events: the AWS documentation fixtures (`examples/events/aws-docs`, or
 //! `GLUE_FIXTURES_DIR`) with varied job, crawler, table and database names, states and numbers.
 //! Plugins: mostly one job or crawler each (as deployments have), some by name prefix or
 //! wildcard, some numeric, `$or`, `anything-but`, `equals-ignore-case`, plus a few broad ones.
@@ -46,7 +46,7 @@ fn fixtures() -> Vec<(String, Value)> {
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/fixtures/glue-events/aws-docs")
+                .join("../../examples/events/aws-docs")
         });
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list fixtures in {}: {e}", dir.display()))

@@ -1,4 +1,4 @@
-//! The AWS documentation's Glue events (`shared/fixtures/glue-events/aws-docs`, or the directory
+//! The AWS documentation's Glue events (`examples/events/aws-docs`, or the directory
 //! in `GLUE_FIXTURES_DIR`) against the example plugins' patterns.
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ fn fixtures_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/fixtures/glue-events/aws-docs")
+                .join("../../examples/events/aws-docs")
         })
 }
 

@@ -1,4 +1,4 @@
-//! Native tests against the AWS documentation fixtures (`shared/fixtures/glue-events/aws-docs`,
+//! Native tests against the AWS documentation fixtures (`examples/events/aws-docs`,
 //! or the directory in `GLUE_FIXTURES_DIR`).
 
 use std::path::PathBuf;
@@ -14,7 +14,7 @@ fn fixtures_dir() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| {
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../../shared/fixtures/glue-events/aws-docs")
+                .join("../../examples/events/aws-docs")
         })
 }
 
