@@ -7,13 +7,13 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use glue_rules::decision::Decision;
-use glue_rules::engine::evaluate_event;
-use glue_rules::event::{Event, MAX_EVENT_BYTES};
-use glue_rules::plugin::{ErrorKind, Plugin, PluginSettings};
-use glue_rules::registry::PluginSet;
-use glue_rules::runtime::{Runtime, RuntimeOptions};
-use glue_rules::sandbox::Limits;
+use glue_rules::core::Decision;
+use glue_rules::runtime::engine::evaluate_event;
+use glue_rules::runtime::event::{Event, MAX_EVENT_BYTES};
+use glue_rules::runtime::plugin::{ErrorKind, Plugin, PluginSettings};
+use glue_rules::runtime::registry::PluginSet;
+use glue_rules::runtime::runtime::{Runtime, RuntimeOptions};
+use glue_rules::runtime::sandbox::Limits;
 use glue_rules_tests::{fixture, plugins};
 
 const TIMEOUT: Duration = Duration::from_millis(100);
@@ -94,7 +94,7 @@ fn rss_bytes() -> u64 {
 }
 
 struct Outcome {
-    result: Result<Decision, glue_rules::plugin::EvalError>,
+    result: Result<Decision, glue_rules::runtime::plugin::EvalError>,
     elapsed: Duration,
     plugin: Arc<Plugin>,
 }

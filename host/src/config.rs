@@ -1,33 +1,31 @@
-//! The TOML configuration, parsed once into typed settings and handed down.
+//! The whole configuration file, composed from each crate's own section.
 //!
 //! ```toml
-//! plugins-dir = "plugins/dist"        # every *.wasm in it is loaded
+//! plugins-dir = "plugins/dist"   # the runtime's keys: plugins-dir, cache-dir,
+//! [limits]                       #   max-event-bytes, on-error, [limits], [plugins.NAME]
+//! timeout-ms = 50                #   (see glue_rules_runtime::config)
 //!
-//! [limits]                            # defaults for every plugin
-//! timeout-ms = 50
-//! memory-mib = 64
+//! [serve]                        # the sidecar (this crate)
+//! listen = "127.0.0.1:8080"
 //!
-//! [plugins.sns-on-failure]            # keyed by the name the plugin gives in describe()
-//! path = "plugins/dist/sns_on_failure.wasm"   # optional when plugins-dir holds it
-//! sha256 = "…"                        # optional pin
-//! on-error = "skip"                   # or "fail"
-//! [plugins.sns-on-failure.config]     # what the plugin reads through config(key)
-//! topic-arn = "arn:aws:sns:us-east-1:123456789012:alerts"
-//! [plugins.sns-on-failure.limits]     # overrides of [limits]
-//! timeout-ms = 100
+//! [dispatch]                     # the outbox and the AWS targets (glue_rules_dispatch::config)
+//! outbox = "/var/lib/glue-rules/outbox.sqlite"
 //! ```
 //!
-//! Unknown keys and wrong types are errors that name the key and its line. Relative paths are
-//! resolved against the configuration file's directory.
+//! The file is deserialised in one pass, so unknown keys and wrong types anywhere are errors
+//! that name the key and its line; each crate then validates its own section. Only this crate
+//! sees the whole [`Config`]: the runtime gets a [`RuntimeConfig`], dispatch a
+//! [`DispatchConfig`].
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::plugin::{OnError, PluginSettings, QuarantinePolicy};
-use crate::sandbox::Limits;
+use glue_rules_dispatch::DispatchConfig;
+use glue_rules_dispatch::config::RawDispatch;
+use glue_rules_runtime::config::{RawLimits, RawPlugin, RawRuntimeSection, RuntimeConfig};
+use glue_rules_runtime::plugin::OnError;
 
 /// The file name looked for in the working directory when no `--config` is given.
 pub const DEFAULT_CONFIG_FILE: &str = "glue-rules.toml";
@@ -37,20 +35,12 @@ pub const DEFAULT_CONFIG_FILE: &str = "glue-rules.toml";
 pub struct Config {
     /// Where the configuration was read from, if anywhere.
     pub source: Option<PathBuf>,
-    /// Directory whose `*.wasm` files are loaded as plugins.
-    pub plugins_dir: Option<PathBuf>,
-    /// Where compiled components are cached; `None` uses the user cache directory.
-    pub cache_dir: Option<PathBuf>,
-    /// Largest event accepted, in bytes.
-    pub max_event_bytes: usize,
-    /// Settings every plugin starts from.
-    pub defaults: PluginSettings,
-    /// Per-plugin entries, keyed by plugin name.
-    pub plugins: BTreeMap<String, PluginEntry>,
+    /// The runtime's section: plugin sources and how each plugin runs.
+    pub runtime: RuntimeConfig,
     /// The `[serve]` table: how the sidecar listens.
     pub serve: ServeSection,
-    /// The `[dispatch]` table: outbox, retries, AWS (see [`crate::dispatch::config`]).
-    pub dispatch: crate::dispatch::DispatchConfig,
+    /// The `[dispatch]` table: outbox, retries, AWS.
+    pub dispatch: DispatchConfig,
 }
 
 /// The `[serve]` table. Every key can also be set by a flag or a `GLUE_RULES_*` variable of
@@ -87,17 +77,6 @@ pub struct SqsSection {
     pub region: Option<String>,
     /// `endpoint-url`: defaults to `[dispatch.aws] endpoint-url`.
     pub endpoint_url: Option<String>,
-}
-
-/// One `[plugins.NAME]` table.
-#[derive(Debug, Clone)]
-pub struct PluginEntry {
-    /// Explicit component path.
-    pub path: Option<PathBuf>,
-    /// Whether to load it at all.
-    pub enabled: bool,
-    /// The effective settings: defaults with this entry's overrides applied.
-    pub settings: PluginSettings,
 }
 
 /// A configuration that could not be read or understood.
@@ -144,46 +123,14 @@ struct RawConfig {
     plugins: BTreeMap<String, RawPlugin>,
     #[serde(default)]
     serve: ServeSection,
-    dispatch: Option<crate::dispatch::config::RawDispatch>,
-}
-
-#[derive(Debug, Default, Clone, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawLimits {
-    timeout_ms: Option<u64>,
-    fuel: Option<u64>,
-    memory_mib: Option<u64>,
-    table_elements: Option<usize>,
-    max_actions: Option<usize>,
-    max_string_bytes: Option<usize>,
-    max_log_lines: Option<u32>,
-    max_log_bytes: Option<usize>,
-    quarantine_after: Option<u32>,
-    quarantine_backoff_ms: Option<u64>,
-    quarantine_max_backoff_ms: Option<u64>,
-    reuse_instances: Option<bool>,
-    recycle_after: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-struct RawPlugin {
-    path: Option<PathBuf>,
-    sha256: Option<String>,
-    enabled: Option<bool>,
-    on_error: Option<OnError>,
-    #[serde(default)]
-    config: BTreeMap<String, toml::Value>,
-    #[serde(default)]
-    limits: RawLimits,
+    dispatch: Option<RawDispatch>,
 }
 
 impl Config {
-    /// Built-in defaults: no plugins, default limits.
+    /// Built-in defaults: no plugins, default limits, the log dispatcher.
     pub fn builtin() -> Self {
         Self {
-            max_event_bytes: crate::event::MAX_EVENT_BYTES,
-            defaults: PluginSettings::new(),
+            runtime: RuntimeConfig::builtin(),
             ..Self::default()
         }
     }
@@ -216,156 +163,38 @@ impl Config {
             message: e.to_string().trim_end().to_owned(),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
-        let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let invalid = |key: String, problem: String| ConfigError::Invalid {
             path: path.to_owned(),
             key,
             problem,
         };
-
-        let mut defaults = PluginSettings::new();
-        if let Some(on_error) = raw.on_error {
-            defaults.on_error = on_error;
-        }
-        apply_limits(&mut defaults, &raw.limits, "limits").map_err(|(k, p)| invalid(k, p))?;
-
-        let mut plugins = BTreeMap::new();
-        for (name, entry) in raw.plugins {
-            let mut settings = defaults.clone();
-            if let Some(on_error) = entry.on_error {
-                settings.on_error = on_error;
-            }
-            let prefix = format!("plugins.{name}.limits");
-            apply_limits(&mut settings, &entry.limits, &prefix).map_err(|(k, p)| invalid(k, p))?;
-            if let Some(sha) = entry.sha256 {
-                if sha.len() != 64 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
-                    return Err(invalid(
-                        format!("plugins.{name}.sha256"),
-                        "must be 64 hexadecimal digits".into(),
-                    ));
-                }
-                settings.sha256 = Some(sha.to_ascii_lowercase());
-            }
-            for (key, value) in entry.config {
-                let text = match value {
-                    toml::Value::String(s) => s,
-                    toml::Value::Integer(i) => i.to_string(),
-                    toml::Value::Float(f) => f.to_string(),
-                    toml::Value::Boolean(b) => b.to_string(),
-                    other => {
-                        return Err(invalid(
-                            format!("plugins.{name}.config.{key}"),
-                            format!(
-                                "must be a string, number or boolean, found {}",
-                                other.type_str()
-                            ),
-                        ));
-                    }
-                };
-                settings.config.insert(key, text);
-            }
-            plugins.insert(
-                name,
-                PluginEntry {
-                    path: entry.path.map(resolve),
-                    enabled: entry.enabled.unwrap_or(true),
-                    settings,
-                },
-            );
-        }
+        let runtime = RuntimeConfig::from_raw(
+            RawRuntimeSection {
+                plugins_dir: raw.plugins_dir,
+                cache_dir: raw.cache_dir,
+                max_event_bytes: raw.max_event_bytes,
+                limits: raw.limits,
+                on_error: raw.on_error,
+                plugins: raw.plugins,
+            },
+            base,
+        )
+        .map_err(|e| invalid(e.key, e.problem))?;
+        let dispatch =
+            DispatchConfig::from_raw(raw.dispatch, base).map_err(|(k, p)| invalid(k, p))?;
         Ok(Self {
             source: Some(path.to_owned()),
-            plugins_dir: raw.plugins_dir.map(resolve),
-            cache_dir: raw.cache_dir.map(resolve),
-            max_event_bytes: raw.max_event_bytes.unwrap_or(crate::event::MAX_EVENT_BYTES),
-            defaults,
-            plugins,
+            runtime,
             serve: raw.serve,
-            dispatch: crate::dispatch::DispatchConfig::from_raw(raw.dispatch, base)
-                .map_err(|(k, p)| invalid(k, p))?,
+            dispatch,
         })
     }
-
-    /// The settings for the plugin named `name`: its entry's, or the defaults.
-    pub fn settings_for(&self, name: &str) -> &PluginSettings {
-        self.plugins
-            .get(name)
-            .map_or(&self.defaults, |entry| &entry.settings)
-    }
-
-    /// Whether any plugin asks for an instruction budget, which needs fuel on in the engine.
-    pub fn needs_fuel(&self) -> bool {
-        self.defaults.limits.fuel.is_some()
-            || self
-                .plugins
-                .values()
-                .any(|p| p.settings.limits.fuel.is_some())
-    }
-}
-
-fn apply_limits(
-    settings: &mut PluginSettings,
-    raw: &RawLimits,
-    prefix: &str,
-) -> Result<(), (String, String)> {
-    let positive = |key: &str, value: u64| {
-        if value == 0 {
-            Err((
-                format!("{prefix}.{key}"),
-                "must be greater than 0".to_owned(),
-            ))
-        } else {
-            Ok(value)
-        }
-    };
-    let limits: &mut Limits = &mut settings.limits;
-    if let Some(ms) = raw.timeout_ms {
-        limits.timeout = Duration::from_millis(positive("timeout-ms", ms)?);
-    }
-    if let Some(fuel) = raw.fuel {
-        limits.fuel = Some(positive("fuel", fuel)?);
-    }
-    if let Some(mib) = raw.memory_mib {
-        let mib = positive("memory-mib", mib)?;
-        limits.memory_bytes = usize::try_from(mib.saturating_mul(1 << 20)).unwrap_or(usize::MAX);
-    }
-    if let Some(n) = raw.table_elements {
-        limits.table_elements = n;
-    }
-    if let Some(n) = raw.max_actions {
-        limits.output.max_actions = n;
-    }
-    if let Some(n) = raw.max_string_bytes {
-        limits.output.max_string_bytes = positive("max-string-bytes", n as u64)? as usize;
-    }
-    if let Some(n) = raw.max_log_lines {
-        limits.max_log_lines = n;
-    }
-    if let Some(n) = raw.max_log_bytes {
-        limits.max_log_bytes = n;
-    }
-    let quarantine: &mut QuarantinePolicy = &mut settings.quarantine;
-    if let Some(n) = raw.quarantine_after {
-        quarantine.after_failures = n;
-    }
-    if let Some(ms) = raw.quarantine_backoff_ms {
-        quarantine.initial_backoff = Duration::from_millis(positive("quarantine-backoff-ms", ms)?);
-    }
-    if let Some(ms) = raw.quarantine_max_backoff_ms {
-        quarantine.max_backoff = Duration::from_millis(positive("quarantine-max-backoff-ms", ms)?);
-    }
-    if let Some(reuse) = raw.reuse_instances {
-        settings.reuse_instances = reuse;
-    }
-    if let Some(n) = raw.recycle_after {
-        settings.recycle_after = n;
-    }
-    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("/etc/glue-rules/glue-rules.toml"))
@@ -390,15 +219,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            config.plugins_dir,
+            config.runtime.plugins_dir,
             Some(PathBuf::from("/etc/glue-rules/dist"))
         );
-        let a = config.settings_for("a");
+        let a = config.runtime.settings_for("a");
         assert_eq!(a.limits.timeout, Duration::from_millis(99));
         assert_eq!(a.limits.memory_bytes, 8 << 20);
         assert_eq!(a.on_error, OnError::Fail);
         assert_eq!(a.config["notify-stopped"], "true");
-        let other = config.settings_for("b");
+        let other = config.runtime.settings_for("b");
         assert_eq!(other.limits.timeout, Duration::from_millis(20));
     }
 
@@ -420,5 +249,36 @@ mod tests {
         assert!(err.contains("plugins.a.sha256"), "{err}");
         let err = parse("[limits]\ntimeout-ms = 0\n").unwrap_err().to_string();
         assert!(err.contains("limits.timeout-ms"), "{err}");
+    }
+
+    #[test]
+    fn the_dispatch_table_is_part_of_the_configuration() {
+        let path = std::path::Path::new("/etc/glue-rules/glue-rules.toml");
+        let config = Config::parse(
+            "[dispatch]\noutbox = \"o.sqlite\"\n[dispatch.aws]\nregion = \"eu-west-1\"\n",
+            path,
+        )
+        .unwrap();
+        assert_eq!(config.dispatch.mode, glue_rules_dispatch::DispatchMode::Aws);
+        assert_eq!(
+            config.dispatch.outbox_path(),
+            std::path::PathBuf::from("/etc/glue-rules/o.sqlite")
+        );
+        assert_eq!(
+            Config::parse("", path).unwrap().dispatch.mode,
+            glue_rules_dispatch::DispatchMode::Log
+        );
+        let err = Config::parse("[dispatch]\nretries = 3\n", path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("retries"), "{err}");
+        let err = Config::parse("[dispatch.retry]\nmax-attempts = 0\n", path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dispatch.retry.max-attempts"), "{err}");
+        let err = Config::parse("[dispatch]\nmode = \"carrier-pigeon\"\n", path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("mode"), "{err}");
     }
 }

@@ -1,49 +1,65 @@
 //! glue-rules: run WebAssembly rule plugins against AWS Glue events.
 //!
-//! Data flows one way:
+//! This crate is the top of the house; the rooms below it are crates of their own:
 //!
 //! ```text
-//! input / event ──▶ engine ──▶ registry ─▶ plugin (sandbox, runtime) ──▶ decision
+//!  intake (this crate)            evaluate                      dispatch
+//!  http · sqs · files ──▶ glue-rules-runtime ──Submission──▶ glue-rules-dispatch ──▶ AWS
+//!          │                (patterns, plugins)   (glue-rules-core)  (outbox, worker)
+//!          └──────── config · metrics · sidecar · cli (this crate) ────────┘
 //! ```
 //!
-//! - [`event`] parses and validates EventBridge envelopes into the typed view plugins receive;
-//!   [`input`] splits documents (one event, an array, NDJSON) into events.
-//! - [`runtime`] holds the shared wasmtime engine, linker, epoch ticker and compile cache;
-//!   [`plugin`] is one loaded component with its instance pool; [`sandbox`] is what a plugin
-//!   may use and the limits on it.
-//! - [`registry`] is the set of plugins in force; [`engine`] runs them on events.
-//! - [`decision`] is the validated, serialisable result.
-//! - [`config`] is the TOML configuration, parsed once and handed down.
+//! - [`config`] reads the whole file and hands each crate its own section;
+//! - [`intake`] is the one pipeline HTTP, SQS and files share;
+//! - [`sidecar`] is the long-running service as a library type ([`sidecar::Sidecar`]);
+//! - [`metrics`] is every metric the process exports, declared once.
 //!
-//! A minimal embedding:
-//!
-//! ```no_run
-//! use glue_rules::{config::Config, engine, event::Event, registry, runtime::{Runtime, RuntimeOptions}};
-//!
-//! # fn main() -> anyhow::Result<()> {
-//! let runtime = Runtime::new(RuntimeOptions::default())?;
-//! let sources = registry::PluginSources { files: vec!["rule.wasm".into()], dir: None };
-//! let plugins = registry::load_plugins(&runtime, &Config::builtin(), &sources)?;
-//! let event = Event::parse(br#"{"id":"1","source":"aws.glue","detail-type":"x","detail":{}}"#, 262_144)?;
-//! for outcome in engine::evaluate_event(&plugins, &event).outcomes {
-//!     println!("{}: {:?}", outcome.plugin.name(), outcome.result);
-//! }
-//! # Ok(())
-//! # }
-//! ```
+//! The runtime and dispatch never depend on each other; only this crate sees both, and the
+//! whole [`config::Config`].
 
-pub mod bindings;
 pub mod config;
-pub mod decision;
-pub mod dispatch;
-pub mod engine;
-pub mod event;
-pub mod input;
+pub mod intake;
 pub mod metrics;
-pub mod plugin;
-pub mod registry;
-pub mod reload;
-pub mod runtime;
-pub mod sandbox;
-pub mod server;
-pub mod sink;
+pub mod sidecar;
+
+use std::path::{Path, PathBuf};
+
+pub use glue_rules_core as core;
+pub use glue_rules_dispatch as dispatch;
+pub use glue_rules_runtime as runtime;
+
+use glue_rules_runtime::config::RuntimeConfig;
+use glue_rules_runtime::runtime::{Runtime, RuntimeOptions};
+
+/// The contract versions (WIT packages) this build serves, newest first.
+pub const CONTRACT_VERSIONS: &[&str] = &["glue:rules@0.1.0"];
+
+/// The wasmtime runtime a configuration calls for: fuel on when any plugin has a fuel budget,
+/// the compile cache in `cache_dir`, else the configuration's, else the user cache directory
+/// (none at all with `no_cache`).
+pub fn runtime_for(
+    config: &RuntimeConfig,
+    cache_dir: Option<PathBuf>,
+    no_cache: bool,
+) -> anyhow::Result<Runtime> {
+    let cache_dir = if no_cache {
+        None
+    } else {
+        cache_dir
+            .or_else(|| config.cache_dir.clone())
+            .or_else(default_cache_dir)
+    };
+    Ok(Runtime::new(RuntimeOptions {
+        fuel: config.needs_fuel(),
+        cache_dir,
+        ..RuntimeOptions::default()
+    })?)
+}
+
+/// `$XDG_CACHE_HOME/glue-rules/components` or `~/.cache/glue-rules/components`.
+fn default_cache_dir() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))?;
+    Some(base.join("glue-rules").join("components"))
+}

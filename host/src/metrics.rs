@@ -1,12 +1,199 @@
-//! Prometheus metrics in the text exposition format, kept by hand: a handful of counter and
-//! histogram families with labels do not justify a metrics framework.
+//! The process's Prometheus metrics, on `prometheus-client`.
+//!
+//! Every metric is declared once, in [`CATALOGUE`]: its name as exported, its type and its help
+//! text. [`Metrics::new`] registers the live families from it; the scrape-time values (plugins
+//! by status, the outbox's gauges and lifetime totals) are read at scrape and encoded from the
+//! same catalogue, and `docs/serve.md` lists the same names (a test holds the three together).
+//! Label sets are typed structs, so a label cannot be misspelt at one call site.
+//!
+//! The exposition is OpenMetrics text, which Prometheus scrapes natively; counters carry the
+//! `_total` suffix in their samples.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::Mutex;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 
-use crate::engine::EventOutcome;
-use crate::plugin::ErrorKind;
+use glue_rules_dispatch::StatsSnapshot;
+use glue_rules_runtime::engine::EventOutcome;
+use glue_rules_runtime::plugin::ErrorKind;
+
+/// The type of a metric, as `# TYPE` says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricType {
+    /// Only goes up; exported as `<name>_total`.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// Buckets, a sum and a count.
+    Histogram,
+}
+
+impl MetricType {
+    /// The word `# TYPE` uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricType::Counter => "counter",
+            MetricType::Gauge => "gauge",
+            MetricType::Histogram => "histogram",
+        }
+    }
+}
+
+/// One metric: the family name (without `_total`), its type and its help text.
+#[derive(Debug, Clone, Copy)]
+pub struct MetricDef {
+    /// The family name, as in `# TYPE <name> ...`.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: MetricType,
+    /// The `# HELP` text.
+    pub help: &'static str,
+}
+
+const fn def(name: &'static str, kind: MetricType, help: &'static str) -> MetricDef {
+    MetricDef { name, kind, help }
+}
+
+/// Plugin evaluations, by plugin.
+pub const EVALUATIONS: MetricDef = def(
+    "glue_rules_evaluations",
+    MetricType::Counter,
+    "Plugin evaluations, by plugin",
+);
+/// Evaluations whose decision matched, by plugin.
+pub const MATCHES: MetricDef = def(
+    "glue_rules_matches",
+    MetricType::Counter,
+    "Evaluations whose decision matched, by plugin",
+);
+/// Failed evaluations, by plugin and error kind.
+pub const EVALUATION_ERRORS: MetricDef = def(
+    "glue_rules_evaluation_errors",
+    MetricType::Counter,
+    "Failed evaluations, by plugin and error kind",
+);
+/// Evaluations stopped by a sandbox limit, by plugin and limit.
+pub const LIMIT_HITS: MetricDef = def(
+    "glue_rules_limit_hits",
+    MetricType::Counter,
+    "Evaluations stopped by a sandbox limit, by plugin and limit",
+);
+/// Actions emitted by matched decisions, by plugin and type.
+pub const ACTIONS: MetricDef = def(
+    "glue_rules_actions",
+    MetricType::Counter,
+    "Actions emitted by matched decisions, by plugin and type",
+);
+/// Events received, by source and outcome.
+pub const INTAKE_EVENTS: MetricDef = def(
+    "glue_rules_intake_events",
+    MetricType::Counter,
+    "Events received, by source and outcome",
+);
+/// Plugin set reloads, by outcome.
+pub const RELOADS: MetricDef = def(
+    "glue_rules_reloads",
+    MetricType::Counter,
+    "Plugin set reloads, by outcome",
+);
+/// Failed SQS receives (the poller backs off and retries).
+pub const SQS_RECEIVE_ERRORS: MetricDef = def(
+    "glue_rules_sqs_receive_errors",
+    MetricType::Counter,
+    "Failed SQS receive calls",
+);
+/// Time of one plugin evaluation, by plugin.
+pub const EVALUATION_DURATION: MetricDef = def(
+    "glue_rules_evaluation_duration_seconds",
+    MetricType::Histogram,
+    "Time of one plugin evaluation, by plugin",
+);
+/// Plugins by status.
+pub const PLUGINS: MetricDef = def(
+    "glue_rules_plugins",
+    MetricType::Gauge,
+    "Plugins by status (failed: a file whose newest version did not load)",
+);
+/// Plugin log lines dropped for being over the per-evaluation budget.
+pub const PLUGIN_LOG_LINES_DROPPED: MetricDef = def(
+    "glue_rules_plugin_log_lines_dropped",
+    MetricType::Counter,
+    "Plugin log lines dropped for being over the per-evaluation budget, by plugin",
+);
+/// Actions waiting in the outbox.
+pub const OUTBOX_DEPTH: MetricDef = def(
+    "glue_rules_outbox_depth",
+    MetricType::Gauge,
+    "Actions waiting in the outbox (due or scheduled for a retry)",
+);
+/// Age of the oldest waiting action.
+pub const OUTBOX_OLDEST_AGE: MetricDef = def(
+    "glue_rules_outbox_oldest_age_seconds",
+    MetricType::Gauge,
+    "Age of the oldest waiting action, 0 when none waits",
+);
+/// Actions in the dead-letter table.
+pub const OUTBOX_DEAD_LETTERS: MetricDef = def(
+    "glue_rules_outbox_dead_letters",
+    MetricType::Gauge,
+    "Actions in the dead-letter table",
+);
+/// Events not fired again because they were seen before.
+pub const DUPLICATE_EVENTS: MetricDef = def(
+    "glue_rules_duplicate_events",
+    MetricType::Counter,
+    "Events whose actions were not fired again because they were seen before",
+);
+/// Actions the target accepted, by type.
+pub const ACTIONS_SENT: MetricDef = def(
+    "glue_rules_actions_sent",
+    MetricType::Counter,
+    "Actions the target accepted, by type",
+);
+/// Failed attempts scheduled for a retry, by type.
+pub const ACTIONS_RETRIED: MetricDef = def(
+    "glue_rules_actions_retried",
+    MetricType::Counter,
+    "Failed attempts scheduled for a retry, by type",
+);
+/// Failed attempts, by type.
+pub const ACTIONS_FAILED: MetricDef = def(
+    "glue_rules_actions_failed",
+    MetricType::Counter,
+    "Failed send attempts, by type",
+);
+/// Actions moved to the dead-letter table, by type.
+pub const ACTIONS_DEAD_LETTERED: MetricDef = def(
+    "glue_rules_actions_dead_lettered",
+    MetricType::Counter,
+    "Actions moved to the dead-letter table, by type",
+);
+
+/// Every metric the process exports, in one place.
+pub const CATALOGUE: &[MetricDef] = &[
+    EVALUATIONS,
+    MATCHES,
+    EVALUATION_ERRORS,
+    LIMIT_HITS,
+    ACTIONS,
+    INTAKE_EVENTS,
+    RELOADS,
+    SQS_RECEIVE_ERRORS,
+    EVALUATION_DURATION,
+    PLUGINS,
+    PLUGIN_LOG_LINES_DROPPED,
+    OUTBOX_DEPTH,
+    OUTBOX_OLDEST_AGE,
+    OUTBOX_DEAD_LETTERS,
+    DUPLICATE_EVENTS,
+    ACTIONS_SENT,
+    ACTIONS_RETRIED,
+    ACTIONS_FAILED,
+    ACTIONS_DEAD_LETTERED,
+];
 
 /// Upper bounds of the evaluation latency histogram, in seconds.
 const LATENCY_BUCKETS: [f64; 12] = [
@@ -14,116 +201,276 @@ const LATENCY_BUCKETS: [f64; 12] = [
     1.0,
 ];
 
-#[derive(Default)]
-struct Histogram {
-    buckets: [u64; LATENCY_BUCKETS.len()],
-    count: u64,
-    sum: f64,
+/// Where an event came in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntakeSource {
+    /// `POST /v1/events`.
+    Http,
+    /// An SQS queue.
+    Sqs,
 }
 
-impl Histogram {
-    fn observe(&mut self, seconds: f64) {
-        for (bucket, bound) in self.buckets.iter_mut().zip(LATENCY_BUCKETS) {
-            if seconds <= bound {
-                *bucket += 1;
-            }
+impl IntakeSource {
+    /// The label value as exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntakeSource::Http => "http",
+            IntakeSource::Sqs => "sqs",
         }
-        self.count += 1;
-        self.sum += seconds;
     }
 }
 
-type Labels = Vec<(&'static str, String)>;
-
-#[derive(Default)]
-struct Families {
-    counters: BTreeMap<&'static str, BTreeMap<Labels, u64>>,
-    histograms: BTreeMap<&'static str, BTreeMap<Labels, Histogram>>,
-}
-
-/// What a metric means, for the `# HELP` line.
-fn help(name: &str) -> &'static str {
-    match name {
-        "glue_rules_evaluations_total" => "Plugin evaluations, by plugin.",
-        "glue_rules_matches_total" => "Evaluations whose decision matched, by plugin.",
-        "glue_rules_evaluation_errors_total" => "Failed evaluations, by plugin and error kind.",
-        "glue_rules_limit_hits_total" => {
-            "Evaluations stopped by a sandbox limit, by plugin and limit."
-        }
-        "glue_rules_actions_total" => "Actions emitted by matched decisions, by plugin and type.",
-        "glue_rules_intake_events_total" => "Events received, by source and outcome.",
-        "glue_rules_reloads_total" => "Plugin set reloads, by outcome.",
-        "glue_rules_evaluation_duration_seconds" => "Time of one plugin evaluation, by plugin.",
-        _ => "",
+impl EncodeLabelValue for IntakeSource {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
+    ) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(encoder, self.as_str())
     }
 }
 
-/// The process's metrics. Cheap to update from many threads; rendered on scrape.
-#[derive(Default)]
+/// What became of an event at intake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IntakeOutcome {
+    /// Evaluated and its actions recorded: acknowledged.
+    Accepted,
+    /// A plugin with `on-error = "fail"` failed on it: not acknowledged.
+    Failed,
+    /// The sink could not record its actions: not acknowledged.
+    Unrecorded,
+    /// Not an event.
+    Malformed,
+    /// Over the size limit.
+    TooLarge,
+    /// Sent with a content type that is not JSON.
+    UnsupportedMediaType,
+    /// Refused for a missing or wrong intake token.
+    Unauthorized,
+    /// Refused because the sidecar was at capacity.
+    Overloaded,
+}
+
+impl IntakeOutcome {
+    /// The label value as exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntakeOutcome::Accepted => "accepted",
+            IntakeOutcome::Failed => "failed",
+            IntakeOutcome::Unrecorded => "unrecorded",
+            IntakeOutcome::Malformed => "malformed",
+            IntakeOutcome::TooLarge => "too_large",
+            IntakeOutcome::UnsupportedMediaType => "unsupported_media_type",
+            IntakeOutcome::Unauthorized => "unauthorized",
+            IntakeOutcome::Overloaded => "overloaded",
+        }
+    }
+}
+
+impl EncodeLabelValue for IntakeOutcome {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
+    ) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(encoder, self.as_str())
+    }
+}
+
+/// How a reload ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReloadOutcome {
+    /// Every file loaded.
+    Ok,
+    /// Some files failed; their previous versions serve.
+    Partial,
+    /// The plugin set could not be assembled at all.
+    Error,
+}
+
+impl ReloadOutcome {
+    /// The label value as exported.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReloadOutcome::Ok => "ok",
+            ReloadOutcome::Partial => "partial",
+            ReloadOutcome::Error => "error",
+        }
+    }
+}
+
+impl EncodeLabelValue for ReloadOutcome {
+    fn encode(
+        &self,
+        encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
+    ) -> Result<(), std::fmt::Error> {
+        std::fmt::Write::write_str(encoder, self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PluginLabels {
+    plugin: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ErrorLabels {
+    plugin: String,
+    kind: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct LimitLabels {
+    plugin: String,
+    limit: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ActionLabels {
+    plugin: String,
+    r#type: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct IntakeLabels {
+    source: IntakeSource,
+    outcome: IntakeOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReloadLabels {
+    outcome: ReloadOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StatusLabels {
+    status: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct TypeLabels {
+    r#type: &'static str,
+}
+
+/// The live metric families, updated from any thread.
 pub struct Metrics {
-    families: Mutex<Families>,
+    registry: Registry,
+    evaluations: Family<PluginLabels, Counter>,
+    matches: Family<PluginLabels, Counter>,
+    errors: Family<ErrorLabels, Counter>,
+    limit_hits: Family<LimitLabels, Counter>,
+    actions: Family<ActionLabels, Counter>,
+    intake: Family<IntakeLabels, Counter>,
+    reloads: Family<ReloadLabels, Counter>,
+    sqs_receive_errors: Counter,
+    duration: Family<PluginLabels, Histogram>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn register<M: prometheus_client::registry::Metric + Clone>(
+    registry: &mut Registry,
+    def: MetricDef,
+    metric: &M,
+) {
+    registry.register(def.name, def.help, metric.clone());
 }
 
 impl Metrics {
-    /// Adds `n` to the counter `name` with `labels`.
-    pub fn add(&self, name: &'static str, labels: &[(&'static str, &str)], n: u64) {
-        let labels: Labels = labels.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
-        let mut families = self.families.lock().unwrap_or_else(|p| p.into_inner());
-        *families
-            .counters
-            .entry(name)
-            .or_default()
-            .entry(labels)
-            .or_default() += n;
+    /// The families of [`CATALOGUE`] that are updated as things happen, registered and zero.
+    pub fn new() -> Self {
+        let mut registry = Registry::default();
+        let evaluations = Family::default();
+        let matches = Family::default();
+        let errors = Family::default();
+        let limit_hits = Family::default();
+        let actions = Family::default();
+        let intake = Family::default();
+        let reloads = Family::default();
+        let sqs_receive_errors = Counter::default();
+        let duration = Family::<PluginLabels, Histogram>::new_with_constructor(
+            (|| Histogram::new(LATENCY_BUCKETS)) as fn() -> Histogram,
+        );
+        register(&mut registry, EVALUATIONS, &evaluations);
+        register(&mut registry, MATCHES, &matches);
+        register(&mut registry, EVALUATION_ERRORS, &errors);
+        register(&mut registry, LIMIT_HITS, &limit_hits);
+        register(&mut registry, ACTIONS, &actions);
+        register(&mut registry, INTAKE_EVENTS, &intake);
+        register(&mut registry, RELOADS, &reloads);
+        register(&mut registry, SQS_RECEIVE_ERRORS, &sqs_receive_errors);
+        registry.register(
+            EVALUATION_DURATION.name,
+            EVALUATION_DURATION.help,
+            duration.clone(),
+        );
+        Self {
+            registry,
+            evaluations,
+            matches,
+            errors,
+            limit_hits,
+            actions,
+            intake,
+            reloads,
+            sqs_receive_errors,
+            duration,
+        }
     }
 
-    /// Counts one event at intake: `source` is `http` or `sqs`, `outcome` what became of it.
-    pub fn intake(&self, source: &str, outcome: &str, n: u64) {
-        self.add(
-            "glue_rules_intake_events_total",
-            &[("source", source), ("outcome", outcome)],
-            n,
-        );
+    /// Counts `n` events at intake from `source` that came to `outcome`.
+    pub fn intake(&self, source: IntakeSource, outcome: IntakeOutcome, n: u64) {
+        self.intake
+            .get_or_create(&IntakeLabels { source, outcome })
+            .inc_by(n);
+    }
+
+    /// Counts one reload.
+    pub fn reload(&self, outcome: ReloadOutcome) {
+        self.reloads.get_or_create(&ReloadLabels { outcome }).inc();
+    }
+
+    /// Counts one failed SQS receive.
+    pub fn sqs_receive_error(&self) {
+        self.sqs_receive_errors.inc();
     }
 
     /// Records every plugin's outcome for one event.
     pub fn observe(&self, outcome: &EventOutcome) {
-        let mut families = self.families.lock().unwrap_or_else(|p| p.into_inner());
         for o in &outcome.outcomes {
-            let plugin = o.plugin.name().to_owned();
-            let by_plugin: Labels = vec![("plugin", plugin.clone())];
-            let mut count = |name: &'static str, labels: Labels| {
-                *families
-                    .counters
-                    .entry(name)
-                    .or_default()
-                    .entry(labels)
-                    .or_default() += 1;
+            let plugin = PluginLabels {
+                plugin: o.plugin.name().to_owned(),
             };
-            count("glue_rules_evaluations_total", by_plugin.clone());
+            self.evaluations.get_or_create(&plugin).inc();
             match &o.result {
                 Ok(decision) => {
                     if decision.matched {
-                        count("glue_rules_matches_total", by_plugin.clone());
+                        self.matches.get_or_create(&plugin).inc();
                     }
                     for action in &decision.actions {
-                        count(
-                            "glue_rules_actions_total",
-                            vec![
-                                ("plugin", plugin.clone()),
-                                ("type", action.kind().to_owned()),
-                            ],
-                        );
+                        self.actions
+                            .get_or_create(&ActionLabels {
+                                plugin: plugin.plugin.clone(),
+                                r#type: action.kind().as_str(),
+                            })
+                            .inc();
                     }
                 }
                 Err(e) => {
-                    count(
-                        "glue_rules_evaluation_errors_total",
-                        vec![
-                            ("plugin", plugin.clone()),
-                            ("kind", e.kind.as_str().to_owned()),
-                        ],
-                    );
+                    self.errors
+                        .get_or_create(&ErrorLabels {
+                            plugin: plugin.plugin.clone(),
+                            kind: e.kind.as_str(),
+                        })
+                        .inc();
                     let limit = match e.kind {
                         ErrorKind::Timeout => Some("time"),
                         ErrorKind::OutOfFuel => Some("fuel"),
@@ -133,116 +480,109 @@ impl Metrics {
                         _ => None,
                     };
                     if let Some(limit) = limit {
-                        count(
-                            "glue_rules_limit_hits_total",
-                            vec![("plugin", plugin.clone()), ("limit", limit.to_owned())],
-                        );
+                        self.limit_hits
+                            .get_or_create(&LimitLabels {
+                                plugin: plugin.plugin.clone(),
+                                limit,
+                            })
+                            .inc();
                     }
                 }
             }
-            families
-                .histograms
-                .entry("glue_rules_evaluation_duration_seconds")
-                .or_default()
-                .entry(by_plugin)
-                .or_default()
+            self.duration
+                .get_or_create(&plugin)
                 .observe(o.elapsed.as_secs_f64());
         }
     }
 
-    /// Renders every family, plus the `extra` gauges given by the caller (plugin counts,
-    /// outbox depth, ...), in the Prometheus text format.
-    pub fn render(&self, extra: &[Gauge]) -> String {
-        let families = self.families.lock().unwrap_or_else(|p| p.into_inner());
+    /// Renders the live families and the scrape-time values of `scrape` as OpenMetrics text.
+    pub fn render(&self, scrape: &Scrape) -> String {
+        use prometheus_client::encoding::text::{encode_eof, encode_registry};
         let mut out = String::new();
-        for (name, series) in &families.counters {
-            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} counter", help(name));
-            for (labels, value) in series {
-                let _ = writeln!(out, "{name}{} {value}", format_labels(labels, None));
-            }
-        }
-        for (name, series) in &families.histograms {
-            let _ = writeln!(out, "# HELP {name} {}\n# TYPE {name} histogram", help(name));
-            for (labels, h) in series {
-                for (bound, count) in LATENCY_BUCKETS.iter().zip(h.buckets) {
-                    let le = format!("{bound}");
-                    let _ = writeln!(
-                        out,
-                        "{name}_bucket{} {count}",
-                        format_labels(labels, Some(&le))
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "{name}_bucket{} {}",
-                    format_labels(labels, Some("+Inf")),
-                    h.count
-                );
-                let _ = writeln!(out, "{name}_sum{} {}", format_labels(labels, None), h.sum);
-                let _ = writeln!(
-                    out,
-                    "{name}_count{} {}",
-                    format_labels(labels, None),
-                    h.count
-                );
-            }
-        }
-        let mut last = "";
-        for gauge in extra {
-            if gauge.name != last {
-                let _ = writeln!(
-                    out,
-                    "# HELP {} {}\n# TYPE {} gauge",
-                    gauge.name, gauge.help, gauge.name
-                );
-                last = gauge.name;
-            }
-            let labels: Labels = gauge.labels.iter().map(|(k, v)| (*k, v.clone())).collect();
-            let _ = writeln!(
-                out,
-                "{}{} {}",
-                gauge.name,
-                format_labels(&labels, None),
-                gauge.value
-            );
-        }
+        // Writing into a String cannot fail.
+        let _ = encode_registry(&mut out, &self.registry);
+        let _ = encode_registry(&mut out, &scrape.registry());
+        let _ = encode_eof(&mut out);
         out
     }
 }
 
-/// A value read at scrape time.
-#[derive(Debug, Clone)]
-pub struct Gauge {
-    /// Metric name.
-    pub name: &'static str,
-    /// Its `# HELP` text.
-    pub help: &'static str,
-    /// Its labels.
-    pub labels: Vec<(&'static str, String)>,
-    /// Its value.
-    pub value: f64,
+/// Values read at scrape time rather than counted as they happen.
+#[derive(Debug, Clone, Default)]
+pub struct Scrape {
+    /// Plugins in force and not quarantined.
+    pub active: u64,
+    /// Plugins in force but parked after repeated failures.
+    pub quarantined: u64,
+    /// Files whose newest version did not load.
+    pub failed: u64,
+    /// Per plugin: log lines dropped so far.
+    pub log_lines_dropped: Vec<(String, u64)>,
+    /// The outbox's statistics, when there is an outbox.
+    pub outbox: Option<StatsSnapshot>,
 }
 
-fn format_labels(labels: &Labels, le: Option<&str>) -> String {
-    let mut parts: Vec<String> = labels
-        .iter()
-        .map(|(k, v)| format!("{k}=\"{}\"", escape(v)))
-        .collect();
-    if let Some(le) = le {
-        parts.push(format!("le=\"{le}\""));
+impl Scrape {
+    fn registry(&self) -> Registry {
+        let mut registry = Registry::default();
+        let plugins = Family::<StatusLabels, Gauge>::default();
+        for (status, n) in [
+            ("active", self.active),
+            ("quarantined", self.quarantined),
+            ("failed", self.failed),
+        ] {
+            plugins
+                .get_or_create(&StatusLabels { status })
+                .set(n as i64);
+        }
+        register(&mut registry, PLUGINS, &plugins);
+        let dropped = Family::<PluginLabels, Counter>::default();
+        for (plugin, n) in &self.log_lines_dropped {
+            dropped
+                .get_or_create(&PluginLabels {
+                    plugin: plugin.clone(),
+                })
+                .inc_by(*n);
+        }
+        register(&mut registry, PLUGIN_LOG_LINES_DROPPED, &dropped);
+        let Some(stats) = &self.outbox else {
+            return registry;
+        };
+        let gauge = |value: i64| {
+            let g: Gauge = Gauge::default();
+            g.set(value);
+            g
+        };
+        register(&mut registry, OUTBOX_DEPTH, &gauge(stats.depth as i64));
+        let age: Gauge<f64, std::sync::atomic::AtomicU64> = Gauge::default();
+        age.set(stats.oldest_pending_age.map_or(0.0, |d| d.as_secs_f64()));
+        register(&mut registry, OUTBOX_OLDEST_AGE, &age);
+        register(
+            &mut registry,
+            OUTBOX_DEAD_LETTERS,
+            &gauge(stats.dead_letters as i64),
+        );
+        let duplicates: Counter = Counter::default();
+        duplicates.inc_by(stats.duplicates);
+        register(&mut registry, DUPLICATE_EVENTS, &duplicates);
+        type Read = fn(&glue_rules_dispatch::KindStats) -> u64;
+        let by_kind: [(MetricDef, Read); 4] = [
+            (ACTIONS_SENT, |k| k.sent),
+            (ACTIONS_RETRIED, |k| k.retried),
+            (ACTIONS_FAILED, |k| k.failed),
+            (ACTIONS_DEAD_LETTERED, |k| k.dead_lettered),
+        ];
+        for (def, read) in by_kind {
+            let family = Family::<TypeLabels, Counter>::default();
+            for kind in &stats.by_kind {
+                family
+                    .get_or_create(&TypeLabels { r#type: kind.kind })
+                    .inc_by(read(kind));
+            }
+            register(&mut registry, def, &family);
+        }
+        registry
     }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("{{{}}}", parts.join(","))
-    }
-}
-
-fn escape(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -250,31 +590,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counters_render_with_help_type_and_escaped_labels() {
-        let metrics = Metrics::default();
-        metrics.intake("http", "accepted", 2);
-        metrics.add("glue_rules_reloads_total", &[("outcome", "a\"b")], 1);
-        let text = metrics.render(&[Gauge {
-            name: "glue_rules_plugins",
-            help: "Plugins by status.",
-            labels: vec![("status", "active".into())],
-            value: 2.0,
-        }]);
-        assert!(text.contains("# TYPE glue_rules_intake_events_total counter"));
+    fn intake_counters_render_typed_labels_with_the_total_suffix() {
+        let metrics = Metrics::new();
+        metrics.intake(IntakeSource::Http, IntakeOutcome::Accepted, 2);
+        metrics.reload(ReloadOutcome::Partial);
+        let text = metrics.render(&Scrape {
+            active: 2,
+            ..Scrape::default()
+        });
         assert!(
-            text.contains("glue_rules_intake_events_total{source=\"http\",outcome=\"accepted\"} 2")
+            text.contains("# TYPE glue_rules_intake_events counter"),
+            "{text}"
         );
-        assert!(text.contains("glue_rules_reloads_total{outcome=\"a\\\"b\"} 1"));
+        assert!(
+            text.contains("glue_rules_intake_events_total{source=\"http\",outcome=\"accepted\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains("glue_rules_reloads_total{outcome=\"partial\"} 1"));
         assert!(text.contains("glue_rules_plugins{status=\"active\"} 2"));
+        assert!(text.ends_with("# EOF\n"));
     }
 
     #[test]
-    fn histogram_buckets_are_cumulative() {
-        let mut h = Histogram::default();
-        h.observe(0.000_003);
-        h.observe(0.002);
-        assert_eq!(h.buckets[0], 1);
-        assert_eq!(h.buckets[LATENCY_BUCKETS.len() - 1], 2);
-        assert_eq!(h.count, 2);
+    fn every_rendered_family_is_in_the_catalogue_with_its_type() {
+        let metrics = Metrics::new();
+        metrics.intake(IntakeSource::Sqs, IntakeOutcome::Overloaded, 1);
+        let text = metrics.render(&Scrape {
+            outbox: Some(StatsSnapshot {
+                depth: 1,
+                oldest_pending_age: None,
+                dead_letters: 0,
+                duplicates: 3,
+                by_kind: Vec::new(),
+            }),
+            ..Scrape::default()
+        });
+        for line in text.lines().filter(|l| l.starts_with("# TYPE ")) {
+            let mut parts = line["# TYPE ".len()..].split(' ');
+            let (name, kind) = (parts.next().unwrap(), parts.next().unwrap());
+            let def = CATALOGUE
+                .iter()
+                .find(|d| d.name == name)
+                .unwrap_or_else(|| panic!("{name} is not in the catalogue"));
+            assert_eq!(def.kind.as_str(), kind, "{name}");
+        }
     }
 }

@@ -45,8 +45,7 @@ fn fixtures() -> Vec<(String, Value)> {
     let dir = std::env::var_os("GLUE_FIXTURES_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../examples/events/aws-docs")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/events/aws-docs")
         });
     let mut out: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list fixtures in {}: {e}", dir.display()))

@@ -8,10 +8,8 @@ use serde_json::Number;
 
 use crate::error::{JsonPath, PatternError, Rule};
 use crate::json::Json;
+use crate::limits::{self, PatternLimits};
 use crate::matcher::{AnythingBut, Cidr, IgnoreCase, Matcher, Range, Wildcard, WildcardError};
-
-/// EventBridge's limit on `$or` combinations per pattern.
-pub(crate) const MAX_OR_COMBINATIONS: u64 = 1000;
 
 /// EventBridge's documented range for numeric matching operands.
 pub(crate) const NUMERIC_LIMIT: f64 = 5.0e9;
@@ -99,48 +97,30 @@ impl ObjPat {
 
 type FlatRule = Vec<(Vec<String>, Leaf)>;
 
-/// Parses and validates `text`, returning its `$or` expansion (at least one alternative).
-pub(crate) fn compile(text: &str) -> Result<Vec<ObjPat>, PatternError> {
+/// Parses and validates `text`, returning its `$or` expansion (at least one alternative) and
+/// its compiled size in values (see [`PatternLimits::pattern_max_compiled_values`]).
+///
+/// Every limit is checked before the expansion is built: the text's size and depth before it is
+/// parsed, the rest by counting on the parsed tree (see [`crate::limits`]).
+pub(crate) fn compile(
+    text: &str,
+    limits: &PatternLimits,
+) -> Result<(Vec<ObjPat>, usize), PatternError> {
     let root = JsonPath::default();
+    limits::check_text(text, limits)?;
     let json = Json::parse(text)
         .map_err(|e| PatternError::new(&root, Rule::InvalidJson(e.to_string())))?;
     let Json::Object(members) = &json else {
         return Err(PatternError::new(&root, Rule::NotAnObject));
     };
-    let mut product = 1u64;
-    count_or(members, &root, &mut product)?;
+    let measure = limits::measure(members, limits)?;
 
     let mut rules: Vec<FlatRule> = Vec::new();
     parse_object(members, &root, &[], &mut rules, false)?;
-    Ok(rules.into_iter().map(build_tree).collect())
-}
-
-/// Multiplies the argument counts of every `$or` array, as the EventBridge guide defines the
-/// number of combinations, and fails as soon as the product passes the limit.
-fn count_or(
-    members: &[(String, Json)],
-    path: &JsonPath,
-    product: &mut u64,
-) -> Result<(), PatternError> {
-    for (key, value) in members {
-        let p = path.key(key);
-        match value {
-            Json::Object(m) => count_or(m, &p, product)?,
-            Json::Array(items) if key == "$or" => {
-                *product = product.saturating_mul(items.len() as u64);
-                if *product > MAX_OR_COMBINATIONS {
-                    return Err(PatternError::new(&p, Rule::OrTooManyCombinations(*product)));
-                }
-                for (i, item) in items.iter().enumerate() {
-                    if let Json::Object(m) = item {
-                        count_or(m, &p.index(i), product)?;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(())
+    Ok((
+        rules.into_iter().map(build_tree).collect(),
+        measure.compiled_values,
+    ))
 }
 
 fn parse_object(

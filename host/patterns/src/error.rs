@@ -2,24 +2,36 @@
 
 use std::fmt;
 
+use crate::limits::Limit;
+
 /// An event pattern that cannot be compiled.
 ///
 /// `path` names where in the pattern the problem is, in the form `detail.state[1]`
 /// (`<root>` for the pattern object itself); `rule` says which rule was broken.
+/// A per-plugin limit ([`Rule::OverLimit`] with a `plugin-...` [`Limit`](crate::Limit)) is
+/// about the plugin's list rather than a place in one pattern: its `path` is empty, and
+/// `pattern` is the pattern that took the plugin over the limit (`None` when the list is too
+/// long).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("invalid event pattern{} at `{path}`: {rule}", which(.pattern))]
+#[error("{}", describe(self))]
 pub struct PatternError {
     /// Which pattern of a plugin's list, when the error comes from
-    /// [`PatternSetBuilder::add`](crate::PatternSetBuilder::add) (0-based).
+    /// [`PatternSetBuilder::add`](crate::PatternSetBuilder::add) or
+    /// [`Pattern::parse_list`](crate::Pattern::parse_list) (0-based).
     pub pattern: Option<usize>,
-    /// Where the problem is, e.g. `detail.state[1].numeric[2]`.
+    /// Where the problem is, e.g. `detail.state[1].numeric[2]`; empty for a per-plugin limit.
     pub path: String,
     /// The rule that was broken.
     pub rule: Rule,
 }
 
-fn which(pattern: &Option<usize>) -> String {
-    pattern.map(|i| format!(" #{i}")).unwrap_or_default()
+fn describe(e: &PatternError) -> String {
+    let which = e.pattern.map(|i| format!(" #{i}")).unwrap_or_default();
+    match (&e.pattern, e.path.is_empty()) {
+        (None, true) => format!("invalid event patterns: {}", e.rule),
+        (_, true) => format!("invalid event pattern{which}: {}", e.rule),
+        _ => format!("invalid event pattern{which} at `{}`: {}", e.path, e.rule),
+    }
 }
 
 impl PatternError {
@@ -28,6 +40,30 @@ impl PatternError {
             pattern: None,
             path: path.to_string(),
             rule,
+        }
+    }
+
+    /// The same error about a plugin's list as a whole (no path).
+    pub(crate) fn for_plugin(self) -> Self {
+        PatternError {
+            path: String::new(),
+            ..self
+        }
+    }
+
+    /// The same error for pattern number `i` of a list.
+    pub(crate) fn in_list(self, i: usize) -> Self {
+        PatternError {
+            pattern: Some(i),
+            ..self
+        }
+    }
+
+    /// The limit broken, its value and what was found, if this is a [`Rule::OverLimit`].
+    pub fn over_limit(&self) -> Option<(Limit, usize, usize)> {
+        match self.rule {
+            Rule::OverLimit { limit, max, found } => Some((limit, max, found)),
+            _ => None,
         }
     }
 }
@@ -132,9 +168,29 @@ pub enum Rule {
     /// An operator keyword used as a field name inside `$or`.
     #[error("`{0}` is a reserved keyword and cannot be a field name inside `$or`")]
     OrReservedField(String),
-    /// Too many `$or` combinations.
+    /// Too many `$or` combinations. No longer produced: the limit is configurable and reported
+    /// as [`Rule::OverLimit`] with [`Limit::PatternMaxAlternatives`]; kept so that code naming
+    /// it still compiles.
     #[error("$or expands to more than 1000 combinations ({0})")]
     OrTooManyCombinations(u64),
+    /// A pattern, or a plugin's list of patterns, is over one of the [`PatternLimits`]
+    /// (`limit`, whose value is `max`); `found` is the size counted when the limit was passed
+    /// (for a count made in one pass, the whole may be larger).
+    ///
+    /// [`PatternLimits`]: crate::PatternLimits
+    #[error("{}", over_limit(.limit, .max, .found))]
+    OverLimit {
+        /// Which limit.
+        limit: Limit,
+        /// Its value.
+        max: usize,
+        /// The size found.
+        found: usize,
+    },
+}
+
+fn over_limit(limit: &Limit, max: &usize, found: &usize) -> String {
+    limit.describe(*max, *found)
 }
 
 /// A path inside a pattern document, rendered like `detail.state[1]`.

@@ -9,6 +9,7 @@
 //! - [`PatternSetBuilder`] / [`PatternSet`]: every plugin's patterns in one shared index;
 //!   [`PatternSet::candidates`] returns the plugins whose patterns match an event, exactly,
 //!   at a cost that stays nearly flat from 10 to 10,000 plugins.
+//! - [`PatternLimits`]: bounds on what a plugin may declare (see "Limits" below).
 //!
 //! The semantics, and every choice made where the EventBridge user guide is silent or where
 //! the guide and event-ruler disagree, are listed in `SEMANTICS.md` next to this crate's
@@ -28,7 +29,8 @@
 //! alternatives filed under those keys; each is then checked exactly against the parsed event
 //! by this crate's evaluator, which implements EventBridge's semantics in full. Alternatives
 //! with no anchor at all (only `anything-but`, `numeric`, `exists`, `cidr`, ...) are checked
-//! on every event; [`PatternSetStats::unindexed`] counts them.
+//! on every event; [`PatternSetStats::unindexed`] counts them, and
+//! [`PatternLimits::plugin_max_unindexed`] bounds them per plugin.
 //!
 //! The lookup reads the `serde_json::Value` the host already parsed: the event is parsed once.
 //!
@@ -68,6 +70,58 @@
 //! # Ok::<(), glue_rules_patterns::PatternError>(())
 //! ```
 //!
+//! # Limits
+//!
+//! Patterns come from plugins, i.e. from someone else's code, and are compiled in the host, so
+//! their size is bounded, in the spirit of EventBridge's quotas. [`PatternLimits::default`]:
+//!
+//! | Limit ([`Limit::name`], the config key) | Default | Bounds |
+//! |---|---|---|
+//! | `pattern-max-bytes` | 2,048 | one pattern's text (EventBridge: 2,048 characters, 4,096 on request) |
+//! | `pattern-max-depth` | 32 | nesting of objects and arrays in one pattern |
+//! | `list-max-values` | 256 | values in one list (a field's, or an `anything-but` list) |
+//! | `pattern-max-alternatives` | 1,000 | `$or` combinations of one pattern, the guide's product (EventBridge's limit) |
+//! | `pattern-max-compiled-values` | 10,000 | values across one pattern's alternatives once expanded: its compiled size |
+//! | `plugin-max-patterns` | 100 | patterns of one plugin |
+//! | `plugin-max-alternatives` | 1,000 | alternatives across a plugin's patterns |
+//! | `plugin-max-compiled-values` | 20,000 | values across a plugin's alternatives: its compiled size |
+//! | `plugin-max-unindexed` | 16 | alternatives of a plugin that the index cannot look up (checked against every event) |
+//!
+//! Every limit is checked before what it bounds is built, in at most one pass over the text: the
+//! size and the depth on the text before it is parsed (so deep nesting never reaches a
+//! recursive parser), the lists, the `$or` product and the compiled size by counting on the
+//! parsed tree before the `$or` is expanded, the number of patterns before any is parsed, the
+//! plugin's totals after each pattern. A pattern or plugin over a limit is refused with
+//! [`Rule::OverLimit`], naming the limit, its value and the size found (and the pattern, in a
+//! list), e.g. ``invalid event pattern #0 at `<root>`: 1000000 bytes, over the limit of 2048
+//! bytes (pattern-max-bytes)``.
+//!
+//! [`Pattern::parse`], [`Pattern::parse_list`], [`PatternSetBuilder::new`] and
+//! [`PatternSetBuilder::add`] use the defaults; [`Pattern::parse_with_limits`],
+//! [`Pattern::parse_list_with_limits`] and [`PatternSetBuilder::with_limits`] take others.
+//! [`PatternSetBuilder::try_add_compiled`] holds compiled patterns to the per-plugin limits;
+//! [`PatternSetBuilder::add_compiled`] trusts the caller to have done so (e.g. with
+//! `parse_list_with_limits`).
+//!
+//! ```
+//! use glue_rules_patterns::{Limit, Pattern, PatternLimits};
+//!
+//! // A 1,000-way `$or` beside a long list would clone the list into every alternative.
+//! let list: Vec<String> = (0..200).map(|i| format!("\"job-{i}\"")).collect();
+//! let ors: Vec<String> = (0..10).map(|i| format!(r#"{{"s":["{i}"]}}"#)).collect();
+//! let or = ors.join(",");
+//! let text = format!(
+//!     r#"{{"j":[{}],"a":{{"$or":[{or}]}},"b":{{"$or":[{or}]}},"c":{{"$or":[{or}]}}}}"#,
+//!     list.join(",")
+//! );
+//! let e = Pattern::parse(&text).unwrap_err();
+//! assert_eq!(e.over_limit(), Some((Limit::PatternMaxBytes, 2048, text.len())));
+//! // With room for the text, the expansion is counted, not built: 1,000 × 203 values.
+//! let limits = PatternLimits { pattern_max_bytes: 4096, ..PatternLimits::default() };
+//! let e = Pattern::parse_with_limits(&text, &limits).unwrap_err();
+//! assert_eq!(e.over_limit(), Some((Limit::PatternMaxCompiledValues, 10_000, 203_000)));
+//! ```
+//!
 //! # Why not quamina
 //!
 //! The issue asked to build on the `quamina` crate (0.7, a Rust port of Tim Bray's quamina:
@@ -104,14 +158,18 @@ mod compile;
 mod error;
 mod eval;
 mod json;
+mod limits;
 mod matcher;
 mod pattern;
 mod set;
 
 pub use error::{PatternError, Rule};
 pub use eval::Failure;
+pub use limits::{Limit, PatternLimits};
 pub use pattern::{Explanation, Pattern};
 pub use set::{PatternSet, PatternSetBuilder, PatternSetStats, PluginId};
 
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,7 @@ use serde_json::Value;
 use crate::compile::{FieldPat, Leaf, ObjPat};
 use crate::error::PatternError;
 use crate::eval::{NoSink, eval};
+use crate::limits::{PatternLimits, PluginTotals};
 use crate::matcher::Matcher;
 use crate::pattern::Pattern;
 
@@ -28,16 +29,46 @@ use crate::pattern::Pattern;
 pub type PluginId = usize;
 
 /// Collects every plugin's patterns, then [`build`](Self::build)s one [`PatternSet`].
+///
+/// Each plugin's patterns are held to the builder's [`PatternLimits`]
+/// ([`PatternLimits::default`] unless set with [`with_limits`](Self::with_limits)), per pattern
+/// and per plugin (over every call for the same id).
 #[derive(Debug, Default)]
 pub struct PatternSetBuilder {
     plugins: Vec<(PluginId, Vec<Pattern>)>,
     match_all: Vec<PluginId>,
+    limits: PatternLimits,
+    totals: FxHashMap<PluginId, PluginTotals>,
 }
 
 impl PatternSetBuilder {
-    /// An empty builder.
+    /// An empty builder, with [`PatternLimits::default`].
     pub fn new() -> PatternSetBuilder {
         PatternSetBuilder::default()
+    }
+
+    /// Holds the plugins added from now on to `limits` instead of the defaults.
+    ///
+    /// ```
+    /// use glue_rules_patterns::{Limit, PatternLimits, PatternSetBuilder};
+    ///
+    /// let limits = PatternLimits { plugin_max_patterns: 1, ..PatternLimits::default() };
+    /// let mut b = PatternSetBuilder::new().with_limits(limits);
+    /// let e = b.add(0, &[r#"{"a": ["1"]}"#, r#"{"a": ["2"]}"#]).unwrap_err();
+    /// assert_eq!(e.over_limit(), Some((Limit::PluginMaxPatterns, 1, 2)));
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "invalid event patterns: 2 patterns, over the limit of 1 patterns per plugin (plugin-max-patterns)"
+    /// );
+    /// ```
+    pub fn with_limits(mut self, limits: PatternLimits) -> PatternSetBuilder {
+        self.limits = limits;
+        self
+    }
+
+    /// The limits plugins are held to.
+    pub fn limits(&self) -> &PatternLimits {
+        &self.limits
     }
 
     /// Adds plugin `id` with its declared patterns (JSON texts). The plugin is a candidate for an
@@ -46,27 +77,64 @@ impl PatternSetBuilder {
     ///
     /// # Errors
     /// The first invalid pattern's [`PatternError`], with [`PatternError::pattern`] set to its
-    /// index in `patterns`; nothing is added then.
+    /// index in `patterns`, or the first limit passed (see
+    /// [`Pattern::parse_list_with_limits`]; the number of patterns is checked before any is
+    /// parsed); nothing is added then.
     pub fn add<S: AsRef<str>>(&mut self, id: PluginId, patterns: &[S]) -> Result<(), PatternError> {
+        let mut totals = self.totals.get(&id).copied().unwrap_or_default();
+        totals.admit_count(patterns.len(), &self.limits)?;
+        let limits = &self.limits;
         let compiled = patterns
             .iter()
             .enumerate()
             .map(|(i, text)| {
-                Pattern::parse(text.as_ref()).map_err(|mut e| {
-                    e.pattern = Some(i);
-                    e
-                })
+                let p =
+                    Pattern::parse_with_limits(text.as_ref(), limits).map_err(|e| e.in_list(i))?;
+                totals.admit(&p, Some(i), limits)?;
+                Ok(p)
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        self.add_compiled(id, compiled);
+            .collect::<Result<Vec<_>, PatternError>>()?;
+        self.push(id, compiled, totals);
         Ok(())
     }
 
-    /// Like [`add`](Self::add) with patterns compiled already (an empty list means every event).
+    /// Like [`add`](Self::add) with patterns compiled already (an empty list means every event),
+    /// holding the plugin to the builder's per-plugin limits. The patterns keep the per-pattern
+    /// limits they were parsed with.
+    ///
+    /// # Errors
+    /// The first per-plugin limit passed, with [`PatternError::pattern`] set to the index in
+    /// `patterns` of the pattern that passed it (`None` when there are too many patterns);
+    /// nothing is added then.
+    pub fn try_add_compiled(
+        &mut self,
+        id: PluginId,
+        patterns: Vec<Pattern>,
+    ) -> Result<(), PatternError> {
+        let mut totals = self.totals.get(&id).copied().unwrap_or_default();
+        totals.admit_count(patterns.len(), &self.limits)?;
+        for (i, p) in patterns.iter().enumerate() {
+            totals.admit(p, Some(i), &self.limits)?;
+        }
+        self.push(id, patterns, totals);
+        Ok(())
+    }
+
+    /// Like [`try_add_compiled`](Self::try_add_compiled) without the per-plugin limits, for
+    /// patterns already checked as a list (e.g. by [`Pattern::parse_list_with_limits`]). Each
+    /// pattern was held to the limits it was parsed with; the plugin's totals still count
+    /// towards later [`add`](Self::add) or `try_add_compiled` calls for the same id.
     pub fn add_compiled(&mut self, id: PluginId, patterns: Vec<Pattern>) {
+        let mut totals = self.totals.get(&id).copied().unwrap_or_default();
+        totals.add_unchecked(&patterns);
+        self.push(id, patterns, totals);
+    }
+
+    fn push(&mut self, id: PluginId, patterns: Vec<Pattern>, totals: PluginTotals) {
         if patterns.is_empty() {
             self.match_all.push(id);
         } else {
+            self.totals.insert(id, totals);
             self.plugins.push((id, patterns));
         }
     }
@@ -223,6 +291,18 @@ fn anchors(obj: &ObjPat, path: &mut Vec<String>, f: &mut impl FnMut(&[String], V
     }
 }
 
+/// Whether `alt` has no anchor that narrows the events it is checked against: none at all, or
+/// only anchors with an empty prefix or suffix (which every string has). The set checks such
+/// alternatives against (nearly) every event, so [`PatternLimits::plugin_max_unindexed`] bounds
+/// them.
+pub(crate) fn is_unindexed(alt: &ObjPat) -> bool {
+    let mut selective = false;
+    anchors(alt, &mut Vec::new(), &mut |_, keys| {
+        selective |= keys.iter().all(|k| !k.hits_every_string());
+    });
+    !selective
+}
+
 /// A hashable necessary condition on one leaf value.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -238,6 +318,11 @@ enum Key {
 }
 
 impl Key {
+    /// An empty prefix or suffix: every string has it.
+    fn hits_every_string(&self) -> bool {
+        matches!(self, Key::Prefix(s) | Key::Suffix(s) if s.is_empty())
+    }
+
     /// Bias against anchors whose bucket is looked up by every string (empty prefix/suffix) and,
     /// slightly, against prefixes and suffixes (several lookups per value).
     fn penalty(&self) -> usize {

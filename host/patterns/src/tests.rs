@@ -725,11 +725,18 @@ fn guide_or_combination_limit_1000() {
     );
     let e = err(&too_many);
     assert_eq!(e.path, "d.$or");
-    assert_eq!(e.rule, Rule::OrTooManyCombinations(2000));
-    assert!(
-        e.to_string()
-            .contains("$or expands to more than 1000 combinations"),
-        "{e}"
+    assert_eq!(
+        e.rule,
+        Rule::OverLimit {
+            limit: crate::Limit::PatternMaxAlternatives,
+            max: 1000,
+            found: 2000
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "invalid event pattern at `d.$or`: `$or` expands to 2000 combinations, over the limit of \
+         1000 combinations (pattern-max-alternatives)"
     );
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use glue_rules::engine::evaluate_all;
+use glue_rules::runtime::engine::evaluate_all;
 
 use super::{PluginArgs, exit, read_events};
 
@@ -23,7 +23,7 @@ pub(crate) struct EvalArgs {
 pub(crate) fn run(args: EvalArgs) -> anyhow::Result<u8> {
     let loaded = args.plugins.load()?;
     let inputs = super::expand_inputs(&args.events)?;
-    let read = read_events(&inputs, loaded.config.max_event_bytes)?;
+    let read = read_events(&inputs, loaded.config.runtime.max_event_bytes)?;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let outcomes = evaluate_all(&loaded.plugins, &read.events, threads, &|| {});
 

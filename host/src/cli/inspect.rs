@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 use glue_rules::config::Config;
-use glue_rules::plugin::{Plugin, component_interface};
+use glue_rules::runtime::plugin::{Plugin, component_interface};
 
 use super::exit;
 
@@ -27,7 +27,7 @@ pub(crate) struct InspectArgs {
 pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let config = Config::discover(args.config.as_deref())?;
     let runtime = super::runtime_for(&config, args.cache_dir.clone(), false)?;
-    let plugin = match Plugin::load(&runtime, &args.file, config.defaults.clone()) {
+    let plugin = match Plugin::load(&runtime, &args.file, config.runtime.defaults.clone()) {
         Ok(plugin) => plugin,
         Err(e) => {
             eprintln!("error: {e}");

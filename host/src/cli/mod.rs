@@ -10,16 +10,16 @@ mod test;
 mod test_pattern;
 
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use glue_rules::config::Config;
-use glue_rules::event::Event;
-use glue_rules::input::parse_document;
-use glue_rules::registry::{self, PluginSet, PluginSources};
-use glue_rules::runtime::{Runtime, RuntimeOptions};
+use glue_rules::runtime::event::Event;
+use glue_rules::runtime::input::parse_document;
+use glue_rules::runtime::registry::{self, PluginSet, PluginSources};
+use glue_rules::runtime::runtime::Runtime;
 
 /// Exit codes shared by every subcommand.
 pub(crate) mod exit {
@@ -117,7 +117,7 @@ impl PluginArgs {
             files: self.plugins.clone(),
             dir: self.plugins_dir.clone(),
         };
-        let plugins = registry::load_plugins(&runtime, &config, &sources)?;
+        let plugins = registry::load_plugins(&runtime, &config.runtime, &sources)?;
         if plugins.is_empty() {
             anyhow::bail!(
                 "no plugins to run: pass --plugin FILE.wasm or --plugins-dir DIR, or set \
@@ -132,32 +132,13 @@ impl PluginArgs {
     }
 }
 
-/// The runtime a configuration calls for.
+/// The runtime a configuration calls for (see [`glue_rules::runtime_for`]).
 pub(crate) fn runtime_for(
     config: &Config,
     cache_dir: Option<PathBuf>,
     no_cache: bool,
 ) -> anyhow::Result<Runtime> {
-    let cache_dir = if no_cache {
-        None
-    } else {
-        cache_dir
-            .or_else(|| config.cache_dir.clone())
-            .or_else(default_cache_dir)
-    };
-    Ok(Runtime::new(RuntimeOptions {
-        fuel: config.needs_fuel(),
-        cache_dir,
-        ..RuntimeOptions::default()
-    })?)
-}
-
-/// `$XDG_CACHE_HOME/glue-rules` or `~/.cache/glue-rules`.
-fn default_cache_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cache")))?;
-    Some(base.join("glue-rules").join("components"))
+    glue_rules::runtime_for(&config.runtime, cache_dir, no_cache)
 }
 
 /// Events read from the inputs, and how many were refused (each reported on stderr).

@@ -10,8 +10,8 @@ use anyhow::Context;
 use clap::{Args, Subcommand};
 use glue_rules::config::Config;
 use glue_rules::dispatch::{self, DispatchConfig, Outbox, StatsSnapshot, WorkerOptions};
-use glue_rules::engine::EventOutcome;
-use glue_rules::event::Event;
+use glue_rules::runtime::engine::EventOutcome;
+use glue_rules::runtime::event::Event;
 
 use super::exit;
 
@@ -189,8 +189,12 @@ pub(crate) fn dispatch_outcomes(
     }
     let config = with_outbox(config.dispatch.clone(), args.outbox.clone());
     let outbox = Arc::new(dispatch::open_outbox(&config)?);
-    let batch: Vec<(&Event, &EventOutcome)> = events.iter().zip(outcomes).collect();
-    let receipts = outbox.record_batch(&batch)?;
+    let batch: Vec<_> = events
+        .iter()
+        .zip(outcomes)
+        .map(|(event, outcome)| outcome.submission(event))
+        .collect();
+    let receipts = outbox.record_actions(&batch)?;
     let queued: usize = receipts.iter().map(|r| r.queued).sum();
     let duplicates = receipts.iter().filter(|r| r.duplicate).count();
     let failed = receipts.iter().filter(|r| r.failed).count();
@@ -363,7 +367,7 @@ fn print_status(status: &dispatch::OutboxStatus) -> anyhow::Result<()> {
         "\n{:<14} {:>8} {:>6} {:>8} {:>8} {:>8} {:>8} {:>14}",
         "type", "pending", "dead", "queued", "sent", "retried", "failed", "dead-lettered"
     )?;
-    for kind in glue_rules::decision::Action::KINDS {
+    for kind in glue_rules::core::ActionKind::ALL.map(|k| k.as_str()) {
         let totals = status.totals.get(kind).copied().unwrap_or_default();
         let pending = status.pending_by_kind.get(kind).copied().unwrap_or(0);
         let dead = status.dead_by_kind.get(kind).copied().unwrap_or(0);

@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use glue_rules::decision::Action;
-use glue_rules::engine::{EventOutcome, evaluate_all};
+use glue_rules::core::ActionKind;
+use glue_rules::runtime::engine::{EventOutcome, evaluate_all};
 use serde::Serialize;
 
 use super::{PluginArgs, exit, read_events};
@@ -32,7 +32,7 @@ struct PluginSummary {
     /// Events its patterns selected, so it was entered.
     evaluated: u64,
     matched: u64,
-    actions: BTreeMap<&'static str, u64>,
+    actions: BTreeMap<ActionKind, u64>,
     errors: BTreeMap<&'static str, u64>,
     p50_us: f64,
     p99_us: f64,
@@ -43,7 +43,7 @@ struct PluginSummary {
 pub(crate) fn run(args: ReplayArgs) -> anyhow::Result<u8> {
     let loaded = args.plugins.load()?;
     let inputs = super::expand_inputs(&args.files)?;
-    let read = read_events(&inputs, loaded.config.max_event_bytes)?;
+    let read = read_events(&inputs, loaded.config.runtime.max_event_bytes)?;
 
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(read.events.len() as u64);
@@ -144,15 +144,15 @@ fn print_table(summaries: &[PluginSummary], events: usize) {
         .unwrap_or(6)
         .max(6);
     print!("{:width$}  {:>9}  {:>7}", "plugin", "evaluated", "matched");
-    for kind in Action::KINDS {
+    for kind in ActionKind::ALL.map(ActionKind::as_str) {
         print!("  {kind:>w$}", w = kind.len().max(7));
     }
     println!("  {:>7}  {:>9}  {:>9}", "errors", "p50 µs", "p99 µs");
     for s in summaries {
         print!("{:width$}  {:>9}  {:>7}", s.plugin, s.evaluated, s.matched);
-        for kind in Action::KINDS {
-            let count = s.actions.get(kind).copied().unwrap_or(0);
-            print!("  {count:>w$}", w = kind.len().max(7));
+        for kind in ActionKind::ALL {
+            let count = s.actions.get(&kind).copied().unwrap_or(0);
+            print!("  {count:>w$}", w = kind.as_str().len().max(7));
         }
         let errors: u64 = s.errors.values().sum();
         println!("  {errors:>7}  {:>9.1}  {:>9.1}", s.p50_us, s.p99_us);

@@ -5,16 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use clap::Args;
 use glue_rules::config::Config;
-use glue_rules::dispatch::{self, WorkerOptions};
-use glue_rules::registry::PluginSources;
-use glue_rules::reload::Reloader;
-use glue_rules::server::sqs::SqsOptions;
-use glue_rules::server::{self, AppState, ServeOptions};
-use glue_rules::sink::ActionSink;
-use tokio::sync::watch;
+use glue_rules::runtime::registry::PluginSources;
+#[cfg(feature = "aws")]
+use glue_rules::sidecar::sqs::{SqsIntake, SqsOptions};
+use glue_rules::sidecar::{AppState, ServeOptions, Sidecar, SidecarConfig};
 
 use super::exit;
 
@@ -63,30 +59,27 @@ pub(crate) struct ServeArgs {
 impl ServeArgs {
     /// Flags and variables win over the file, which wins over the defaults.
     fn options(&self, config: &Config) -> ServeOptions {
-        let defaults = ServeOptions::default();
-        let section = &config.serve;
-        let watch_ms = self.watch_interval_ms.or(section.watch_interval_ms);
-        ServeOptions {
-            listen: self.listen.or(section.listen).unwrap_or(defaults.listen),
-            admin_token: self
-                .admin_token
-                .clone()
-                .or_else(|| section.admin_token.clone())
-                .filter(|t| !t.is_empty()),
-            max_body_bytes: self
-                .max_body_bytes
-                .or(section.max_body_bytes)
-                .unwrap_or(defaults.max_body_bytes),
-            watch_interval: match watch_ms {
-                Some(0) => None,
-                Some(ms) => Some(Duration::from_millis(ms)),
-                None => defaults.watch_interval,
-            },
+        let mut options = ServeOptions::from_section(&config.serve);
+        if let Some(listen) = self.listen {
+            options.listen = listen;
         }
+        if let Some(token) = self.admin_token.clone().filter(|t| !t.is_empty()) {
+            options.admin_token = Some(token);
+        }
+        if let Some(n) = self.max_body_bytes {
+            options.max_body_bytes = n;
+        }
+        match self.watch_interval_ms {
+            Some(0) => options.watch_interval = None,
+            Some(ms) => options.watch_interval = Some(Duration::from_millis(ms)),
+            None => {}
+        }
+        options
     }
 
     /// The SQS intake, when a queue is configured.
-    fn sqs(&self, config: &Config) -> Option<(SqsOptions, Option<String>, Option<String>)> {
+    #[cfg(feature = "aws")]
+    fn sqs(&self, config: &Config) -> Option<SqsIntake> {
         let section = config.serve.sqs.clone().unwrap_or_default();
         let queue_url = self.sqs_queue_url.clone().or(section.queue_url)?;
         let mut options = SqsOptions::new(queue_url);
@@ -98,9 +91,11 @@ impl ServeArgs {
         }
         options.visibility_timeout_secs = section.visibility_timeout_secs;
         let aws = &config.dispatch.aws;
-        let region = section.region.or_else(|| aws.region.clone());
-        let endpoint = section.endpoint_url.or_else(|| aws.endpoint_url.clone());
-        Some((options, region, endpoint))
+        Some(SqsIntake {
+            options,
+            region: section.region.or_else(|| aws.region.clone()),
+            endpoint_url: section.endpoint_url.or_else(|| aws.endpoint_url.clone()),
+        })
     }
 }
 
@@ -109,75 +104,37 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
     if let Some(outbox) = &args.outbox {
         config.dispatch.outbox = Some(outbox.clone());
     }
-    let options = args.options(&config);
-    let sqs = args.sqs(&config);
-    let runtime = super::runtime_for(&config, args.cache_dir.clone(), false)?;
-    let sources = PluginSources {
-        files: args.plugins.clone(),
-        dir: args.plugins_dir.clone(),
+    #[cfg(not(feature = "aws"))]
+    if args.sqs_queue_url.is_some() || config.serve.sqs.is_some() {
+        anyhow::bail!("SQS intake needs the `aws` feature; this glue-rules was built without it");
+    }
+    let sidecar = SidecarConfig {
+        options: args.options(&config),
+        sources: PluginSources {
+            files: args.plugins.clone(),
+            dir: args.plugins_dir.clone(),
+        },
+        cache_dir: args.cache_dir.clone(),
+        #[cfg(feature = "aws")]
+        sqs: args.sqs(&config),
+        config,
     };
-    let reloader = Reloader::new(runtime, config.clone(), sources);
     let tokio = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("glue-rules")
         .build()?;
     tokio.block_on(async move {
-        let listener = server::bind(&options).await?;
-
-        // Dispatch: every action is in the outbox before its event is acknowledged.
-        let dispatch_config = config.dispatch.clone();
-        let outbox = {
-            let dispatch_config = dispatch_config.clone();
-            Arc::new(tokio::task::spawn_blocking(move || dispatch::open_outbox(&dispatch_config)).await??)
-        };
-        let dispatcher = dispatch::dispatcher_for(&dispatch_config).await?;
-        let worker = dispatch::spawn(outbox.clone(), dispatcher, WorkerOptions::from_config(&dispatch_config));
-        tracing::info!(
-            mode = dispatch_config.mode.as_str(),
-            outbox = %outbox.path().display(),
-            "dispatching"
-        );
-
-        let sink: Arc<dyn ActionSink> = outbox.clone();
-        let state = tokio::task::spawn_blocking({
-            let options = options.clone();
-            let outbox = outbox.clone();
-            move || AppState::new(reloader, sink, Some(outbox), config, options)
-        })
-        .await??;
-        let addr = listener.local_addr()?;
-        let plugins = state.registry.snapshot().len();
+        let sidecar = Sidecar::start(sidecar).await?;
+        let addr = sidecar.local_addr();
+        let plugins = sidecar.state().registry.snapshot().len();
         tracing::info!(%addr, plugins, "glue-rules serving");
         // Machines read this line to find an ephemeral port.
         eprintln!("glue-rules listening on http://{addr} with {plugins} plugins");
-        spawn_sighup_reload(state.clone());
-
-        // One stop signal for every intake.
-        let (stop_tx, stop_rx) = watch::channel(false);
-        tokio::spawn(async move {
-            shutdown_signal().await;
-            let _ = stop_tx.send(true);
-        });
-        let sqs_task = match sqs {
-            Some((sqs_options, region, endpoint)) => {
-                let sdk = dispatch::sdk_config(region.as_deref(), endpoint.as_deref()).await;
-                let client = aws_sdk_sqs::Client::new(&sdk);
-                tracing::info!(queue = %sqs_options.queue_url, pollers = sqs_options.concurrency, "polling SQS");
-                Some(tokio::spawn(server::sqs::run(state.clone(), client, sqs_options, stop_rx.clone())))
-            }
-            None => None,
-        };
-        let mut http_stop = stop_rx.clone();
-        server::serve(state, listener, async move {
-            let _ = http_stop.wait_for(|stop| *stop).await;
-        })
-        .await?;
-        if let Some(task) = sqs_task {
-            task.await.context("the SQS intake failed")?;
-        }
-        // Intake has stopped; let the worker finish the sends in flight. What is still pending
-        // stays in the outbox for the next start.
-        worker.shutdown().await?;
+        spawn_sighup_reload(sidecar.state().clone());
+        shutdown_signal().await;
+        // Intake stops; the worker finishes the sends in flight. What is still pending stays
+        // in the outbox for the next start.
+        sidecar.shutdown().await?;
         tracing::info!("glue-rules stopped");
         anyhow::Ok(())
     })?;

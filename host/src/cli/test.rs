@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use glue_rules::config::Config;
-use glue_rules::decision::Action;
-use glue_rules::event::Event;
-use glue_rules::input::parse_document;
-use glue_rules::plugin::{ErrorKind, EvalError, Plugin};
+use glue_rules::core::Action;
+use glue_rules::runtime::event::Event;
+use glue_rules::runtime::input::parse_document;
+use glue_rules::runtime::plugin::{ErrorKind, EvalError, Plugin};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -70,7 +70,7 @@ struct Outcome<'a> {
 }
 
 impl<'a> Outcome<'a> {
-    fn new(result: &'a Result<glue_rules::decision::Decision, EvalError>) -> Self {
+    fn new(result: &'a Result<glue_rules::core::Decision, EvalError>) -> Self {
         match result {
             Ok(decision) => Outcome {
                 matched: Some(decision.matched),
@@ -140,14 +140,14 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let config = Config::discover(args.config.as_deref())?;
     let runtime = super::runtime_for(&config, args.cache_dir.clone(), args.no_cache)?;
     let started = Instant::now();
-    let plugin = match Plugin::load(&runtime, &args.plugin, config.defaults.clone()) {
+    let plugin = match Plugin::load(&runtime, &args.plugin, config.runtime.defaults.clone()) {
         Ok(plugin) => plugin,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(exit::BAD_INPUT);
         }
     };
-    let mut settings = config.settings_for(plugin.name()).clone();
+    let mut settings = config.runtime.settings_for(plugin.name()).clone();
     settings.config.extend(overrides);
     let plugin = plugin.with_settings(settings);
     let info = plugin.info();
@@ -169,7 +169,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         check_fixture(
             &plugin,
             file,
-            config.max_event_bytes,
+            config.runtime.max_event_bytes,
             args.update,
             &mut tally,
         );

@@ -1,7 +1,7 @@
 //! `glue-rules test-pattern`: does an EventBridge pattern match an event, and if not, why.
 
 use clap::Args;
-use glue_rules::event::Event;
+use glue_rules::runtime::event::Event;
 use glue_rules_patterns::{Explanation, Pattern};
 
 use super::exit;

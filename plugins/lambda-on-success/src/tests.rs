@@ -13,8 +13,7 @@ fn fixtures_dir() -> PathBuf {
     std::env::var_os("GLUE_FIXTURES_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-                .join("../../examples/events/aws-docs")
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/events/aws-docs")
         })
 }
 

@@ -1,0 +1,132 @@
+//! Dispatch: decisions in, AWS calls out, nothing lost on the way.
+//!
+//! ```text
+//! evaluate ──▶ Outbox::record ──▶ (event acknowledged) ──▶ Worker ──▶ Dispatcher ──▶ AWS
+//!               SQLite, durable        HTTP 2xx, SQS delete      retry, dead-letter
+//! ```
+//!
+//! - [`Outbox`] writes every action of an event to an embedded SQLite database in one
+//!   transaction, durable when [`Outbox::record`] returns, with the de-duplication check in the
+//!   same transaction. Only then may the event be acknowledged.
+//! - A [`Worker`] on tokio takes due actions, sends them through a [`Dispatcher`]
+//!   ([`AwsDispatcher`] or [`LogDispatcher`]), and writes down what became of each: sent (it
+//!   leaves the outbox), retry later (exponential backoff with full jitter), or dead-lettered
+//!   (non-retryable, too many attempts, too old).
+//! - Delivery is **at least once**: a crash between a send and its bookkeeping sends that
+//!   action again after restart; no crash loses one.
+//! - [`StatsSnapshot`] (from [`Outbox::stats`]) is what `/metrics` renders.
+//!
+//! Embedding it:
+//!
+//! The crate takes [`glue_rules_core::Submission`]s and knows nothing of WebAssembly; the AWS
+//! SDKs sit behind the default `aws` feature (without it only the log dispatcher exists).
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use glue_rules_dispatch::{self as dispatch, DispatchConfig, Outbox, WorkerOptions};
+//! # async fn demo(config: &DispatchConfig) -> Result<(), dispatch::DispatchError> {
+//! let outbox = Arc::new(dispatch::open_outbox(config)?);
+//! let dispatcher = dispatch::dispatcher_for(config).await?;
+//! let worker = dispatch::spawn(outbox.clone(), dispatcher, WorkerOptions::from_config(config));
+//! // ... outbox.record_actions(&submissions)? off the async runtime, then acknowledge ...
+//! worker.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+#[cfg(feature = "aws")]
+mod aws;
+pub mod config;
+mod dispatcher;
+mod outbox;
+mod stats;
+mod worker;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[cfg(feature = "aws")]
+pub use aws::{AwsDispatcher, sdk_config};
+pub use config::{AwsSettings, DispatchConfig, DispatchMode, RetryPolicy, TargetTimeouts};
+pub use dispatcher::{Dispatcher, LogDispatcher, SendError, SendFuture};
+pub use outbox::{
+    Completion, DeadLetter, DeadReason, KindTotals, Outbox, OutboxStatus, PendingAction,
+};
+pub use stats::{KindStats, StatsSnapshot};
+pub use worker::{DrainReport, Worker, WorkerOptions, spawn};
+
+/// Why the outbox or a dispatcher could not do its work.
+#[derive(Debug, thiserror::Error)]
+pub enum DispatchError {
+    /// The outbox file could not be opened or set up.
+    #[error("{path}: cannot open the outbox: {source}")]
+    Open {
+        /// The outbox file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A read or write of the outbox failed (disk full, locked for too long, ...).
+    #[error("{path}: outbox error: {source}")]
+    Database {
+        /// The outbox file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A file or directory beside the outbox could not be created.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path concerned.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The outbox was written by a newer glue-rules.
+    #[error(
+        "{path}: outbox schema version {found} is newer than this glue-rules understands \
+         ({supported}); upgrade glue-rules or use another outbox file"
+    )]
+    Schema {
+        /// The outbox file.
+        path: PathBuf,
+        /// The version found in the file.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
+    /// An action could not be encoded for storage.
+    #[error("cannot encode an action: {0}")]
+    Encode(serde_json::Error),
+    /// The AWS settings cannot work (no region, ...).
+    #[error("AWS configuration: {0}")]
+    AwsConfig(String),
+    /// A background task failed.
+    #[error("{0}")]
+    Task(String),
+}
+
+/// Opens the outbox a configuration names, with its de-duplication window.
+pub fn open_outbox(config: &DispatchConfig) -> Result<Outbox, DispatchError> {
+    Ok(Outbox::open(config.outbox_path())?.with_dedupe_window(config.dedupe_window))
+}
+
+/// The dispatcher a configuration calls for: [`LogDispatcher`] on stderr in `log` mode,
+/// [`AwsDispatcher`] in `aws` mode.
+pub async fn dispatcher_for(config: &DispatchConfig) -> Result<Arc<dyn Dispatcher>, DispatchError> {
+    Ok(match config.mode {
+        DispatchMode::Log => Arc::new(LogDispatcher::stderr()),
+        #[cfg(feature = "aws")]
+        DispatchMode::Aws => Arc::new(AwsDispatcher::new(&config.aws).await?),
+        #[cfg(not(feature = "aws"))]
+        DispatchMode::Aws => {
+            return Err(DispatchError::AwsConfig(
+                "`[dispatch] mode = \"aws\"`: this glue-rules was built without the `aws` \
+                 feature; rebuild with default features, or use mode = \"log\""
+                    .into(),
+            ));
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,945 @@
+//! The durable outbox: an embedded SQLite database that holds every action from the moment its
+//! event is recorded until AWS has accepted it (or it is dead-lettered).
+//!
+//! Why SQLite: a single file, transactions that survive `kill -9` (write-ahead log), an index
+//! for "what is due", and a tool (`sqlite3`) every operator already has to look inside. The
+//! bundled build means no system library to match.
+//!
+//! Durability: recording uses `synchronous = FULL` in WAL mode, so a recorded action survives
+//! a crash of the process *and* of the machine before the event is acknowledged. The worker's
+//! bookkeeping (sent, retry at, dead-lettered) uses `synchronous = NORMAL`: it survives a crash
+//! of the process; a power loss may roll back the last few marks, which only means those
+//! actions are sent again, which at-least-once delivery allows anyway.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+
+use glue_rules_core::{Action, ActionKind, ActionSink, Receipt, SinkError, Submission};
+
+use crate::DispatchError;
+use crate::stats::{Counters, StatsSnapshot};
+
+/// The schema version this build writes, kept in `PRAGMA user_version`.
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS pending (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id    TEXT    NOT NULL,
+    plugin      TEXT    NOT NULL,
+    kind        TEXT    NOT NULL,
+    action      TEXT    NOT NULL,
+    created_ms  INTEGER NOT NULL,
+    since_ms    INTEGER NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    next_ms     INTEGER NOT NULL,
+    last_error  TEXT
+);
+CREATE INDEX IF NOT EXISTS pending_due ON pending (next_ms, id);
+CREATE TABLE IF NOT EXISTS dead (
+    id            INTEGER PRIMARY KEY,
+    event_id      TEXT    NOT NULL,
+    plugin        TEXT    NOT NULL,
+    kind          TEXT    NOT NULL,
+    action        TEXT    NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    attempts      INTEGER NOT NULL,
+    dead_ms       INTEGER NOT NULL,
+    reason        TEXT    NOT NULL,
+    error_code    TEXT    NOT NULL,
+    error_message TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen (
+    key      BLOB    PRIMARY KEY,
+    seen_ms  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_age ON seen (seen_ms);
+CREATE TABLE IF NOT EXISTS totals (
+    kind  TEXT    NOT NULL,
+    name  TEXT    NOT NULL,
+    n     INTEGER NOT NULL,
+    PRIMARY KEY (kind, name)
+) WITHOUT ROWID;
+";
+
+/// Longest error message kept with an action, in bytes.
+const MAX_ERROR_BYTES: usize = 4096;
+
+/// Milliseconds since the Unix epoch, the outbox's clock.
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+fn to_system_time(ms: i64) -> SystemTime {
+    UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+}
+
+fn age(now: i64, then: i64) -> Duration {
+    Duration::from_millis(u64::try_from(now.saturating_sub(then)).unwrap_or(0))
+}
+
+fn truncate(text: &str) -> &str {
+    if text.len() <= MAX_ERROR_BYTES {
+        return text;
+    }
+    let mut end = MAX_ERROR_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// An action taken out of the outbox to be sent.
+#[derive(Debug, Clone)]
+pub struct PendingAction {
+    /// Its id in the outbox, stable across retries, dead-lettering and redrive.
+    pub id: i64,
+    /// The event it came from.
+    pub event_id: String,
+    /// The plugin that asked for it.
+    pub plugin: String,
+    /// The action.
+    pub action: Action,
+    /// When its age is counted from (queued, or last redriven).
+    pub since: SystemTime,
+    /// Attempts made before this one.
+    pub attempts: u32,
+}
+
+/// Why an action went to the dead-letter table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeadReason {
+    /// The target refused it for a reason retrying cannot fix (access denied, no such
+    /// resource, invalid request).
+    NonRetryable,
+    /// It failed `max-attempts` times.
+    MaxAttempts,
+    /// It was still failing after `max-age`.
+    MaxAge,
+    /// The stored action could not be read back (written by an incompatible version).
+    Undecodable,
+}
+
+impl DeadReason {
+    /// The reason as stored and printed.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadReason::NonRetryable => "non-retryable",
+            DeadReason::MaxAttempts => "max-attempts",
+            DeadReason::MaxAge => "max-age",
+            DeadReason::Undecodable => "undecodable",
+        }
+    }
+}
+
+/// What a send came to, for [`Outbox::complete`].
+#[derive(Debug, Clone)]
+pub enum Completion {
+    /// The target accepted the action: it leaves the outbox.
+    Sent {
+        /// The action's id.
+        id: i64,
+        /// Its kind, for the totals.
+        kind: &'static str,
+    },
+    /// It failed and is tried again at `next`.
+    Retry {
+        /// The action's id.
+        id: i64,
+        /// Its kind, for the totals.
+        kind: &'static str,
+        /// Attempts made so far, this one included.
+        attempts: u32,
+        /// When to try again.
+        next: SystemTime,
+        /// What went wrong, for `outbox status` and the logs.
+        error: String,
+    },
+    /// It is given up and moves to the dead-letter table.
+    Dead {
+        /// The action's id.
+        id: i64,
+        /// Its kind, for the totals.
+        kind: &'static str,
+        /// Attempts made, this one included.
+        attempts: u32,
+        /// Why it was given up.
+        reason: DeadReason,
+        /// The error code (`AccessDeniedException`, `Timeout`, ...).
+        code: String,
+        /// The error message.
+        message: String,
+    },
+}
+
+/// One dead letter, as `glue-rules dlq list|show` print it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetter {
+    /// The action's id (the one it had in the outbox).
+    pub id: i64,
+    /// The event it came from.
+    pub event_id: String,
+    /// The plugin that asked for it.
+    pub plugin: String,
+    /// The action's type.
+    pub kind: String,
+    /// The action itself, as JSON (kept verbatim even when it cannot be decoded).
+    pub action: serde_json::Value,
+    /// When it was first queued, in milliseconds since the Unix epoch.
+    pub created_ms: i64,
+    /// When it was dead-lettered, in milliseconds since the Unix epoch.
+    pub dead_ms: i64,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Why it was given up: `non-retryable`, `max-attempts`, `max-age`, `undecodable`.
+    pub reason: String,
+    /// The last error's code.
+    pub error_code: String,
+    /// The last error's message.
+    pub error_message: String,
+}
+
+/// Lifetime totals of one action kind, kept in the outbox file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KindTotals {
+    /// Actions queued.
+    pub queued: u64,
+    /// Actions the target accepted.
+    pub sent: u64,
+    /// Failed attempts followed by a retry.
+    pub retried: u64,
+    /// Failed attempts, whatever followed.
+    pub failed: u64,
+    /// Actions moved to the dead-letter table.
+    pub dead_lettered: u64,
+}
+
+/// What `glue-rules outbox status` shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxStatus {
+    /// The outbox file.
+    pub path: PathBuf,
+    /// Actions waiting to be sent.
+    pub pending: u64,
+    /// Of those, the ones due now.
+    pub due: u64,
+    /// Of those, the ones that failed at least once.
+    pub retrying: u64,
+    /// Age of the oldest pending action.
+    pub oldest_pending_secs: Option<f64>,
+    /// When the next not-yet-due action is due, in seconds from now.
+    pub next_due_in_secs: Option<f64>,
+    /// Dead letters.
+    pub dead_letters: u64,
+    /// Pending actions by type.
+    pub pending_by_kind: BTreeMap<String, u64>,
+    /// Dead letters by type.
+    pub dead_by_kind: BTreeMap<String, u64>,
+    /// Lifetime totals by type.
+    pub totals: BTreeMap<String, KindTotals>,
+    /// Duplicate events refused since the outbox was created.
+    pub duplicates: u64,
+    /// Event ids remembered for de-duplication.
+    pub remembered_events: u64,
+}
+
+/// The durable outbox. Cheap to share (`Arc<Outbox>`), `Send + Sync`; every method is
+/// synchronous and short, meant to be called from `tokio::task::spawn_blocking` in async code.
+pub struct Outbox {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+    dedupe_window: Duration,
+    counters: Arc<Counters>,
+    wake: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("path", &self.path)
+            .field("dedupe_window", &self.dedupe_window)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Outbox {
+    /// Opens (creating if needed) the outbox at `path`, with the default de-duplication
+    /// window. Parent directories are created.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, DispatchError> {
+        let path = path.as_ref().to_owned();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| DispatchError::Io {
+                path: parent.to_owned(),
+                source,
+            })?;
+        }
+        let open_err = |source| DispatchError::Open {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open_err)?;
+        // Another process (the CLI beside a running sidecar) may hold the write lock briefly.
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(open_err)?;
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            tracing::warn!(path = %path.display(), mode, "the outbox is not in WAL mode");
+        }
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(open_err)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(open_err)?;
+        if version > SCHEMA_VERSION {
+            return Err(DispatchError::Schema {
+                path,
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        if version < SCHEMA_VERSION {
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(open_err)?;
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+            dedupe_window: super::config::DEFAULT_DEDUPE_WINDOW,
+            counters: Arc::new(Counters::default()),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// Sets how long an event is remembered for de-duplication; zero turns it off.
+    pub fn with_dedupe_window(mut self, window: Duration) -> Self {
+        self.dedupe_window = window;
+        self
+    }
+
+    /// The outbox file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The de-duplication window in force.
+    pub fn dedupe_window(&self) -> Duration {
+        self.dedupe_window
+    }
+
+    pub(crate) fn counters(&self) -> &Arc<Counters> {
+        &self.counters
+    }
+
+    /// Notified after every record that queued something, so a worker sends at once.
+    pub(crate) fn wake_handle(&self) -> Arc<tokio::sync::Notify> {
+        self.wake.clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back
+        // on drop), so the connection is still good.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn db_err(&self) -> impl Fn(rusqlite::Error) -> DispatchError + '_ {
+        |source| DispatchError::Database {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Records the actions of every submission in one transaction, durable when this returns
+    /// `Ok`: only then may the events be acknowledged. Within the same transaction each event
+    /// is checked against the de-duplication table; a duplicate queues nothing.
+    ///
+    /// Events without actions, and failed events, write nothing at all: most events match no
+    /// rule, and those should cost no disk flush.
+    pub fn record_actions(
+        &self,
+        submissions: &[Submission<'_>],
+    ) -> Result<Vec<Receipt>, DispatchError> {
+        let mut receipts = vec![Receipt::default(); submissions.len()];
+        let mut encoded: Vec<Vec<(&str, &'static str, String)>> =
+            Vec::with_capacity(submissions.len());
+        let mut any = false;
+        for (submission, receipt) in submissions.iter().zip(&mut receipts) {
+            let mut rows = Vec::new();
+            if submission.failed {
+                receipt.failed = true;
+            } else {
+                for (plugin, action) in &submission.actions {
+                    let json = serde_json::to_string(action).map_err(DispatchError::Encode)?;
+                    rows.push((*plugin, action.kind().as_str(), json));
+                }
+            }
+            any |= !rows.is_empty();
+            encoded.push(rows);
+        }
+        if !any {
+            return Ok(receipts);
+        }
+
+        let err = self.db_err();
+        let now = now_ms();
+        let window_ms = i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX);
+        let mut queued_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut duplicates = 0u64;
+        {
+            let mut conn = self.lock();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(&err)?;
+            {
+                let mut remember = tx
+                    .prepare_cached(
+                        "INSERT INTO seen (key, seen_ms) VALUES (?1, ?2)
+                         ON CONFLICT (key) DO UPDATE SET seen_ms = excluded.seen_ms
+                         WHERE seen.seen_ms <= ?3",
+                    )
+                    .map_err(&err)?;
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO pending
+                           (event_id, plugin, kind, action, created_ms, since_ms, next_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
+                    )
+                    .map_err(&err)?;
+                for ((submission, rows), receipt) in
+                    submissions.iter().zip(&encoded).zip(&mut receipts)
+                {
+                    if rows.is_empty() {
+                        continue;
+                    }
+                    if window_ms > 0 {
+                        let key = submission.key;
+                        let changed = remember
+                            .execute(params![&key.0[..], now, now.saturating_sub(window_ms)])
+                            .map_err(&err)?;
+                        if changed == 0 {
+                            receipt.duplicate = true;
+                            duplicates += 1;
+                            tracing::info!(
+                                target: "glue_rules::dispatch",
+                                event_id = submission.event_id,
+                                detail_type = submission.detail_type,
+                                actions = rows.len(),
+                                "duplicate event within the de-duplication window: its actions \
+                                 are not queued again"
+                            );
+                            continue;
+                        }
+                    }
+                    for (plugin, kind, json) in rows {
+                        insert
+                            .execute(params![submission.event_id, plugin, kind, json, now])
+                            .map_err(&err)?;
+                        *queued_by_kind.entry(kind).or_default() += 1;
+                    }
+                    receipt.queued = rows.len();
+                }
+                let mut total = tx
+                    .prepare_cached(
+                        "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n",
+                    )
+                    .map_err(&err)?;
+                for (kind, n) in &queued_by_kind {
+                    total
+                        .execute(params![kind, "queued", *n as i64])
+                        .map_err(&err)?;
+                }
+                if duplicates > 0 {
+                    total
+                        .execute(params!["", "duplicates", duplicates as i64])
+                        .map_err(&err)?;
+                }
+            }
+            tx.commit().map_err(&err)?;
+        }
+        for (kind, n) in &queued_by_kind {
+            self.counters
+                .kind(kind)
+                .queued
+                .fetch_add(*n, Ordering::Relaxed);
+        }
+        self.counters
+            .duplicates
+            .fetch_add(duplicates, Ordering::Relaxed);
+        if !queued_by_kind.is_empty() {
+            self.wake.notify_one();
+        }
+        Ok(receipts)
+    }
+
+    /// Takes up to `limit` due actions, oldest due first, skipping the ids in `in_flight`
+    /// (actions this worker is sending already). Nothing is written: only one worker sends
+    /// from an outbox at a time (see [`super::Worker`]), so what it has in flight is known to
+    /// it alone, and a crash forgets it, which is what makes restart resume everything.
+    ///
+    /// Rows that cannot be decoded are dead-lettered on the spot.
+    pub fn claim_due(
+        &self,
+        limit: usize,
+        in_flight: &HashSet<i64>,
+    ) -> Result<Vec<PendingAction>, DispatchError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let err = self.db_err();
+        let now = now_ms();
+        let mut claimed = Vec::new();
+        let mut undecodable = Vec::new();
+        {
+            let conn = self.lock();
+            let mut select = conn
+                .prepare_cached(
+                    "SELECT id, event_id, plugin, kind, action, since_ms, attempts
+                     FROM pending WHERE next_ms <= ?1 ORDER BY next_ms, id LIMIT ?2",
+                )
+                .map_err(&err)?;
+            let fetch = i64::try_from(limit.saturating_add(in_flight.len())).unwrap_or(i64::MAX);
+            let mut rows = select.query(params![now, fetch]).map_err(&err)?;
+            while let Some(row) = rows.next().map_err(&err)? {
+                let id: i64 = row.get(0).map_err(&err)?;
+                if in_flight.contains(&id) {
+                    continue;
+                }
+                let text: String = row.get(4).map_err(&err)?;
+                let attempts: i64 = row.get(6).map_err(&err)?;
+                match serde_json::from_str::<Action>(&text) {
+                    Ok(action) => claimed.push(PendingAction {
+                        id,
+                        event_id: row.get(1).map_err(&err)?,
+                        plugin: row.get(2).map_err(&err)?,
+                        action,
+                        since: to_system_time(row.get(5).map_err(&err)?),
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    }),
+                    Err(e) => {
+                        let kind: String = row.get(3).map_err(&err)?;
+                        undecodable.push((id, kind, attempts, e.to_string()));
+                    }
+                }
+                if claimed.len() >= limit {
+                    break;
+                }
+            }
+        }
+        if !undecodable.is_empty() {
+            let completions: Vec<Completion> = undecodable
+                .into_iter()
+                .map(|(id, kind, attempts, message)| {
+                    tracing::error!(id, kind, "an outbox row cannot be decoded: {message}");
+                    Completion::Dead {
+                        id,
+                        kind: kind_name(&kind),
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        reason: DeadReason::Undecodable,
+                        code: "Undecodable".into(),
+                        message,
+                    }
+                })
+                .collect();
+            self.complete(&completions)?;
+        }
+        Ok(claimed)
+    }
+
+    /// When the next pending action falls due, if any does after now.
+    pub fn next_due(&self) -> Result<Option<SystemTime>, DispatchError> {
+        let conn = self.lock();
+        let next: Option<i64> = conn
+            .prepare_cached(
+                "SELECT next_ms FROM pending WHERE next_ms > ?1 ORDER BY next_ms LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([now_ms()], |r| r.get(0)).optional())
+            .map_err(self.db_err())?;
+        Ok(next.map(to_system_time))
+    }
+
+    /// Applies the results of sends in one transaction.
+    pub fn complete(&self, completions: &[Completion]) -> Result<(), DispatchError> {
+        if completions.is_empty() {
+            return Ok(());
+        }
+        let err = self.db_err();
+        let now = now_ms();
+        let mut totals: BTreeMap<(&'static str, &'static str), i64> = BTreeMap::new();
+        let mut conn = self.lock();
+        // See the module documentation: NORMAL is enough for the worker's own bookkeeping.
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(&err)?;
+        let result = (|| {
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(&err)?;
+            {
+                let mut delete = tx
+                    .prepare_cached("DELETE FROM pending WHERE id = ?1")
+                    .map_err(&err)?;
+                let mut retry = tx
+                    .prepare_cached(
+                        "UPDATE pending SET attempts = ?2, next_ms = ?3, last_error = ?4 WHERE id = ?1",
+                    )
+                    .map_err(&err)?;
+                let mut bury = tx
+                    .prepare_cached(
+                        "INSERT OR REPLACE INTO dead (id, event_id, plugin, kind, action, created_ms,
+                           attempts, dead_ms, reason, error_code, error_message)
+                         SELECT id, event_id, plugin, kind, action, created_ms, ?2, ?3, ?4, ?5, ?6
+                         FROM pending WHERE id = ?1",
+                    )
+                    .map_err(&err)?;
+                for completion in completions {
+                    match completion {
+                        Completion::Sent { id, kind } => {
+                            delete.execute([id]).map_err(&err)?;
+                            *totals.entry((kind, "sent")).or_default() += 1;
+                        }
+                        Completion::Retry {
+                            id,
+                            kind,
+                            attempts,
+                            next,
+                            error,
+                        } => {
+                            let next = next
+                                .duration_since(UNIX_EPOCH)
+                                .map_or(now, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                            retry
+                                .execute(params![id, attempts, next, truncate(error)])
+                                .map_err(&err)?;
+                            *totals.entry((kind, "failed")).or_default() += 1;
+                            *totals.entry((kind, "retried")).or_default() += 1;
+                        }
+                        Completion::Dead {
+                            id,
+                            kind,
+                            attempts,
+                            reason,
+                            code,
+                            message,
+                        } => {
+                            let moved = bury
+                                .execute(params![
+                                    id,
+                                    attempts,
+                                    now,
+                                    reason.as_str(),
+                                    code,
+                                    truncate(message)
+                                ])
+                                .map_err(&err)?;
+                            delete.execute([id]).map_err(&err)?;
+                            if moved > 0 {
+                                if *reason != DeadReason::Undecodable {
+                                    *totals.entry((kind, "failed")).or_default() += 1;
+                                }
+                                *totals.entry((kind, "dead_lettered")).or_default() += 1;
+                            }
+                        }
+                    }
+                }
+                let mut total = tx
+                    .prepare_cached(
+                        "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n",
+                    )
+                    .map_err(&err)?;
+                for ((kind, name), n) in &totals {
+                    total.execute(params![kind, name, n]).map_err(&err)?;
+                }
+            }
+            tx.commit().map_err(&err)
+        })();
+        // Back to FULL for the next record, whatever happened.
+        let restored = conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(&err);
+        result.and(restored)
+    }
+
+    /// Forgets de-duplication entries older than the window; returns how many.
+    pub fn prune_seen(&self) -> Result<usize, DispatchError> {
+        let cutoff = now_ms()
+            .saturating_sub(i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX));
+        let conn = self.lock();
+        conn.execute("DELETE FROM seen WHERE seen_ms <= ?1", [cutoff])
+            .map_err(self.db_err())
+    }
+
+    /// Actions waiting to be sent (due or not).
+    pub fn depth(&self) -> Result<u64, DispatchError> {
+        let conn = self.lock();
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM pending", [], |r| r.get(0))
+            .map_err(self.db_err())?;
+        Ok(n as u64)
+    }
+
+    /// The snapshot the `/metrics` endpoint renders: gauges read from the file, counters kept
+    /// by this process since it opened the outbox.
+    pub fn stats(&self) -> Result<StatsSnapshot, DispatchError> {
+        let now = now_ms();
+        let (depth, oldest, dead): (i64, Option<i64>, i64) = {
+            let conn = self.lock();
+            conn.query_row(
+                "SELECT (SELECT COUNT(*) FROM pending), (SELECT MIN(created_ms) FROM pending),
+                        (SELECT COUNT(*) FROM dead)",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(self.db_err())?
+        };
+        Ok(self
+            .counters
+            .snapshot(depth as u64, oldest.map(|o| age(now, o)), dead as u64))
+    }
+
+    /// Everything `glue-rules outbox status` shows.
+    pub fn status(&self) -> Result<OutboxStatus, DispatchError> {
+        let err = self.db_err();
+        let now = now_ms();
+        let conn = self.lock();
+        let (pending, due, retrying, oldest, next, dead, seen): (
+            i64,
+            i64,
+            i64,
+            Option<i64>,
+            Option<i64>,
+            i64,
+            i64,
+        ) = conn
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM pending),
+                        (SELECT COUNT(*) FROM pending WHERE next_ms <= ?1),
+                        (SELECT COUNT(*) FROM pending WHERE attempts > 0),
+                        (SELECT MIN(created_ms) FROM pending),
+                        (SELECT MIN(next_ms) FROM pending WHERE next_ms > ?1),
+                        (SELECT COUNT(*) FROM dead),
+                        (SELECT COUNT(*) FROM seen)",
+                [now],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .map_err(&err)?;
+        let by_kind = |sql: &str| -> Result<BTreeMap<String, u64>, DispatchError> {
+            let mut stmt = conn.prepare(sql).map_err(&err)?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .map_err(&err)?;
+            let mut map = BTreeMap::new();
+            for row in rows {
+                let (kind, n) = row.map_err(&err)?;
+                map.insert(kind, n as u64);
+            }
+            Ok(map)
+        };
+        let pending_by_kind = by_kind("SELECT kind, COUNT(*) FROM pending GROUP BY kind")?;
+        let dead_by_kind = by_kind("SELECT kind, COUNT(*) FROM dead GROUP BY kind")?;
+        let mut totals: BTreeMap<String, KindTotals> = BTreeMap::new();
+        let mut duplicates = 0;
+        {
+            let mut stmt = conn
+                .prepare("SELECT kind, name, n FROM totals")
+                .map_err(&err)?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, i64>(2)?,
+                    ))
+                })
+                .map_err(&err)?;
+            for row in rows {
+                let (kind, name, n) = row.map_err(&err)?;
+                let n = n as u64;
+                if name == "duplicates" {
+                    duplicates += n;
+                    continue;
+                }
+                let entry = totals.entry(kind).or_default();
+                match name.as_str() {
+                    "queued" => entry.queued = n,
+                    "sent" => entry.sent = n,
+                    "retried" => entry.retried = n,
+                    "failed" => entry.failed = n,
+                    "dead_lettered" => entry.dead_lettered = n,
+                    _ => {}
+                }
+            }
+        }
+        Ok(OutboxStatus {
+            path: self.path.clone(),
+            pending: pending as u64,
+            due: due as u64,
+            retrying: retrying as u64,
+            oldest_pending_secs: oldest.map(|o| age(now, o).as_secs_f64()),
+            next_due_in_secs: next.map(|n| age(n, now).as_secs_f64()),
+            dead_letters: dead as u64,
+            pending_by_kind,
+            dead_by_kind,
+            totals,
+            duplicates,
+            remembered_events: seen as u64,
+        })
+    }
+
+    /// Dead letters, oldest first, at most `limit`.
+    pub fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>, DispatchError> {
+        self.query_dead(
+            "SELECT id, event_id, plugin, kind, action, created_ms, dead_ms, attempts, reason,
+                    error_code, error_message FROM dead ORDER BY id LIMIT ?1",
+            i64::try_from(limit).unwrap_or(i64::MAX),
+        )
+    }
+
+    /// One dead letter by id.
+    pub fn dead_letter(&self, id: i64) -> Result<Option<DeadLetter>, DispatchError> {
+        Ok(self
+            .query_dead(
+                "SELECT id, event_id, plugin, kind, action, created_ms, dead_ms, attempts, reason,
+                        error_code, error_message FROM dead WHERE id = ?1",
+                id,
+            )?
+            .into_iter()
+            .next())
+    }
+
+    fn query_dead(&self, sql: &str, arg: i64) -> Result<Vec<DeadLetter>, DispatchError> {
+        let err = self.db_err();
+        let conn = self.lock();
+        let mut stmt = conn.prepare(sql).map_err(&err)?;
+        let rows = stmt
+            .query_map([arg], |r| {
+                let action: String = r.get(4)?;
+                Ok(DeadLetter {
+                    id: r.get(0)?,
+                    event_id: r.get(1)?,
+                    plugin: r.get(2)?,
+                    kind: r.get(3)?,
+                    action: serde_json::from_str(&action)
+                        .unwrap_or(serde_json::Value::String(action)),
+                    created_ms: r.get(5)?,
+                    dead_ms: r.get(6)?,
+                    attempts: u32::try_from(r.get::<_, i64>(7)?).unwrap_or(u32::MAX),
+                    reason: r.get(8)?,
+                    error_code: r.get(9)?,
+                    error_message: r.get(10)?,
+                })
+            })
+            .map_err(&err)?;
+        rows.collect::<Result<_, _>>().map_err(&err)
+    }
+
+    /// Moves dead letters back into the outbox, due now, with their attempts and age reset.
+    /// `None` redrives every dead letter. Returns the ids moved; unknown ids are skipped.
+    pub fn redrive(&self, ids: Option<&[i64]>) -> Result<Vec<i64>, DispatchError> {
+        let err = self.db_err();
+        let now = now_ms();
+        let mut moved = Vec::new();
+        {
+            let mut conn = self.lock();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(&err)?;
+            let wanted: Vec<i64> = match ids {
+                Some(ids) => ids.to_vec(),
+                None => {
+                    let mut stmt = tx
+                        .prepare("SELECT id FROM dead ORDER BY id")
+                        .map_err(&err)?;
+                    let rows = stmt.query_map([], |r| r.get(0)).map_err(&err)?;
+                    rows.collect::<Result<_, _>>().map_err(&err)?
+                }
+            };
+            {
+                let mut insert = tx
+                    .prepare(
+                        "INSERT INTO pending (id, event_id, plugin, kind, action, created_ms,
+                           since_ms, attempts, next_ms, last_error)
+                         SELECT id, event_id, plugin, kind, action, created_ms, ?2, 0, ?2, NULL
+                         FROM dead WHERE id = ?1",
+                    )
+                    .map_err(&err)?;
+                let mut delete = tx.prepare("DELETE FROM dead WHERE id = ?1").map_err(&err)?;
+                for id in wanted {
+                    if insert.execute(params![id, now]).map_err(&err)? > 0 {
+                        delete.execute([id]).map_err(&err)?;
+                        moved.push(id);
+                    }
+                }
+            }
+            tx.commit().map_err(&err)?;
+        }
+        if !moved.is_empty() {
+            self.wake.notify_one();
+        }
+        Ok(moved)
+    }
+
+    /// Deletes dead letters for good; `None` deletes them all. Returns how many.
+    pub fn purge(&self, ids: Option<&[i64]>) -> Result<usize, DispatchError> {
+        let err = self.db_err();
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(&err)?;
+        let n = match ids {
+            None => tx.execute("DELETE FROM dead", []).map_err(&err)?,
+            Some(ids) => {
+                let mut n = 0;
+                {
+                    let mut delete = tx.prepare("DELETE FROM dead WHERE id = ?1").map_err(&err)?;
+                    for id in ids {
+                        n += delete.execute([id]).map_err(&err)?;
+                    }
+                }
+                n
+            }
+        };
+        tx.commit().map_err(&err)?;
+        Ok(n)
+    }
+}
+
+/// The `&'static str` of a stored kind, so counters can be keyed without allocating.
+pub(crate) fn kind_name(kind: &str) -> &'static str {
+    ActionKind::from_tag(kind).map_or("unknown", ActionKind::as_str)
+}
+
+impl ActionSink for Outbox {
+    fn record(&self, batch: &[Submission<'_>]) -> Result<Vec<Receipt>, SinkError> {
+        self.record_actions(batch)
+            .map_err(|e| SinkError(e.to_string()))
+    }
+}

@@ -1,0 +1,200 @@
+//! What one evaluation costs: the example rules as WebAssembly (a reused instance, a fresh
+//! instance per event) beside the very same rules compiled natively; and what the sandbox's
+//! time limits cost (none, epoch deadlines, fuel).
+//!
+//! Needs the guest plugins in plugins/dist (`.ci/demo` or `.ci/test` builds them):
+//!
+//! ```sh
+//! env -u RUST_BACKTRACE cargo bench -p glue-rules-runtime --bench evaluate
+//! ```
+
+#![allow(missing_docs)] // criterion_group! generates undocumented items.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use glue_rules_runtime::event::{Event, MAX_EVENT_BYTES};
+use glue_rules_runtime::plugin::{Plugin, PluginSettings};
+use glue_rules_runtime::runtime::{Runtime, RuntimeOptions};
+use glue_rules_sdk::Rule;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn component(file: &str) -> PathBuf {
+    let path = repo().join("plugins/dist").join(file);
+    assert!(
+        path.exists(),
+        "{} is missing: run .ci/demo or .ci/test first",
+        path.display()
+    );
+    path
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(repo().join("examples/events/aws-docs").join(name)).expect("fixture")
+}
+
+fn runtime(deadlines: bool, fuel: bool) -> Runtime {
+    Runtime::new(RuntimeOptions {
+        deadlines,
+        fuel,
+        ..RuntimeOptions::default()
+    })
+    .expect("runtime")
+}
+
+fn plugin(runtime: &Runtime, file: &str, reuse: bool, fuel: Option<u64>) -> Plugin {
+    let mut settings = PluginSettings::new();
+    settings.reuse_instances = reuse;
+    settings.recycle_after = 0;
+    settings.limits.fuel = fuel;
+    Plugin::load(runtime, &component(file), settings).expect("plugin loads")
+}
+
+/// Each rule on the event it fires on: the most work it does.
+const CASES: [(&str, &str, &str); 2] = [
+    (
+        "sns-on-failure",
+        "sns_on_failure.wasm",
+        "failed-job-run.json",
+    ),
+    (
+        "lambda-on-success",
+        "lambda_on_success.wasm",
+        "successful-job-run.json",
+    ),
+];
+
+fn evaluate(c: &mut Criterion) {
+    let runtime = runtime(true, false);
+    let mut group = c.benchmark_group("evaluate");
+    group.throughput(Throughput::Elements(1));
+    for (name, file, event_file) in CASES {
+        let json = fixture(event_file);
+        let event = Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap();
+
+        let reused = plugin(&runtime, file, true, None);
+        assert!(reused.evaluate(&event).unwrap().matched);
+        group.bench_function(BenchmarkId::new(name, "wasm-reused-instance"), |b| {
+            b.iter(|| reused.evaluate(&event).unwrap())
+        });
+
+        let fresh = plugin(&runtime, file, false, None);
+        group.bench_function(BenchmarkId::new(name, "wasm-fresh-instance"), |b| {
+            b.iter(|| fresh.evaluate(&event).unwrap())
+        });
+
+        // The same rule, compiled natively; the host's parse is included for a fair
+        // comparison, since a native rule would parse the event too.
+        let guest_event = glue_rules_sdk::testing::event_from_json(&json).unwrap();
+        group.bench_function(BenchmarkId::new(name, "native"), |b| match name {
+            "sns-on-failure" => {
+                b.iter(|| sns_on_failure::SnsOnFailure::evaluate(&guest_event).unwrap())
+            }
+            _ => b.iter(|| lambda_on_success::LambdaOnSuccess::evaluate(&guest_event).unwrap()),
+        });
+
+        group.bench_function(BenchmarkId::new(name, "host-parse-only"), |b| {
+            b.iter(|| Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap())
+        });
+    }
+    group.finish();
+}
+
+fn sandbox_cost(c: &mut Criterion) {
+    let json = fixture("failed-job-run.json");
+    let event = Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap();
+    let mut group = c.benchmark_group("sandbox");
+    group.throughput(Throughput::Elements(1));
+    for (label, deadlines, fuel) in [
+        ("no-time-limit", false, false),
+        ("epoch-deadline", true, false),
+        ("fuel", false, true),
+        ("epoch-and-fuel", true, true),
+    ] {
+        let runtime = runtime(deadlines, fuel);
+        let plugin = plugin(
+            &runtime,
+            "sns_on_failure.wasm",
+            true,
+            fuel.then_some(50_000_000),
+        );
+        group.bench_function(label, |b| b.iter(|| plugin.evaluate(&event).unwrap()));
+    }
+    group.finish();
+}
+
+/// The whole engine on a mixed stream of job events, with N plugins that each select the
+/// failures of one job: with the pattern pre-filter (one plugin entered per event) and without
+/// (every plugin entered).
+fn engine_prefilter(c: &mut Criterion) {
+    use glue_rules_runtime::engine::evaluate_event;
+    use glue_rules_runtime::registry::PluginSet;
+    use std::sync::Arc;
+
+    let hostile = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"))
+        .join("wasm32-wasip2/guest/hostile_plugin.wasm");
+    if !hostile.exists() {
+        eprintln!(
+            "skipping engine benchmark: {} is missing",
+            hostile.display()
+        );
+        return;
+    }
+    let runtime = runtime(true, false);
+    let events: Vec<Event> = (0..64)
+        .map(|i| {
+            let json = fixture("failed-job-run.json")
+                .replace("\"MyJob\"", &format!("\"job-{}\"", i * 7 % 100));
+            Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap()
+        })
+        .collect();
+    let mut group = c.benchmark_group("engine");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    for plugins in [10usize, 100] {
+        let set: Vec<Arc<Plugin>> = (0..plugins)
+            .map(|i| {
+                let mut settings = PluginSettings::new();
+                settings.config.insert("name".into(), format!("job-{i}-failures"));
+                settings.config.insert(
+                    "pattern".into(),
+                    format!(r#"{{"detail-type":["Glue Job State Change"],"detail":{{"jobName":["job-{i}"],"state":["FAILED"]}}}}"#),
+                );
+                // Loaded for real, so that describe() runs with these settings.
+                Arc::new(Plugin::load(&runtime, &hostile, settings).unwrap())
+            })
+            .collect();
+        for prefilter in [true, false] {
+            let set = PluginSet::new(set.clone())
+                .unwrap()
+                .with_prefilter(prefilter);
+            let label = if prefilter {
+                "prefilter-on"
+            } else {
+                "prefilter-off"
+            };
+            group.bench_function(BenchmarkId::new(label, plugins), |b| {
+                b.iter(|| {
+                    for event in &events {
+                        std::hint::black_box(evaluate_event(&set, event));
+                    }
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = evaluate, sandbox_cost, engine_prefilter
+}
+criterion_main!(benches);

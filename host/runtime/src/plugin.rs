@@ -1,0 +1,758 @@
+//! One loaded rule plugin: its compiled component, its settings, a pool of live instances, and
+//! the `describe` / `evaluate` calls that turn every guest failure into a typed error.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use wasmtime::component::types::{ComponentExtern, ComponentItem};
+use wasmtime::{Store, Trap};
+
+use crate::bindings::{Rule, RulePre};
+use crate::event::Event;
+use crate::runtime::Runtime;
+use crate::sandbox::{GuestLog, HostState, LimitHit, Limits};
+use glue_rules_core::Decision;
+
+/// What to do with an event when this plugin fails on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnError {
+    /// Fail open: report the error, and let the other plugins' decisions stand.
+    #[default]
+    Skip,
+    /// Fail the event's evaluation, so that the caller can retry it.
+    Fail,
+}
+
+/// Parking a plugin that keeps failing, so that it stops costing time on every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuarantinePolicy {
+    /// Consecutive failures that park the plugin; 0 never parks it.
+    pub after_failures: u32,
+    /// How long the first parking lasts; each further one doubles it.
+    pub initial_backoff: Duration,
+    /// The longest parking.
+    pub max_backoff: Duration,
+}
+
+impl Default for QuarantinePolicy {
+    fn default() -> Self {
+        Self {
+            after_failures: 5,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(300),
+        }
+    }
+}
+
+/// How a plugin is run: its limits, its settings and its failure policy.
+#[derive(Debug, Clone, Default)]
+pub struct PluginSettings {
+    /// Resource and output bounds.
+    pub limits: Limits,
+    /// Values the plugin reads through the host `config` import.
+    pub config: BTreeMap<String, String>,
+    /// Failure policy.
+    pub on_error: OnError,
+    /// Quarantine policy.
+    pub quarantine: QuarantinePolicy,
+    /// Expected sha256 of the component file (hex); a mismatch refuses the load.
+    pub sha256: Option<String>,
+    /// Reuse instances between events (the default). Off, every event gets a fresh instance,
+    /// which is slower but leaves no state behind from one event to the next.
+    pub reuse_instances: bool,
+    /// Replace a reused instance after this many evaluations, bounding what a guest can
+    /// accumulate (a garbage-collected guest's heap, say). 0 never replaces.
+    pub recycle_after: u64,
+}
+
+impl PluginSettings {
+    /// Defaults for everything: the limits in [`Limits::default`], instances reused.
+    pub fn new() -> Self {
+        Self {
+            reuse_instances: true,
+            recycle_after: 10_000,
+            ..Self::default()
+        }
+    }
+}
+
+/// What a plugin says about itself, plus what the host knows of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PluginInfo {
+    /// The plugin's name, from `describe`.
+    pub name: String,
+    /// The plugin's version, from `describe`.
+    pub version: String,
+    /// The plugin's description, from `describe`.
+    pub description: String,
+    /// Its EventBridge patterns, from `describe`.
+    pub patterns: Vec<String>,
+    /// sha256 of the component file, hex.
+    pub sha256: String,
+    /// Where the component was loaded from.
+    pub path: PathBuf,
+    /// When it was loaded.
+    #[serde(with = "unix_seconds")]
+    pub loaded_at: SystemTime,
+    /// Whether compiling it was skipped thanks to the cache.
+    pub from_cache: bool,
+}
+
+mod unix_seconds {
+    use std::time::SystemTime;
+
+    pub fn serialize<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
+        let secs = t
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        s.serialize_u64(secs)
+    }
+}
+
+/// Why a component could not be loaded as a plugin.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file's hash differs from the pinned one.
+    #[error("{path}: sha256 is {actual}, but the configuration pins {expected}")]
+    Integrity {
+        /// The file.
+        path: PathBuf,
+        /// The pinned hash.
+        expected: String,
+        /// The file's hash.
+        actual: String,
+    },
+    /// The file is not a WebAssembly component (perhaps a core module).
+    #[error("{path}: {problem}")]
+    NotAComponent {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        problem: String,
+    },
+    /// The component does not implement the `glue:rules/rule` world, or wants more than the
+    /// host provides.
+    #[error("{path}: does not implement glue:rules/rule@0.1.0: {problem}")]
+    WrongWorld {
+        /// The file.
+        path: PathBuf,
+        /// What is missing or extra.
+        problem: String,
+    },
+    /// The component failed while starting or while describing itself.
+    #[error("{path}: failed to start: {problem}")]
+    Start {
+        /// The file.
+        path: PathBuf,
+        /// The failure.
+        problem: String,
+    },
+    /// `describe` returned something unusable.
+    #[error("{path}: invalid metadata: {problem}")]
+    Metadata {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+/// The cause of a failed evaluation, for logs, metrics and policies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorKind {
+    /// The evaluation ran past its deadline.
+    Timeout,
+    /// The evaluation used up its fuel.
+    OutOfFuel,
+    /// The instance tried to grow memory or tables past its cap.
+    Memory,
+    /// The guest recursed too deep.
+    StackOverflow,
+    /// Any other trap: a panic, `unreachable`, an out-of-bounds access.
+    Trap,
+    /// The decision broke the output limits or was malformed.
+    InvalidOutput,
+    /// The plugin returned an error of its own.
+    PluginError,
+    /// The plugin is parked after repeated failures.
+    Quarantined,
+    /// A fresh instance could not be created.
+    Instantiate,
+}
+
+impl ErrorKind {
+    /// The kebab-case name used in JSON output and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::OutOfFuel => "out-of-fuel",
+            ErrorKind::Memory => "memory",
+            ErrorKind::StackOverflow => "stack-overflow",
+            ErrorKind::Trap => "trap",
+            ErrorKind::InvalidOutput => "invalid-output",
+            ErrorKind::PluginError => "plugin-error",
+            ErrorKind::Quarantined => "quarantined",
+            ErrorKind::Instantiate => "instantiate",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One failed evaluation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{kind}: {message}")]
+pub struct EvalError {
+    /// The cause.
+    pub kind: ErrorKind,
+    /// Details for a person.
+    pub message: String,
+}
+
+impl EvalError {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// Counters kept per plugin since it was loaded.
+#[derive(Debug, Default)]
+pub struct PluginStats {
+    /// Evaluations attempted (including quarantined skips).
+    pub evaluations: AtomicU64,
+    /// Evaluations that matched.
+    pub matches: AtomicU64,
+    /// Evaluations that failed.
+    pub errors: AtomicU64,
+    /// Log lines dropped for being over the budget.
+    pub log_lines_dropped: AtomicU64,
+    /// Instances created.
+    pub instances_created: AtomicU64,
+}
+
+/// A snapshot of a plugin's health, for status output.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// Failures in a row, reset by a success.
+    pub consecutive_failures: u32,
+    /// Whether the plugin is parked now.
+    pub quarantined: bool,
+    /// Seconds until it is tried again, when parked.
+    pub retry_in_secs: Option<f64>,
+    /// How many times it has been parked.
+    pub quarantines: u32,
+}
+
+#[derive(Default)]
+struct HealthState {
+    consecutive_failures: u32,
+    parked_until: Option<Instant>,
+    quarantines: u32,
+}
+
+struct Instance {
+    store: Store<HostState>,
+    rule: Rule,
+    uses: u64,
+}
+
+/// A loaded, validated plugin, ready to evaluate events from any thread.
+pub struct Plugin {
+    info: PluginInfo,
+    patterns: Vec<glue_rules_patterns::Pattern>,
+    settings: PluginSettings,
+    runtime: Runtime,
+    pre: RulePre<HostState>,
+    name: Arc<str>,
+    config: Arc<BTreeMap<String, String>>,
+    pool: Mutex<Vec<Instance>>,
+    max_idle: usize,
+    health: Mutex<HealthState>,
+    stats: PluginStats,
+}
+
+impl std::fmt::Debug for Plugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plugin")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The sha256 of `bytes`, lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The world's exports; a component missing one of them is refused at load time.
+const REQUIRED_EXPORTS: [&str; 2] = ["describe", "evaluate"];
+
+impl Plugin {
+    /// Loads the component at `path`: checks its hash, compiles it (or takes it from the cache),
+    /// links it against the host, starts one instance and calls `describe`. A plugin that
+    /// fails any of these is refused here, not at its first event.
+    pub fn load(
+        runtime: &Runtime,
+        path: &Path,
+        settings: PluginSettings,
+    ) -> Result<Self, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_bytes(runtime, path, &bytes, settings)
+    }
+
+    /// Like [`Plugin::load`], for a component already in memory; `path` only labels it.
+    pub fn from_bytes(
+        runtime: &Runtime,
+        path: &Path,
+        bytes: &[u8],
+        settings: PluginSettings,
+    ) -> Result<Self, LoadError> {
+        let path_buf = path.to_owned();
+        let sha256 = sha256_hex(bytes);
+        if let Some(expected) = &settings.sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(LoadError::Integrity {
+                path: path_buf,
+                expected: expected.clone(),
+                actual: sha256,
+            });
+        }
+        check_component_header(path, bytes)?;
+        let (component, from_cache) =
+            runtime
+                .compile(bytes, &sha256)
+                .map_err(|e| LoadError::NotAComponent {
+                    path: path_buf.clone(),
+                    problem: format!("{e:#}"),
+                })?;
+        let wrong_world = |problem: String| LoadError::WrongWorld {
+            path: path_buf.clone(),
+            problem,
+        };
+        let ty = component.component_type();
+        let exports: Vec<String> = ty
+            .exports(runtime.engine())
+            .map(|(n, _)| n.to_owned())
+            .collect();
+        let missing: Vec<&str> = REQUIRED_EXPORTS
+            .iter()
+            .copied()
+            .filter(|name| !exports.iter().any(|e| e == name))
+            .collect();
+        if !missing.is_empty() {
+            return Err(wrong_world(format!(
+                "missing export{} {} (it exports: {})",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", "),
+                if exports.is_empty() {
+                    "nothing".into()
+                } else {
+                    exports.join(", ")
+                }
+            )));
+        }
+        let instance_pre = runtime
+            .instantiate_pre(&component)
+            .map_err(|e| wrong_world(format!("{e:#}")))?;
+        let pre = RulePre::new(instance_pre).map_err(|e| wrong_world(format!("{e:#}")))?;
+
+        // The name is only known after `describe`; log lines until then carry the file name.
+        let file_label: Arc<str> = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "plugin".into())
+            .into();
+        let mut plugin = Self {
+            patterns: Vec::new(),
+            info: PluginInfo {
+                name: String::new(),
+                version: String::new(),
+                description: String::new(),
+                patterns: Vec::new(),
+                sha256,
+                path: path_buf.clone(),
+                loaded_at: SystemTime::now(),
+                from_cache,
+            },
+            name: file_label,
+            config: Arc::new(settings.config.clone()),
+            max_idle: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            settings,
+            runtime: runtime.clone(),
+            pre,
+            pool: Mutex::new(Vec::new()),
+            health: Mutex::new(HealthState::default()),
+            stats: PluginStats::default(),
+        };
+        let start = |problem: String| LoadError::Start {
+            path: path_buf.clone(),
+            problem,
+        };
+        let mut instance = plugin.instantiate().map_err(|e| start(e.message))?;
+        plugin.arm(&mut instance.store);
+        let metadata = instance.rule.call_describe(&mut instance.store);
+        instance.store.data().log.finish();
+        let metadata =
+            metadata.map_err(|e| start(plugin.classify(&instance.store, &e).to_string()))?;
+        let metadata_error = |problem: String| LoadError::Metadata {
+            path: path_buf.clone(),
+            problem,
+        };
+        if metadata.name.trim().is_empty() {
+            return Err(metadata_error("the name is empty".into()));
+        }
+        if metadata.name.len() > 128
+            || metadata
+                .name
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(metadata_error(format!(
+                "the name {:?} must be at most 128 characters with no spaces or control characters",
+                metadata.name
+            )));
+        }
+        // Every limit is checked before anything is expanded, so a hostile list of patterns
+        // is refused in microseconds and bounded memory.
+        plugin.patterns = glue_rules_patterns::Pattern::parse_list_with_limits(
+            &metadata.patterns,
+            &plugin.settings.limits.patterns,
+        )
+        .map_err(|e| metadata_error(format!("patterns: {e}")))?;
+        plugin.name = metadata.name.as_str().into();
+        plugin.info.name = metadata.name;
+        plugin.info.version = metadata.version;
+        plugin.info.description = metadata.description;
+        plugin.info.patterns = metadata.patterns;
+        // The describe instance logged under the file name; start evaluation with a clean one.
+        Ok(plugin)
+    }
+
+    /// What the plugin said about itself and where it came from.
+    pub fn info(&self) -> &PluginInfo {
+        &self.info
+    }
+
+    /// Its compiled event patterns; empty means every event.
+    pub fn patterns(&self) -> &[glue_rules_patterns::Pattern] {
+        &self.patterns
+    }
+
+    /// The plugin's name.
+    pub fn name(&self) -> &str {
+        &self.info.name
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &PluginSettings {
+        &self.settings
+    }
+
+    /// Counters since load.
+    pub fn stats(&self) -> &PluginStats {
+        &self.stats
+    }
+
+    /// Returns a copy of this plugin with other settings (config, limits, policies), sharing
+    /// the compiled component. Used when the configuration is only known after `describe`.
+    pub fn with_settings(&self, settings: PluginSettings) -> Self {
+        Self {
+            info: self.info.clone(),
+            patterns: self.patterns.clone(),
+            name: self.name.clone(),
+            config: Arc::new(settings.config.clone()),
+            max_idle: self.max_idle,
+            settings,
+            runtime: self.runtime.clone(),
+            pre: self.pre.clone(),
+            pool: Mutex::new(Vec::new()),
+            health: Mutex::new(HealthState::default()),
+            stats: PluginStats::default(),
+        }
+    }
+
+    /// The plugin's health now.
+    pub fn health(&self) -> Health {
+        let health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        let retry_in = health
+            .parked_until
+            .and_then(|t| t.checked_duration_since(Instant::now()));
+        Health {
+            consecutive_failures: health.consecutive_failures,
+            quarantined: retry_in.is_some(),
+            retry_in_secs: retry_in.map(|d| d.as_secs_f64()),
+            quarantines: health.quarantines,
+        }
+    }
+
+    /// Decides about one event. Failures of any kind come back as an [`EvalError`]; none of
+    /// them affects the host or other plugins.
+    pub fn evaluate(&self, event: &Event) -> Result<Decision, EvalError> {
+        self.stats.evaluations.fetch_add(1, Ordering::Relaxed);
+        if let Some(err) = self.parked() {
+            self.stats.errors.fetch_add(1, Ordering::Relaxed);
+            return Err(err);
+        }
+        let result = self.evaluate_in_instance(event);
+        self.record(&result);
+        result
+    }
+
+    fn evaluate_in_instance(&self, event: &Event) -> Result<Decision, EvalError> {
+        let mut instance = match self.take_instance() {
+            Some(instance) => instance,
+            None => self.instantiate()?,
+        };
+        self.arm(&mut instance.store);
+        let outcome = instance.rule.call_evaluate(&mut instance.store, &event.wit);
+        let dropped = instance.store.data().log.finish();
+        if dropped > 0 {
+            self.stats
+                .log_lines_dropped
+                .fetch_add(dropped, Ordering::Relaxed);
+            tracing::warn!(plugin = %self.name, dropped, "plugin log over budget: lines dropped");
+        }
+        match outcome {
+            Ok(Ok(decision)) => {
+                self.give_back(instance);
+                crate::output::lift_decision(decision, &self.settings.limits.output)
+                    .map_err(|e| EvalError::new(ErrorKind::InvalidOutput, e.to_string()))
+            }
+            Ok(Err(message)) => {
+                self.give_back(instance);
+                Err(EvalError::new(ErrorKind::PluginError, message))
+            }
+            // A trapped instance is poisoned: it is dropped here, never reused.
+            Err(e) => Err(self.classify(&instance.store, &e)),
+        }
+    }
+
+    /// Sets the per-call deadline, fuel and log budget.
+    fn arm(&self, store: &mut Store<HostState>) {
+        let limits = &self.settings.limits;
+        if self.runtime.options().deadlines {
+            store.set_epoch_deadline(self.runtime.deadline_ticks(limits.timeout));
+        }
+        if self.runtime.options().fuel {
+            // Without a budget of its own, a plugin gets all the fuel there is.
+            let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
+        }
+        let state = store.data_mut();
+        state.deadline = Instant::now() + limits.timeout;
+        state.slept_past_deadline = false;
+        state.limiter.hit = None;
+        state.log.begin();
+    }
+
+    fn instantiate(&self) -> Result<Instance, EvalError> {
+        let log = Arc::new(GuestLog::new(self.name.clone(), &self.settings.limits));
+        let state = HostState::new(&self.settings.limits, log, self.config.clone());
+        let mut store = Store::new(self.runtime.engine(), state);
+        store.limiter(|state| &mut state.limiter);
+        if self.runtime.options().deadlines {
+            store.epoch_deadline_trap();
+        }
+        // Start-up code is bounded by the same deadline and fuel as an evaluation.
+        self.arm(&mut store);
+        self.stats.instances_created.fetch_add(1, Ordering::Relaxed);
+        match self.pre.instantiate(&mut store) {
+            Ok(rule) => Ok(Instance {
+                store,
+                rule,
+                uses: 0,
+            }),
+            Err(e) => {
+                let err = self.classify(&store, &e);
+                Err(EvalError::new(
+                    if err.kind == ErrorKind::Trap {
+                        ErrorKind::Instantiate
+                    } else {
+                        err.kind
+                    },
+                    err.message,
+                ))
+            }
+        }
+    }
+
+    fn take_instance(&self) -> Option<Instance> {
+        if !self.settings.reuse_instances {
+            return None;
+        }
+        self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop()
+    }
+
+    fn give_back(&self, mut instance: Instance) {
+        instance.uses += 1;
+        if !self.settings.reuse_instances
+            || (self.settings.recycle_after > 0 && instance.uses >= self.settings.recycle_after)
+        {
+            return;
+        }
+        let mut pool = self.pool.lock().unwrap_or_else(|p| p.into_inner());
+        if pool.len() < self.max_idle {
+            pool.push(instance);
+        }
+    }
+
+    /// Names the cause of a wasmtime error, using what the limiter saw.
+    fn classify(&self, store: &Store<HostState>, error: &wasmtime::Error) -> EvalError {
+        let message = format!("{error:#}");
+        let kind = if store.data().slept_past_deadline {
+            ErrorKind::Timeout
+        } else if let Some(hit) = store.data().limiter.hit {
+            match hit {
+                LimitHit::Memory | LimitHit::Table => ErrorKind::Memory,
+            }
+        } else {
+            match error.downcast_ref::<Trap>() {
+                Some(Trap::Interrupt) => ErrorKind::Timeout,
+                Some(Trap::OutOfFuel) => ErrorKind::OutOfFuel,
+                Some(Trap::StackOverflow) => ErrorKind::StackOverflow,
+                _ => ErrorKind::Trap,
+            }
+        };
+        let message = match kind {
+            ErrorKind::Timeout => format!(
+                "evaluation exceeded its {} ms deadline",
+                self.settings.limits.timeout.as_millis()
+            ),
+            ErrorKind::OutOfFuel => format!(
+                "evaluation used up its fuel budget of {}",
+                self.settings.limits.fuel.unwrap_or(u64::MAX)
+            ),
+            _ => message,
+        };
+        EvalError::new(kind, message)
+    }
+
+    /// Returns the quarantine error while the plugin is parked.
+    fn parked(&self) -> Option<EvalError> {
+        let health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        let until = health.parked_until?;
+        let left = until.checked_duration_since(Instant::now())?;
+        Some(EvalError::new(
+            ErrorKind::Quarantined,
+            format!(
+                "parked after {} consecutive failures; next try in {:.1} s",
+                health.consecutive_failures,
+                left.as_secs_f64()
+            ),
+        ))
+    }
+
+    fn record(&self, result: &Result<Decision, EvalError>) {
+        let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        match result {
+            Ok(decision) => {
+                if decision.matched {
+                    self.stats.matches.fetch_add(1, Ordering::Relaxed);
+                }
+                if health.parked_until.take().is_some() || health.consecutive_failures > 0 {
+                    tracing::info!(plugin = %self.name, "plugin recovered");
+                }
+                health.consecutive_failures = 0;
+            }
+            Err(err) => {
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                health.consecutive_failures += 1;
+                let policy = self.settings.quarantine;
+                if policy.after_failures > 0 && health.consecutive_failures >= policy.after_failures
+                {
+                    // Each parking doubles the previous one, up to the maximum.
+                    let exponent = health.quarantines.min(20);
+                    let backoff = policy
+                        .initial_backoff
+                        .saturating_mul(1 << exponent)
+                        .min(policy.max_backoff);
+                    health.parked_until = Some(Instant::now() + backoff);
+                    health.quarantines += 1;
+                    tracing::warn!(
+                        plugin = %self.name,
+                        failures = health.consecutive_failures,
+                        backoff_secs = backoff.as_secs_f64(),
+                        last_error = %err,
+                        "plugin quarantined"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Refuses what is plainly not a component, with a message that says what it is instead.
+fn check_component_header(path: &Path, bytes: &[u8]) -> Result<(), LoadError> {
+    let problem = if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        Some("not a WebAssembly file".to_owned())
+    } else if bytes[4..8] == [1, 0, 0, 0] {
+        Some(
+            "a core WebAssembly module, not a component: build for wasm32-wasip2, or wrap it \
+             with `wasm-tools component new`"
+                .to_owned(),
+        )
+    } else {
+        None
+    };
+    match problem {
+        Some(problem) => Err(LoadError::NotAComponent {
+            path: path.to_owned(),
+            problem,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Lists a component's imports and exports, for `glue-rules inspect`.
+pub fn component_interface(
+    runtime: &Runtime,
+    path: &Path,
+) -> anyhow::Result<(Vec<String>, Vec<String>)> {
+    let bytes = std::fs::read(path)?;
+    check_component_header(path, &bytes)?;
+    let (component, _) = runtime.compile(&bytes, &sha256_hex(&bytes))?;
+    let ty = component.component_type();
+    let describe = |(name, item): (&str, ComponentExtern<'_>)| {
+        let kind = match item.ty {
+            ComponentItem::ComponentFunc(_) => "func",
+            ComponentItem::CoreFunc(_) => "core func",
+            ComponentItem::Module(_) => "module",
+            ComponentItem::Component(_) => "component",
+            ComponentItem::ComponentInstance(_) => "instance",
+            ComponentItem::Type(_) => "type",
+            ComponentItem::Resource(_) => "resource",
+        };
+        format!("{kind} {name}")
+    };
+    let imports = ty.imports(runtime.engine()).map(describe).collect();
+    let exports = ty.exports(runtime.engine()).map(describe).collect();
+    Ok((imports, exports))
+}

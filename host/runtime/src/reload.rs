@@ -1,0 +1,326 @@
+//! Assembling the plugin set from files, and re-assembling it when files change.
+//!
+//! Validate, then swap: a new or changed component is compiled, instantiated and described
+//! before it can replace anything. A component that fails keeps its predecessor (if any) in
+//! service, and the failure is kept for status output. Unchanged files keep their loaded
+//! plugin, with its warm instances, counters and quarantine state.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use crate::config::RuntimeConfig;
+use crate::plugin::{LoadError, Plugin, PluginSettings, sha256_hex};
+use crate::registry::{PluginSet, PluginSources, RegistryError, wasm_files};
+use crate::runtime::Runtime;
+
+/// What is known of one component file.
+struct FileState {
+    /// Size and modification time when last read: a cheap change check.
+    stamp: Option<(u64, SystemTime)>,
+    /// sha256 of the bytes last read.
+    sha256: String,
+    /// The plugin in service for this file: the last version that loaded.
+    plugin: Option<Arc<Plugin>>,
+    /// Why the last version on disk did not load, if it did not.
+    error: Option<String>,
+}
+
+/// The outcome of one reload, for logs, metrics and the admin API.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReloadReport {
+    /// Files loaded for the first time.
+    pub added: Vec<String>,
+    /// Files whose new version replaced the old one.
+    pub replaced: Vec<String>,
+    /// Files gone from disk (or from the configuration), and their plugins with them.
+    pub removed: Vec<String>,
+    /// Files that failed to load, with the reason; their previous version, if any, still serves.
+    pub failed: Vec<FailedFile>,
+    /// How many plugins are in force after the reload.
+    pub plugins: usize,
+}
+
+impl ReloadReport {
+    /// Whether anything changed or failed.
+    pub fn is_noop(&self) -> bool {
+        self.added.is_empty()
+            && self.replaced.is_empty()
+            && self.removed.is_empty()
+            && self.failed.is_empty()
+    }
+}
+
+/// A component that did not load.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailedFile {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub error: String,
+}
+
+/// The status of one component file, for `GET /v1/plugins`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileStatus {
+    /// The file.
+    pub path: String,
+    /// The plugin serving from it, if any.
+    #[serde(skip)]
+    pub plugin: Option<Arc<Plugin>>,
+    /// The last load failure, if the newest version on disk did not load.
+    pub error: Option<String>,
+}
+
+/// Keeps the plugin set in step with the files that define it.
+pub struct Reloader {
+    runtime: Runtime,
+    config: RuntimeConfig,
+    sources: PluginSources,
+    files: BTreeMap<PathBuf, FileState>,
+}
+
+impl Reloader {
+    /// A reloader for the plugins that `config` and `sources` name. Nothing is loaded until the
+    /// first [`Reloader::reload`].
+    pub fn new(runtime: Runtime, config: RuntimeConfig, sources: PluginSources) -> Self {
+        Self {
+            runtime,
+            config,
+            sources,
+            files: BTreeMap::new(),
+        }
+    }
+
+    /// The component files that should be loaded now, each with the settings of an explicit
+    /// configuration entry when it has one.
+    fn wanted(&self) -> Result<Vec<(PathBuf, Option<PluginSettings>)>, RegistryError> {
+        let mut wanted = Vec::new();
+        for file in &self.sources.files {
+            wanted.push((file.clone(), None));
+        }
+        for entry in self.config.plugins.values() {
+            if let (Some(path), true) = (&entry.path, entry.enabled) {
+                wanted.push((path.clone(), Some(entry.settings.clone())));
+            }
+        }
+        if let Some(dir) = self
+            .sources
+            .dir
+            .as_ref()
+            .or(self.config.plugins_dir.as_ref())
+        {
+            for path in wasm_files(dir)? {
+                wanted.push((path, None));
+            }
+        }
+        // A component named twice (by path and through the directory) is loaded once.
+        let mut seen = HashSet::new();
+        wanted.retain(|(path, _)| seen.insert(std::fs::canonicalize(path).unwrap_or(path.clone())));
+        Ok(wanted)
+    }
+
+    /// Whether any wanted file appeared, disappeared or changed size or time since the last
+    /// reload. Cheap: it reads no component.
+    pub fn changed_on_disk(&self) -> bool {
+        let Ok(wanted) = self.wanted() else {
+            return true;
+        };
+        if wanted.len() != self.files.len() {
+            return true;
+        }
+        wanted.iter().any(|(path, _)| match self.files.get(path) {
+            None => true,
+            Some(state) => state.stamp != stamp(path),
+        })
+    }
+
+    /// Re-reads the wanted files and builds the plugin set to put in force.
+    ///
+    /// Returns the set and a report. The set contains, for every wanted file, the newest
+    /// version that loaded; a file that never loaded contributes nothing.
+    pub fn reload(&mut self) -> Result<(PluginSet, ReloadReport), RegistryError> {
+        let wanted = self.wanted()?;
+        let mut report = ReloadReport::default();
+        let wanted_paths: HashSet<&PathBuf> = wanted.iter().map(|(p, _)| p).collect();
+        let gone: Vec<PathBuf> = self
+            .files
+            .keys()
+            .filter(|p| !wanted_paths.contains(p))
+            .cloned()
+            .collect();
+        for path in gone {
+            self.files.remove(&path);
+            report.removed.push(path.display().to_string());
+        }
+
+        for (path, explicit) in &wanted {
+            let current_stamp = stamp(path);
+            if let Some(state) = self.files.get(path)
+                && state.stamp.is_some()
+                && state.stamp == current_stamp
+            {
+                continue;
+            }
+            let label = path.display().to_string();
+            let bytes = match std::fs::read(path) {
+                Ok(bytes) => bytes,
+                Err(source) => {
+                    let error = LoadError::Read {
+                        path: path.clone(),
+                        source,
+                    }
+                    .to_string();
+                    self.record_failure(path, current_stamp, String::new(), error, &mut report);
+                    continue;
+                }
+            };
+            let sha256 = sha256_hex(&bytes);
+            if let Some(state) = self.files.get_mut(path)
+                && state.sha256 == sha256
+                && state.plugin.is_some()
+            {
+                // Touched but not changed.
+                state.stamp = current_stamp;
+                state.error = None;
+                continue;
+            }
+            match self.load(path, &bytes, explicit.as_ref()) {
+                Ok(None) => {
+                    // Disabled in the configuration: not loaded, not an error.
+                    if let Some(old) = self.files.remove(path)
+                        && old.plugin.is_some()
+                    {
+                        report.removed.push(label);
+                    }
+                }
+                Ok(Some(plugin)) => {
+                    let previous = self.files.insert(
+                        path.clone(),
+                        FileState {
+                            stamp: current_stamp,
+                            sha256,
+                            plugin: Some(Arc::new(plugin)),
+                            error: None,
+                        },
+                    );
+                    match previous.and_then(|p| p.plugin) {
+                        Some(_) => report.replaced.push(label),
+                        None => report.added.push(label),
+                    }
+                }
+                Err(error) => {
+                    self.record_failure(path, current_stamp, sha256, error.to_string(), &mut report)
+                }
+            }
+        }
+
+        // Assemble in a stable order; a name already taken refuses the later file's plugin.
+        let mut plugins: Vec<Arc<Plugin>> = Vec::new();
+        let mut names = HashSet::new();
+        for (path, _) in &wanted {
+            let Some(state) = self.files.get_mut(path) else {
+                continue;
+            };
+            let Some(plugin) = &state.plugin else {
+                continue;
+            };
+            if !names.insert(plugin.name().to_owned()) {
+                let error = format!(
+                    "{}: another plugin is already named {:?}",
+                    path.display(),
+                    plugin.name()
+                );
+                state.plugin = None;
+                state.error = Some(error.clone());
+                report.added.retain(|p| p != &path.display().to_string());
+                report.replaced.retain(|p| p != &path.display().to_string());
+                report.failed.push(FailedFile {
+                    path: path.display().to_string(),
+                    error,
+                });
+                continue;
+            }
+            plugins.push(plugin.clone());
+        }
+        report.plugins = plugins.len();
+        Ok((PluginSet::new(plugins)?, report))
+    }
+
+    fn record_failure(
+        &mut self,
+        path: &Path,
+        stamp: Option<(u64, SystemTime)>,
+        sha256: String,
+        error: String,
+        report: &mut ReloadReport,
+    ) {
+        let state = self.files.entry(path.to_owned()).or_insert(FileState {
+            stamp: None,
+            sha256: String::new(),
+            plugin: None,
+            error: None,
+        });
+        // Remember the stamp so a broken file is not retried on every scan, but keep the
+        // plugin that was serving.
+        state.stamp = stamp;
+        state.sha256 = sha256;
+        state.error = Some(error.clone());
+        report.failed.push(FailedFile {
+            path: path.display().to_string(),
+            error,
+        });
+    }
+
+    fn load(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        explicit: Option<&PluginSettings>,
+    ) -> Result<Option<Plugin>, LoadError> {
+        let initial = explicit
+            .cloned()
+            .unwrap_or_else(|| self.config.defaults.clone());
+        let plugin = Plugin::from_bytes(&self.runtime, path, bytes, initial)?;
+        if explicit.is_some() {
+            return Ok(Some(plugin));
+        }
+        // Settings follow the name the plugin gives itself.
+        match self.config.plugins.get(plugin.name()) {
+            Some(entry) if !entry.enabled => Ok(None),
+            Some(entry) => {
+                if let Some(expected) = &entry.settings.sha256
+                    && expected != &plugin.info().sha256
+                {
+                    return Err(LoadError::Integrity {
+                        path: path.to_owned(),
+                        expected: expected.clone(),
+                        actual: plugin.info().sha256.clone(),
+                    });
+                }
+                Ok(Some(plugin.with_settings(entry.settings.clone())))
+            }
+            None => Ok(Some(plugin)),
+        }
+    }
+
+    /// Every wanted file with its serving plugin and last error.
+    pub fn statuses(&self) -> Vec<FileStatus> {
+        self.files
+            .iter()
+            .map(|(path, state)| FileStatus {
+                path: path.display().to_string(),
+                plugin: state.plugin.clone(),
+                error: state.error.clone(),
+            })
+            .collect()
+    }
+}
+
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.len(), meta.modified().ok()?))
+}

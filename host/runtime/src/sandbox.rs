@@ -1,0 +1,592 @@
+//! What a plugin may use: time, memory, output and log, and nothing of the host's.
+//!
+//! Every limit here fails the one evaluation that crosses it, never the host. The WASI context a
+//! plugin gets has no preopened directory, no environment, no arguments, no stdin and no
+//! network; its stdout and stderr go to the host log, tagged with the plugin's name.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use wasmtime::ResourceLimiter;
+use wasmtime::StoreContextMut;
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, Linker, Resource, ResourceTable, ResourceType};
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{DynPollable, OutputStream, Pollable, StreamError};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::bindings::types::LogLevel;
+use glue_rules_core::OutputLimits;
+
+/// Per-plugin bounds. Every field has a safe default and can be overridden in the config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Wall-clock time one evaluation may take, enforced by epoch interruption.
+    pub timeout: Duration,
+    /// Optional deterministic instruction budget per evaluation (needs fuel on in the runtime).
+    pub fuel: Option<u64>,
+    /// Linear memory one instance may hold, across all its memories.
+    pub memory_bytes: usize,
+    /// Table elements one instance may hold.
+    pub table_elements: usize,
+    /// Bounds on the decision a plugin returns.
+    pub output: OutputLimits,
+    /// Log lines (host `log` calls plus stdout/stderr lines) one evaluation may write.
+    pub max_log_lines: u32,
+    /// Log bytes one evaluation may write.
+    pub max_log_bytes: usize,
+    /// Bounds on the event patterns the plugin declares in `describe` (size, count, `$or`
+    /// expansion, compiled size, unindexed alternatives), checked at load before anything is
+    /// expanded: a plugin's patterns cannot cost the host unbounded memory or per-event time.
+    pub patterns: glue_rules_patterns::PatternLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_millis(50),
+            fuel: None,
+            memory_bytes: 64 << 20,
+            table_elements: 100_000,
+            output: OutputLimits::default(),
+            max_log_lines: 100,
+            max_log_bytes: 64 * 1024,
+            patterns: glue_rules_patterns::PatternLimits::default(),
+        }
+    }
+}
+
+/// The store data of one plugin instance.
+pub(crate) struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limiter: Limiter,
+    pub(crate) log: Arc<GuestLog>,
+    pub(crate) config: Arc<BTreeMap<String, String>>,
+    clock: MonotonicClock,
+    /// When the current call must end; sleeps that would end later are refused.
+    pub(crate) deadline: Instant,
+    /// Set when the plugin asked to sleep past its deadline.
+    pub(crate) slept_past_deadline: bool,
+}
+
+impl HostState {
+    /// A capability-free WASI context whose stdout and stderr feed `log`.
+    pub(crate) fn new(
+        limits: &Limits,
+        log: Arc<GuestLog>,
+        config: Arc<BTreeMap<String, String>>,
+    ) -> Self {
+        let clock = MonotonicClock {
+            origin: Instant::now(),
+        };
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(GuestOutput {
+            log: log.clone(),
+            stream: Stream::Stdout,
+        })
+        .stderr(GuestOutput {
+            log: log.clone(),
+            stream: Stream::Stderr,
+        })
+        .monotonic_clock(clock)
+        .allow_tcp(false)
+        .allow_udp(false)
+        .allow_ip_name_lookup(false)
+        .socket_addr_check(|_, _| Box::pin(async { false }));
+        Self {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limiter: Limiter::new(limits),
+            log,
+            config,
+            clock,
+            deadline: Instant::now(),
+            slept_past_deadline: false,
+        }
+    }
+
+    /// A pollable that wakes at `wake`, or an error when `wake` lies past the deadline.
+    fn sleep_until(&mut self, wake: Option<Instant>) -> wasmtime::Result<Resource<DynPollable>> {
+        match wake {
+            Some(wake) if wake <= self.deadline => {
+                let sleep = self
+                    .table
+                    .push(Sleep(tokio::time::Instant::from_std(wake)))?;
+                Ok(wasmtime_wasi::p2::subscribe(&mut self.table, sleep)?)
+            }
+            _ => {
+                self.slept_past_deadline = true;
+                wasmtime::bail!("the plugin asked to sleep past its deadline")
+            }
+        }
+    }
+}
+
+/// The monotonic clock plugins see: real time since the instance started.
+#[derive(Clone, Copy)]
+struct MonotonicClock {
+    origin: Instant,
+}
+
+impl MonotonicClock {
+    fn nanos(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX)
+    }
+}
+
+impl wasmtime_wasi::HostMonotonicClock for MonotonicClock {
+    fn resolution(&self) -> u64 {
+        1
+    }
+
+    fn now(&self) -> u64 {
+        self.nanos()
+    }
+}
+
+/// A timer the guest waits on.
+struct Sleep(tokio::time::Instant);
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for Sleep {
+    async fn ready(&mut self) {
+        tokio::time::sleep_until(self.0).await;
+    }
+}
+
+/// The WASI clock interface whose sleeps the guard intercepts (wasmtime-wasi's version; guests
+/// importing older 0.2 versions are matched to it).
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+/// Replaces WASI's monotonic-clock subscriptions with ones that respect the evaluation
+/// deadline.
+///
+/// Epoch interruption only stops running WebAssembly; a guest blocked in a host sleep is not
+/// running any. So a sleep that would end past the deadline fails at once as a timeout instead
+/// of holding a thread for as long as the plugin asked.
+pub(crate) fn guard_sleeps(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    clock.func_wrap(
+        "subscribe-duration",
+        |mut store: StoreContextMut<'_, HostState>, (nanos,): (u64,)| {
+            let wake = Instant::now().checked_add(Duration::from_nanos(nanos));
+            Ok((store.data_mut().sleep_until(wake)?,))
+        },
+    )?;
+    clock.func_wrap(
+        "subscribe-instant",
+        |mut store: StoreContextMut<'_, HostState>, (when,): (u64,)| {
+            let state = store.data_mut();
+            let wait = when.saturating_sub(state.clock.nanos());
+            let wake = Instant::now().checked_add(Duration::from_nanos(wait));
+            Ok((state.sleep_until(wake)?,))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// The WASI interfaces glue-rules refuses but lets a plugin import: `wasi:http/*`.
+const STUBBED_PREFIX: &str = "wasi:http/";
+
+/// Whether `component` imports any `wasi:http` interface.
+pub(crate) fn imports_wasi_http(engine: &wasmtime::Engine, component: &Component) -> bool {
+    component
+        .component_type()
+        .imports(engine)
+        .any(|(name, _)| name.starts_with(STUBBED_PREFIX))
+}
+
+/// Defines every `wasi:http` function `component` imports as a function that traps, and every
+/// resource those interfaces introduce as a host resource nothing can create.
+///
+/// A plugin has no network: these stubs exist only so that a component whose toolchain imports
+/// `wasi:http` anyway (componentize-js's `fetch`) can load. Calling any of them ends the
+/// evaluation with a trap naming the function. Resources the interfaces only *use* (`pollable`,
+/// `input-stream`, ... from `wasi:io`) are left alone: they must stay the types the real WASI
+/// implementation defines, which is why wasmtime's `define_unknown_imports_as_traps` cannot be
+/// used here.
+pub(crate) fn stub_wasi_http(
+    engine: &wasmtime::Engine,
+    linker: &mut Linker<HostState>,
+    component: &Component,
+) -> wasmtime::Result<()> {
+    struct Unavailable;
+    // A resource type is introduced by the first import that exports it; later mentions are
+    // `use`s of that same type.
+    let mut seen: Vec<ResourceType> = Vec::new();
+    linker.allow_shadowing(true);
+    for (name, item) in component.component_type().imports(engine) {
+        let ComponentItem::ComponentInstance(instance) = item.ty else {
+            continue;
+        };
+        let stub = name.starts_with(STUBBED_PREFIX);
+        let mut definitions = if stub {
+            Some(linker.instance(name)?)
+        } else {
+            None
+        };
+        for (export, item) in instance.exports(engine) {
+            match item.ty {
+                ComponentItem::Resource(ty) => {
+                    if seen.contains(&ty) {
+                        continue;
+                    }
+                    seen.push(ty);
+                    if let Some(definitions) = definitions.as_mut() {
+                        definitions.resource(
+                            export,
+                            ResourceType::host::<Unavailable>(),
+                            |_, _| Ok(()),
+                        )?;
+                    }
+                }
+                ComponentItem::ComponentFunc(_) => {
+                    if let Some(definitions) = definitions.as_mut() {
+                        let what = format!("{name}#{export}");
+                        definitions.func_new(export, move |_, _, _, _| {
+                            wasmtime::bail!(
+                                "`{what}` is not available to glue-rules plugins (no network)"
+                            )
+                        })?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl crate::bindings::types::Host for HostState {}
+
+impl crate::bindings::host_api::Host for HostState {
+    fn log(&mut self, level: LogLevel, message: String) {
+        self.log.line(level, "log", &message);
+    }
+
+    fn config(&mut self, key: String) -> Option<String> {
+        self.config.get(&key).cloned()
+    }
+}
+
+/// Which limit an instance ran into, so a trap can be reported by its cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LimitHit {
+    Memory,
+    Table,
+}
+
+/// Caps linear memory (summed over all memories of the instance) and tables, and remembers
+/// which cap was hit. Growth past a cap traps at once instead of returning -1 to the guest, so
+/// a memory bomb ends as a `memory` error rather than as whatever the guest does on failure.
+pub(crate) struct Limiter {
+    memory_bytes: usize,
+    memory_used: usize,
+    table_elements: usize,
+    pub(crate) hit: Option<LimitHit>,
+}
+
+impl Limiter {
+    fn new(limits: &Limits) -> Self {
+        Self {
+            memory_bytes: limits.memory_bytes,
+            memory_used: 0,
+            table_elements: limits.table_elements,
+            hit: None,
+        }
+    }
+}
+
+impl ResourceLimiter for Limiter {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let total = self.memory_used - current.min(self.memory_used) + desired;
+        if total > self.memory_bytes {
+            self.hit = Some(LimitHit::Memory);
+            wasmtime::bail!(
+                "linear memory would grow to {total} bytes, over the {}-byte limit",
+                self.memory_bytes
+            );
+        }
+        self.memory_used = total;
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.table_elements {
+            self.hit = Some(LimitHit::Table);
+            wasmtime::bail!(
+                "table would grow to {desired} elements, over the limit of {}",
+                self.table_elements
+            );
+        }
+        Ok(true)
+    }
+
+    fn instances(&self) -> usize {
+        // Components made by componentize-py hold more than a dozen core instances.
+        64
+    }
+
+    fn memories(&self) -> usize {
+        64
+    }
+
+    fn tables(&self) -> usize {
+        64
+    }
+}
+
+/// A plugin's log, with a per-evaluation budget of lines and bytes.
+///
+/// Lines over the budget are dropped and counted, never buffered, so a plugin that logs a
+/// million lines costs the host a counter.
+pub(crate) struct GuestLog {
+    plugin: Arc<str>,
+    max_lines: u32,
+    max_bytes: usize,
+    state: Mutex<LogState>,
+}
+
+#[derive(Default)]
+struct LogState {
+    lines: u32,
+    bytes: usize,
+    dropped: u64,
+    partial: [Vec<u8>; 2],
+}
+
+/// The longest stdout/stderr line kept whole; longer lines are split.
+const MAX_LINE_BYTES: usize = 4096;
+
+impl GuestLog {
+    pub(crate) fn new(plugin: Arc<str>, limits: &Limits) -> Self {
+        Self {
+            plugin,
+            max_lines: limits.max_log_lines,
+            max_bytes: limits.max_log_bytes,
+            state: Mutex::new(LogState::default()),
+        }
+    }
+
+    /// Starts a new evaluation's budget.
+    pub(crate) fn begin(&self) {
+        let mut state = self.lock();
+        state.lines = 0;
+        state.bytes = 0;
+    }
+
+    /// Flushes unterminated stdout/stderr lines and returns how many lines were dropped since
+    /// the last call.
+    pub(crate) fn finish(&self) -> u64 {
+        for stream in [Stream::Stdout, Stream::Stderr] {
+            let rest = std::mem::take(&mut self.lock().partial[stream as usize]);
+            if !rest.is_empty() {
+                self.line(
+                    stream.level(),
+                    stream.name(),
+                    &String::from_utf8_lossy(&rest),
+                );
+            }
+        }
+        std::mem::take(&mut self.lock().dropped)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
+        // A panic while holding this lock cannot leave the counters inconsistent.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn line(&self, level: LogLevel, stream: &'static str, message: &str) {
+        {
+            let mut state = self.lock();
+            if state.lines >= self.max_lines || state.bytes + message.len() > self.max_bytes {
+                state.dropped += 1;
+                return;
+            }
+            state.lines += 1;
+            state.bytes += message.len();
+        }
+        let plugin = &*self.plugin;
+        match level {
+            LogLevel::Trace => tracing::trace!(target: "plugin", plugin, stream, "{message}"),
+            LogLevel::Debug => tracing::debug!(target: "plugin", plugin, stream, "{message}"),
+            LogLevel::Info => tracing::info!(target: "plugin", plugin, stream, "{message}"),
+            LogLevel::Warn => tracing::warn!(target: "plugin", plugin, stream, "{message}"),
+            LogLevel::Error => tracing::error!(target: "plugin", plugin, stream, "{message}"),
+        }
+    }
+
+    fn write(&self, stream: Stream, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let line = {
+                let mut state = self.lock();
+                let partial = &mut state.partial[stream as usize];
+                let room = MAX_LINE_BYTES - partial.len();
+                match bytes[..bytes.len().min(room)]
+                    .iter()
+                    .position(|&b| b == b'\n')
+                {
+                    Some(end) => {
+                        partial.extend_from_slice(&bytes[..end]);
+                        bytes = &bytes[end + 1..];
+                        std::mem::take(partial)
+                    }
+                    None if bytes.len() >= room => {
+                        partial.extend_from_slice(&bytes[..room]);
+                        bytes = &bytes[room..];
+                        std::mem::take(partial)
+                    }
+                    None => {
+                        partial.extend_from_slice(bytes);
+                        return;
+                    }
+                }
+            };
+            self.line(
+                stream.level(),
+                stream.name(),
+                &String::from_utf8_lossy(&line),
+            );
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Stream {
+    Stdout = 0,
+    Stderr = 1,
+}
+
+impl Stream {
+    fn level(self) -> LogLevel {
+        match self {
+            Stream::Stdout => LogLevel::Info,
+            Stream::Stderr => LogLevel::Warn,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Stream::Stdout => "stdout",
+            Stream::Stderr => "stderr",
+        }
+    }
+}
+
+/// A guest's stdout or stderr, turned into log lines.
+#[derive(Clone)]
+struct GuestOutput {
+    log: Arc<GuestLog>,
+    stream: Stream,
+}
+
+impl IsTerminal for GuestOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for GuestOutput {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        // Only WASI p2 (synchronous) guests are served; p3 streams never reach here.
+        Box::new(tokio::io::sink())
+    }
+}
+
+impl OutputStream for GuestOutput {
+    fn write(&mut self, bytes: Bytes) -> Result<(), StreamError> {
+        self.log.write(self.stream, &bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), StreamError> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> Result<usize, StreamError> {
+        Ok(MAX_LINE_BYTES * 16)
+    }
+}
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for GuestOutput {
+    async fn ready(&mut self) {}
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_budget_drops_and_counts_excess_lines() {
+        let limits = Limits {
+            max_log_lines: 3,
+            ..Limits::default()
+        };
+        let log = GuestLog::new("p".into(), &limits);
+        log.begin();
+        for _ in 0..10 {
+            log.line(LogLevel::Info, "log", "hello");
+        }
+        assert_eq!(log.finish(), 7);
+        log.begin();
+        log.line(LogLevel::Info, "log", "again");
+        assert_eq!(log.finish(), 0);
+    }
+
+    #[test]
+    fn stdout_is_split_into_lines_and_long_lines_are_cut() {
+        let limits = Limits {
+            max_log_lines: 1000,
+            max_log_bytes: 1 << 20,
+            ..Limits::default()
+        };
+        let log = GuestLog::new("p".into(), &limits);
+        log.begin();
+        log.write(Stream::Stdout, b"a\nb");
+        log.write(Stream::Stdout, &vec![b'x'; MAX_LINE_BYTES * 2 + 1]);
+        assert_eq!(log.lock().lines, 3);
+        log.finish();
+        assert_eq!(log.lock().lines, 4);
+    }
+
+    #[test]
+    fn memory_cap_counts_every_memory_of_the_instance() {
+        let mut limiter = Limiter::new(&Limits {
+            memory_bytes: 100,
+            ..Limits::default()
+        });
+        assert!(limiter.memory_growing(0, 60, None).unwrap());
+        assert!(limiter.memory_growing(0, 60, None).is_err());
+        assert_eq!(limiter.hit, Some(LimitHit::Memory));
+    }
+}

@@ -1,0 +1,142 @@
+//! The one intake pipeline that HTTP, SQS and files share: events in, one plugin-set snapshot,
+//! evaluation, metrics, the hand-off to the sink, and a verdict per event that says whether it
+//! may be acknowledged.
+//!
+//! Transports differ only in how they read events and how they acknowledge them; what happens
+//! in between lives here, once, so that (for example) metrics are observed at the same point
+//! for every source.
+
+use std::sync::Arc;
+
+use glue_rules_core::{ActionSink, Receipt, Submission};
+use glue_rules_runtime::engine::{EventOutcome, evaluate_event};
+use glue_rules_runtime::event::Event;
+use glue_rules_runtime::registry::{PluginSet, Registry};
+
+use crate::metrics::{IntakeOutcome, IntakeSource, Metrics};
+
+/// How the events of one call relate to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Batching {
+    /// One request: if any event fails, none is recorded, so that the sender's retry of the
+    /// whole request is the only delivery (HTTP).
+    AllOrNothing,
+    /// Independent messages: a failed event is left for redelivery, the others are recorded
+    /// (SQS).
+    PerEvent,
+}
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Its actions are recorded: acknowledge it.
+    Accepted(Receipt),
+    /// A plugin with `on-error = "fail"` failed on it (or, under
+    /// [`Batching::AllOrNothing`], on another event of the batch): do not acknowledge.
+    Failed,
+    /// The sink refused the batch: do not acknowledge.
+    Unrecorded(String),
+}
+
+impl Verdict {
+    /// Whether the event may be acknowledged.
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, Verdict::Accepted(_))
+    }
+}
+
+/// The result of one call of [`Intake::process`].
+#[derive(Debug)]
+pub struct Processed {
+    /// The plugin set the events were evaluated with.
+    pub set: Arc<PluginSet>,
+    /// One outcome per event, in order.
+    pub outcomes: Vec<EventOutcome>,
+    /// One verdict per event, in order.
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Evaluates events and hands their actions to the sink.
+pub struct Intake {
+    registry: Arc<Registry>,
+    sink: Arc<dyn ActionSink>,
+    metrics: Arc<Metrics>,
+}
+
+impl std::fmt::Debug for Intake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Intake").finish_non_exhaustive()
+    }
+}
+
+impl Intake {
+    /// A pipeline evaluating with `registry`'s plugin set, recording into `sink`.
+    pub fn new(registry: Arc<Registry>, sink: Arc<dyn ActionSink>, metrics: Arc<Metrics>) -> Self {
+        Self {
+            registry,
+            sink,
+            metrics,
+        }
+    }
+
+    /// The metrics the pipeline counts into.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// The plugin set in force.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// Evaluates `events` on one snapshot of the plugin set and records their actions as
+    /// `batching` says. Blocking (plugins run here, the sink may flush to disk): call it off
+    /// the async runtime.
+    pub fn process(&self, source: IntakeSource, events: &[Event], batching: Batching) -> Processed {
+        // One snapshot for the whole call: a reload never changes the set mid-batch.
+        let set = self.registry.snapshot();
+        let outcomes: Vec<EventOutcome> = events.iter().map(|e| evaluate_event(&set, e)).collect();
+        for outcome in &outcomes {
+            self.metrics.observe(outcome);
+        }
+        let any_failed = outcomes.iter().any(EventOutcome::failed);
+        let mut verdicts = vec![Verdict::Failed; events.len()];
+        if !(any_failed && batching == Batching::AllOrNothing) {
+            let (indexes, submissions): (Vec<usize>, Vec<Submission<'_>>) = events
+                .iter()
+                .zip(&outcomes)
+                .enumerate()
+                .filter(|(_, (_, o))| !o.failed())
+                .map(|(i, (e, o))| (i, o.submission(e)))
+                .unzip();
+            if !submissions.is_empty() {
+                match self.sink.record(&submissions) {
+                    Ok(receipts) => {
+                        for (i, receipt) in indexes.into_iter().zip(receipts) {
+                            verdicts[i] = Verdict::Accepted(receipt);
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        for i in indexes {
+                            verdicts[i] = Verdict::Unrecorded(message.clone());
+                        }
+                    }
+                }
+            }
+        }
+        for verdict in &verdicts {
+            let outcome = match verdict {
+                Verdict::Accepted(_) => IntakeOutcome::Accepted,
+                Verdict::Failed => IntakeOutcome::Failed,
+                Verdict::Unrecorded(_) => IntakeOutcome::Unrecorded,
+            };
+            self.metrics.intake(source, outcome, 1);
+        }
+        Processed {
+            set,
+            outcomes,
+            verdicts,
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! The sidecar as a library type: HTTP intake, optional SQS intake, hot reload, the admin API,
+//! metrics, the dispatch worker and a graceful shutdown, around the same engine the CLI uses.
+//!
+//! [`Sidecar::start`] wires everything from a [`SidecarConfig`] and returns a running sidecar;
+//! [`Sidecar::router`] gives the HTTP routes for in-process tests
+//! (`tower::ServiceExt::oneshot`); `glue-rules serve` is a thin layer of flags over both.
+
+mod http;
+#[cfg(feature = "aws")]
+pub mod sqs;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use glue_rules_core::ActionSink;
+use glue_rules_dispatch::Outbox;
+use glue_rules_runtime::registry::{PluginSources, Registry, RegistryError};
+use glue_rules_runtime::reload::{ReloadReport, Reloader};
+
+use crate::config::Config;
+use crate::intake::Intake;
+use crate::metrics::{Metrics, ReloadOutcome};
+
+pub use http::router;
+
+/// How the sidecar listens and guards its admin surface.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Bearer token for admin endpoints; required on a non-loopback address.
+    pub admin_token: Option<String>,
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// How often to look for changed plugin files; `None` disables watching.
+    pub watch_interval: Option<Duration>,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            admin_token: None,
+            max_body_bytes: 10 << 20,
+            watch_interval: Some(Duration::from_secs(1)),
+        }
+    }
+}
+
+/// Why the sidecar refused to start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// A non-loopback address without an admin token.
+    #[error(
+        "refusing to listen on {0} without an admin token: set GLUE_RULES_ADMIN_TOKEN \
+         (or --admin-token / [serve] admin-token), or listen on a loopback address"
+    )]
+    TokenRequired(SocketAddr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The plugin set could not be assembled.
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    /// The outbox could not be opened or the dispatcher could not be set up.
+    #[error(transparent)]
+    Dispatch(#[from] glue_rules_dispatch::DispatchError),
+    /// The wasmtime runtime could not be created.
+    #[error("cannot start the plugin runtime: {0}")]
+    Runtime(String),
+    /// A background task failed.
+    #[error("{0}")]
+    Task(String),
+}
+
+/// Everything the request handlers share.
+pub struct AppState {
+    /// The plugin set in force.
+    pub registry: Arc<Registry>,
+    /// What assembles it from files.
+    pub reloader: Mutex<Reloader>,
+    /// The process's metrics.
+    pub metrics: Arc<Metrics>,
+    /// The pipeline every intake goes through.
+    pub intake: Intake,
+    /// The configuration, as parsed at start.
+    pub config: Config,
+    /// Listening and admin options.
+    pub options: ServeOptions,
+    /// Whether the first load finished.
+    pub ready: AtomicBool,
+    /// The outbox behind the sink, when there is one, for its metrics.
+    pub outbox: Option<Arc<Outbox>>,
+}
+
+impl AppState {
+    /// Builds the state and loads the plugins once. Plugins that fail are reported and left
+    /// out; the sidecar serves the rest.
+    pub fn new(
+        reloader: Reloader,
+        sink: Arc<dyn ActionSink>,
+        outbox: Option<Arc<Outbox>>,
+        config: Config,
+        options: ServeOptions,
+    ) -> Result<Arc<Self>, ServeError> {
+        let registry = Arc::new(Registry::default());
+        let metrics = Arc::new(Metrics::new());
+        let state = Arc::new(Self {
+            intake: Intake::new(registry.clone(), sink, metrics.clone()),
+            registry,
+            reloader: Mutex::new(reloader),
+            metrics,
+            config,
+            options,
+            ready: AtomicBool::new(false),
+            outbox,
+        });
+        state.reload()?;
+        state.ready.store(true, Ordering::Release);
+        Ok(state)
+    }
+
+    /// Re-reads the plugin files and swaps the new set in. Evaluations already running finish
+    /// on the set they started with.
+    pub fn reload(&self) -> Result<ReloadReport, ServeError> {
+        let mut reloader = self.reloader.lock().unwrap_or_else(|p| p.into_inner());
+        let (set, report) = match reloader.reload() {
+            Ok(result) => result,
+            Err(e) => {
+                self.metrics.reload(ReloadOutcome::Error);
+                tracing::error!("reload failed: {e}");
+                return Err(e.into());
+            }
+        };
+        if !report.is_noop() {
+            self.registry.replace(set);
+            self.metrics.reload(if report.failed.is_empty() {
+                ReloadOutcome::Ok
+            } else {
+                ReloadOutcome::Partial
+            });
+            for failed in &report.failed {
+                tracing::error!(path = %failed.path, "plugin not loaded, previous version kept: {}", failed.error);
+            }
+            tracing::info!(
+                added = ?report.added,
+                replaced = ?report.replaced,
+                removed = ?report.removed,
+                plugins = report.plugins,
+                "plugins reloaded"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Reloads when a plugin file changed on disk.
+    fn reload_if_changed(&self) {
+        let changed = self
+            .reloader
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .changed_on_disk();
+        if changed {
+            let _ = self.reload();
+        }
+    }
+}
+
+fn spawn_watcher(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
+    let interval = state.options.watch_interval?;
+    Some(tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let state = state.clone();
+            // Compiling a component is CPU work: keep it off the request threads.
+            let _ = tokio::task::spawn_blocking(move || state.reload_if_changed()).await;
+        }
+    }))
+}
+
+/// Where the sidecar's plugins, outbox and optional SQS queue come from: the parsed
+/// configuration plus what flags add to it.
+#[derive(Debug, Clone)]
+pub struct SidecarConfig {
+    /// The configuration file, parsed.
+    pub config: Config,
+    /// Listening and admin options.
+    pub options: ServeOptions,
+    /// Plugins named besides the configuration's.
+    pub sources: PluginSources,
+    /// Where compiled components are cached (`None`: the configuration's, then the user
+    /// cache directory).
+    pub cache_dir: Option<PathBuf>,
+    /// Poll this SQS queue as well.
+    #[cfg(feature = "aws")]
+    pub sqs: Option<sqs::SqsIntake>,
+}
+
+impl SidecarConfig {
+    /// A sidecar for `config` with its `[serve]` options and nothing added.
+    pub fn new(config: Config) -> Self {
+        let options = ServeOptions::from_section(&config.serve);
+        Self {
+            config,
+            options,
+            sources: PluginSources::default(),
+            cache_dir: None,
+            #[cfg(feature = "aws")]
+            sqs: None,
+        }
+    }
+}
+
+impl ServeOptions {
+    /// The defaults with the `[serve]` table's values applied.
+    pub fn from_section(section: &crate::config::ServeSection) -> Self {
+        let defaults = Self::default();
+        Self {
+            listen: section.listen.unwrap_or(defaults.listen),
+            admin_token: section.admin_token.clone().filter(|t| !t.is_empty()),
+            max_body_bytes: section.max_body_bytes.unwrap_or(defaults.max_body_bytes),
+            watch_interval: match section.watch_interval_ms {
+                Some(0) => None,
+                Some(ms) => Some(Duration::from_millis(ms)),
+                None => defaults.watch_interval,
+            },
+        }
+    }
+}
+
+/// A running sidecar: listening, dispatching, watching its plugins.
+pub struct Sidecar {
+    state: Arc<AppState>,
+    addr: SocketAddr,
+    stop: tokio::sync::watch::Sender<bool>,
+    http: tokio::task::JoinHandle<std::io::Result<()>>,
+    #[cfg(feature = "aws")]
+    sqs: Option<tokio::task::JoinHandle<()>>,
+    watcher: Option<tokio::task::JoinHandle<()>>,
+    worker: glue_rules_dispatch::Worker,
+}
+
+impl std::fmt::Debug for Sidecar {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sidecar")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sidecar {
+    /// Binds the listener (refusing a non-loopback address without an admin token), opens the
+    /// outbox and starts its worker, loads the plugins, and starts serving HTTP (and SQS, when
+    /// configured). Returns once requests are being answered.
+    pub async fn start(config: SidecarConfig) -> Result<Self, ServeError> {
+        let SidecarConfig {
+            config,
+            options,
+            sources,
+            cache_dir,
+            #[cfg(feature = "aws")]
+            sqs,
+        } = config;
+        let listener = bind(&options).await?;
+        let addr = listener.local_addr().map_err(|source| ServeError::Bind {
+            addr: options.listen,
+            source,
+        })?;
+
+        // Dispatch: every action is in the outbox before its event is acknowledged.
+        let dispatch_config = config.dispatch.clone();
+        let outbox = {
+            let dispatch_config = dispatch_config.clone();
+            tokio::task::spawn_blocking(move || glue_rules_dispatch::open_outbox(&dispatch_config))
+                .await
+                .map_err(|e| ServeError::Task(e.to_string()))??
+        };
+        let outbox = Arc::new(outbox);
+        let dispatcher = glue_rules_dispatch::dispatcher_for(&dispatch_config).await?;
+        let worker = glue_rules_dispatch::spawn(
+            outbox.clone(),
+            dispatcher,
+            glue_rules_dispatch::WorkerOptions::from_config(&dispatch_config),
+        );
+        tracing::info!(
+            mode = dispatch_config.mode.as_str(),
+            outbox = %outbox.path().display(),
+            "dispatching"
+        );
+
+        let runtime = crate::runtime_for(&config.runtime, cache_dir, false)
+            .map_err(|e| ServeError::Runtime(e.to_string()))?;
+        let reloader = Reloader::new(runtime, config.runtime.clone(), sources);
+        let sink: Arc<dyn ActionSink> = outbox.clone();
+        let state = tokio::task::spawn_blocking({
+            let options = options.clone();
+            let outbox = outbox.clone();
+            move || AppState::new(reloader, sink, Some(outbox), config, options)
+        })
+        .await
+        .map_err(|e| ServeError::Task(e.to_string()))??;
+
+        let (stop, stop_rx) = tokio::sync::watch::channel(false);
+        #[cfg(feature = "aws")]
+        let sqs = match sqs {
+            Some(intake) => Some(intake.spawn(state.clone(), stop_rx.clone()).await),
+            None => None,
+        };
+        let watcher = spawn_watcher(state.clone());
+        let app = router(state.clone());
+        let mut http_stop = stop_rx;
+        let http = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = http_stop.wait_for(|stop| *stop).await;
+                })
+                .await
+        });
+        Ok(Self {
+            state,
+            addr,
+            stop,
+            http,
+            #[cfg(feature = "aws")]
+            sqs,
+            watcher,
+            worker,
+        })
+    }
+
+    /// The address it listens on (with the port the system chose for port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The shared state: registry, metrics, intake pipeline.
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// The HTTP routes over this sidecar's state, for in-process tests.
+    pub fn router(&self) -> axum::Router {
+        router(self.state.clone())
+    }
+
+    /// Stops taking events, finishes the requests and SQS batches in flight, lets the worker
+    /// finish its sends (what is still pending stays in the outbox), and returns.
+    pub async fn shutdown(self) -> Result<(), ServeError> {
+        let _ = self.stop.send(true);
+        let served = self
+            .http
+            .await
+            .map_err(|e| ServeError::Task(e.to_string()))?;
+        #[cfg(feature = "aws")]
+        if let Some(sqs) = self.sqs {
+            sqs.await
+                .map_err(|e| ServeError::Task(format!("the SQS intake failed: {e}")))?;
+        }
+        if let Some(watcher) = self.watcher {
+            watcher.abort();
+        }
+        self.worker.shutdown().await?;
+        served.map_err(|source| ServeError::Bind {
+            addr: self.addr,
+            source,
+        })
+    }
+}
+
+/// Binds the listening socket, refusing a non-loopback address without an admin token.
+async fn bind(options: &ServeOptions) -> Result<tokio::net::TcpListener, ServeError> {
+    if !options.listen.ip().is_loopback() && options.admin_token.is_none() {
+        return Err(ServeError::TokenRequired(options.listen));
+    }
+    tokio::net::TcpListener::bind(options.listen)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: options.listen,
+            source,
+        })
+}

@@ -1,0 +1,102 @@
+//! The HTTP API in-process, through `tower::ServiceExt::oneshot` on the sidecar's router: no
+//! socket, no child process. (Signals and kill -9 are tested against the real binary in
+//! `tests/serve.rs`.)
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use glue_rules::config::Config;
+use glue_rules::core::LogSink;
+use glue_rules::runtime::registry::PluginSources;
+use glue_rules::runtime::reload::Reloader;
+use glue_rules::sidecar::{AppState, ServeOptions, router};
+use tower::ServiceExt;
+
+fn state() -> Arc<AppState> {
+    let config = Config::builtin();
+    let runtime = glue_rules::runtime_for(&config.runtime, None, true).expect("a runtime");
+    let reloader = Reloader::new(runtime, config.runtime.clone(), PluginSources::default());
+    AppState::new(
+        reloader,
+        Arc::new(LogSink),
+        None,
+        config,
+        ServeOptions::default(),
+    )
+    .expect("an empty sidecar starts")
+}
+
+async fn send(request: Request<Body>) -> (StatusCode, serde_json::Value, String) {
+    let response = router(state()).oneshot(request).await.expect("a response");
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("a body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, json, text)
+}
+
+fn post(body: &str, content_type: &str) -> Request<Body> {
+    Request::post("/v1/events")
+        .header(header::CONTENT_TYPE, content_type)
+        .body(Body::from(body.to_owned()))
+        .expect("a request")
+}
+
+#[tokio::test]
+async fn healthz_answers_ok_and_readyz_waits_for_a_plugin() {
+    let (status, json, _) = send(Request::get("/healthz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["status"], "ok");
+    let (status, json, _) = send(Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json["error"]["status"], 503);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_refused_with_415() {
+    let (status, json, _) = send(post("{}", "text/plain")).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("text/plain")
+    );
+}
+
+#[tokio::test]
+async fn a_malformed_event_is_refused_naming_its_position_and_field() {
+    let body = r#"{"id":"1","source":"aws.glue","detail-type":"x","detail":{}}
+{"id":"2","source":"aws.glue","detail":{}}"#;
+    let (status, json, _) = send(post(body, "application/x-ndjson")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let message = json["error"]["message"].as_str().unwrap();
+    assert!(message.contains("detail-type"), "{message}");
+    assert!(message.contains('2'), "{message}");
+}
+
+#[tokio::test]
+async fn a_valid_event_with_no_plugins_is_accepted_with_no_decisions() {
+    let body = r#"{"id":"1","source":"aws.glue","detail-type":"Glue Crawler State Change","detail":{"crawlerName":"c","state":"Started"}}"#;
+    let (status, json, _) = send(post(body, "application/json")).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["decisions"], serde_json::json!([]));
+}
+
+#[tokio::test]
+async fn unknown_routes_answer_json_404() {
+    let (status, json, _) = send(Request::get("/nope").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(json["error"]["status"], 404);
+}
+
+#[tokio::test]
+async fn metrics_are_openmetrics_text_ending_in_eof() {
+    let (status, _, text) = send(Request::get("/metrics").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(text.contains("# TYPE glue_rules_plugins gauge"), "{text}");
+    assert!(text.ends_with("# EOF\n"), "{text}");
+}
