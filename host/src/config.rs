@@ -52,6 +52,14 @@ pub struct ServeSection {
     pub listen: Option<std::net::SocketAddr>,
     /// `admin-token`: bearer token for the admin endpoints.
     pub admin_token: Option<String>,
+    /// `intake-token`: when set, `POST /v1/events` needs `Authorization: Bearer <token>` (or
+    /// the token in `intake-token-header`).
+    pub intake_token: Option<String>,
+    /// `intake-token-file`: read the intake token from this file (a Kubernetes secret).
+    pub intake_token_file: Option<std::path::PathBuf>,
+    /// `intake-token-header`: take the token from this header instead of `Authorization`
+    /// (EventBridge API-key connections send a header of the user's choosing).
+    pub intake_token_header: Option<String>,
     /// `max-body-bytes`: the largest request body accepted.
     pub max_body_bytes: Option<usize>,
     /// `watch-interval-ms`: how often to look for changed plugin files; 0 turns watching off.
@@ -249,6 +257,14 @@ mod tests {
         assert!(err.contains("plugins.a.sha256"), "{err}");
         let err = parse("[limits]\ntimeout-ms = 0\n").unwrap_err().to_string();
         assert!(err.contains("limits.timeout-ms"), "{err}");
+        let err = parse("[plugins.a.limits]\ntimeout-ms = 18446744073709551615\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("plugins.a.limits.timeout-ms"), "{err}");
+        let err = parse("[limits]\npattern-max-bytes = \"big\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("pattern-max-bytes"), "{err}");
     }
 
     #[test]

@@ -34,6 +34,9 @@ use serde::Deserialize;
 use crate::plugin::{OnError, PluginSettings, QuarantinePolicy};
 use crate::sandbox::Limits;
 
+/// The largest `timeout-ms` accepted.
+pub const MAX_TIMEOUT_MS: u64 = 600_000;
+
 /// The runtime's settings: plugin sources, per-plugin settings, event size.
 #[derive(Debug, Clone, Default)]
 pub struct RuntimeConfig {
@@ -241,6 +244,14 @@ fn apply_limits(
     };
     let limits: &mut Limits = &mut settings.limits;
     if let Some(ms) = raw.timeout_ms {
+        // A deadline is an `Instant` plus this: an absurd value would overflow it (and no
+        // evaluation should ever be allowed minutes).
+        if ms > MAX_TIMEOUT_MS {
+            return Err((
+                format!("{prefix}.timeout-ms"),
+                format!("{ms} is over the maximum of {MAX_TIMEOUT_MS} (10 minutes)"),
+            ));
+        }
         limits.timeout = Duration::from_millis(positive("timeout-ms", ms)?);
     }
     if let Some(fuel) = raw.fuel {

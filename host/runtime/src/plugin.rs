@@ -229,12 +229,42 @@ pub struct EvalError {
     pub message: String,
 }
 
+/// Longest error message kept from a plugin, in bytes. A plugin's `Err` is echoed into `eval`
+/// output, the log and HTTP answers: 32 MiB of it must not be.
+pub const MAX_ERROR_MESSAGE_BYTES: usize = 1024;
+
 impl EvalError {
     fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
+        let mut message = message.into();
+        if message.len() > MAX_ERROR_MESSAGE_BYTES {
+            let total = message.len();
+            let mut end = MAX_ERROR_MESSAGE_BYTES;
+            while !message.is_char_boundary(end) {
+                end -= 1;
+            }
+            message.truncate(end);
+            message.push_str(&format!("… ({} more bytes dropped)", total - end));
         }
+        Self { kind, message }
+    }
+}
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    #[test]
+    fn a_huge_plugin_error_is_truncated_on_a_character_boundary() {
+        let huge = "é".repeat(1 << 20);
+        let e = EvalError::new(ErrorKind::PluginError, huge);
+        assert!(
+            e.message.len() < MAX_ERROR_MESSAGE_BYTES + 64,
+            "{}",
+            e.message.len()
+        );
+        assert!(e.message.ends_with("more bytes dropped)"));
+        let small = EvalError::new(ErrorKind::PluginError, "no topic-arn configured");
+        assert_eq!(small.message, "no topic-arn configured");
     }
 }
 

@@ -284,6 +284,19 @@ impl crate::bindings::host_api::Host for HostState {
     }
 }
 
+/// `text` with every control character written as an escape (`\n`, `\u{1b}`, ...).
+pub(crate) fn escape_controls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Which limit an instance ran into, so a trap can be reported by its cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LimitHit {
@@ -432,6 +445,15 @@ impl GuestLog {
             state.bytes += message.len();
         }
         let plugin = &*self.plugin;
+        // A plugin's text never starts a line of its own in the host's log: newlines and other
+        // control characters are escaped, so `ok\nERROR glue_rules: ...` stays one tagged line.
+        let escaped;
+        let message = if message.chars().any(char::is_control) {
+            escaped = escape_controls(message);
+            escaped.as_str()
+        } else {
+            message
+        };
         match level {
             LogLevel::Trace => tracing::trace!(target: "plugin", plugin, stream, "{message}"),
             LogLevel::Debug => tracing::debug!(target: "plugin", plugin, stream, "{message}"),
@@ -445,6 +467,12 @@ impl GuestLog {
         while !bytes.is_empty() {
             let line = {
                 let mut state = self.lock();
+                // Over budget: whatever is left of this write is dropped at once, so a 32 MiB
+                // write of newlines costs one check, not millions of empty lines.
+                if state.lines >= self.max_lines || state.bytes >= self.max_bytes {
+                    state.dropped += 1;
+                    return;
+                }
                 let partial = &mut state.partial[stream as usize];
                 let room = MAX_LINE_BYTES - partial.len();
                 match bytes[..bytes.len().min(room)]
@@ -540,6 +568,19 @@ impl OutputStream for GuestOutput {
 #[wasmtime_wasi::async_trait]
 impl Pollable for GuestOutput {
     async fn ready(&mut self) {}
+}
+
+#[cfg(test)]
+mod escape_tests {
+    use super::escape_controls;
+
+    #[test]
+    fn a_plugin_cannot_start_a_log_line_of_its_own() {
+        let forged = escape_controls("ok\nERROR glue_rules: FORGED\r\u{1b}[31m");
+        assert!(!forged.contains('\n') && !forged.contains('\r') && !forged.contains('\u{1b}'));
+        assert_eq!(forged, "ok\\nERROR glue_rules: FORGED\\r\\u{1b}[31m");
+        assert_eq!(escape_controls("plain"), "plain");
+    }
 }
 
 #[cfg(test)]

@@ -33,9 +33,15 @@ pub(crate) mod exit {
     pub const DISPATCH_INCOMPLETE: u8 = 3;
 }
 
+/// `glue-rules --version`: the build and the plugin contracts it serves.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (plugin contract glue:rules@0.1.0)"
+);
+
 /// Run WebAssembly rule plugins against AWS Glue events.
 #[derive(Debug, Parser)]
-#[command(name = "glue-rules", version, about, long_about = None)]
+#[command(name = "glue-rules", version = VERSION, about, long_about = None)]
 struct Cli {
     /// Log level for glue-rules and plugin logs (error, warn, info, debug, trace).
     #[arg(long, global = true, env = "GLUE_RULES_LOG", default_value = "warn")]

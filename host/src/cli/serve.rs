@@ -36,6 +36,25 @@ pub(crate) struct ServeArgs {
         hide_env_values = true
     )]
     admin_token: Option<String>,
+    /// Token `POST /v1/events` requires (`Authorization: Bearer <token>`); required on a
+    /// non-loopback address.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "GLUE_RULES_INTAKE_TOKEN",
+        hide_env_values = true
+    )]
+    intake_token: Option<String>,
+    /// Read the intake token from this file (a mounted secret).
+    #[arg(long, value_name = "FILE", env = "GLUE_RULES_INTAKE_TOKEN_FILE")]
+    intake_token_file: Option<PathBuf>,
+    /// Take the intake token from this header instead of `Authorization`.
+    #[arg(long, value_name = "NAME", env = "GLUE_RULES_INTAKE_TOKEN_HEADER")]
+    intake_token_header: Option<String>,
+    /// Serve intake without a token on a non-loopback address (only behind a proxy that
+    /// authenticates).
+    #[arg(long)]
+    allow_unauthenticated_intake: bool,
     /// How often to look for changed plugin files, in milliseconds; 0 turns watching off.
     #[arg(long, value_name = "MS", env = "GLUE_RULES_WATCH_INTERVAL_MS")]
     watch_interval_ms: Option<u64>,
@@ -58,8 +77,19 @@ pub(crate) struct ServeArgs {
 
 impl ServeArgs {
     /// Flags and variables win over the file, which wins over the defaults.
-    fn options(&self, config: &Config) -> ServeOptions {
-        let mut options = ServeOptions::from_section(&config.serve);
+    fn options(&self, config: &Config) -> anyhow::Result<ServeOptions> {
+        let mut section = config.serve.clone();
+        if let Some(token) = self.intake_token.clone().filter(|t| !t.is_empty()) {
+            section.intake_token = Some(token);
+        } else if let Some(file) = &self.intake_token_file {
+            section.intake_token = None;
+            section.intake_token_file = Some(file.clone());
+        }
+        if let Some(header) = &self.intake_token_header {
+            section.intake_token_header = Some(header.clone());
+        }
+        let mut options = ServeOptions::from_section(&section)?;
+        options.allow_unauthenticated_intake = self.allow_unauthenticated_intake;
         if let Some(listen) = self.listen {
             options.listen = listen;
         }
@@ -74,7 +104,7 @@ impl ServeArgs {
             Some(ms) => options.watch_interval = Some(Duration::from_millis(ms)),
             None => {}
         }
-        options
+        Ok(options)
     }
 
     /// The SQS intake, when a queue is configured.
@@ -109,7 +139,7 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
         anyhow::bail!("SQS intake needs the `aws` feature; this glue-rules was built without it");
     }
     let sidecar = SidecarConfig {
-        options: args.options(&config),
+        options: args.options(&config)?,
         sources: PluginSources {
             files: args.plugins.clone(),
             dir: args.plugins_dir.clone(),

@@ -61,8 +61,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/plugins", get(list_plugins))
         .route("/v1/admin/reload", post(reload))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_token));
-    Router::new()
+    let intake = Router::new()
         .route("/v1/events", post(post_events))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_intake_token,
+        ));
+    Router::new()
+        .merge(intake)
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -88,6 +94,40 @@ async fn require_token(
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "this endpoint needs `Authorization: Bearer <admin token>`",
+            ));
+        }
+    }
+    Ok(next.run(request).await)
+}
+
+/// `POST /v1/events` wants the intake token, when one is configured: as
+/// `Authorization: Bearer <token>`, or as the whole value of `intake-token-header`.
+async fn require_intake_token(
+    State(state): State<Arc<AppState>>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if let Some(expected) = &state.options.intake_token {
+        let headers = request.headers();
+        let given = match &state.options.intake_token_header {
+            Some(name) => headers.get(name).and_then(|v| v.to_str().ok()),
+            None => headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer ")),
+        }
+        .unwrap_or("");
+        if !constant_time_eq(given.as_bytes(), expected.as_bytes()) {
+            state
+                .metrics
+                .intake(IntakeSource::Http, IntakeOutcome::Unauthorized, 1);
+            let how = match &state.options.intake_token_header {
+                Some(name) => format!("the intake token in the `{name}` header"),
+                None => "`Authorization: Bearer <intake token>`".to_owned(),
+            };
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                format!("POST /v1/events needs {how}"),
             ));
         }
     }

@@ -33,6 +33,14 @@ pub struct ServeOptions {
     pub listen: SocketAddr,
     /// Bearer token for admin endpoints; required on a non-loopback address.
     pub admin_token: Option<String>,
+    /// Token `POST /v1/events` requires; required on a non-loopback address unless
+    /// `allow_unauthenticated_intake`.
+    pub intake_token: Option<String>,
+    /// The header carrying the intake token as its whole value; `None` reads
+    /// `Authorization: Bearer <token>`.
+    pub intake_token_header: Option<axum::http::HeaderName>,
+    /// Serve intake without a token on a non-loopback address (behind a trusted proxy).
+    pub allow_unauthenticated_intake: bool,
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     /// How often to look for changed plugin files; `None` disables watching.
@@ -44,6 +52,9 @@ impl Default for ServeOptions {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             admin_token: None,
+            intake_token: None,
+            intake_token_header: None,
+            allow_unauthenticated_intake: false,
             max_body_bytes: 10 << 20,
             watch_interval: Some(Duration::from_secs(1)),
         }
@@ -59,6 +70,22 @@ pub enum ServeError {
          (or --admin-token / [serve] admin-token), or listen on a loopback address"
     )]
     TokenRequired(SocketAddr),
+    /// A non-loopback address without an intake token.
+    #[error(
+        "refusing to serve POST /v1/events on {0} without an intake token: anyone who can reach \
+         it could make glue-rules act with its IAM role. Set GLUE_RULES_INTAKE_TOKEN (or \
+         --intake-token / --intake-token-file / [serve] intake-token), listen on a loopback \
+         address, or pass --allow-unauthenticated-intake behind a proxy that authenticates"
+    )]
+    IntakeTokenRequired(SocketAddr),
+    /// A `[serve]` setting cannot be used.
+    #[error("[serve] {key}: {problem}")]
+    Invalid {
+        /// The key.
+        key: &'static str,
+        /// What is wrong.
+        problem: String,
+    },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -208,34 +235,68 @@ pub struct SidecarConfig {
 
 impl SidecarConfig {
     /// A sidecar for `config` with its `[serve]` options and nothing added.
-    pub fn new(config: Config) -> Self {
-        let options = ServeOptions::from_section(&config.serve);
-        Self {
+    pub fn new(config: Config) -> Result<Self, ServeError> {
+        let options = ServeOptions::from_section(&config.serve)?;
+        Ok(Self {
             config,
             options,
             sources: PluginSources::default(),
             cache_dir: None,
             #[cfg(feature = "aws")]
             sqs: None,
-        }
+        })
     }
 }
 
 impl ServeOptions {
-    /// The defaults with the `[serve]` table's values applied.
-    pub fn from_section(section: &crate::config::ServeSection) -> Self {
+    /// The defaults with the `[serve]` table's values applied (the token file is read here).
+    pub fn from_section(section: &crate::config::ServeSection) -> Result<Self, ServeError> {
         let defaults = Self::default();
-        Self {
+        let intake_token = match (&section.intake_token, &section.intake_token_file) {
+            (Some(token), _) => Some(token.clone()),
+            (None, Some(path)) => Some(read_token_file(path)?),
+            (None, None) => None,
+        };
+        let intake_token_header = section
+            .intake_token_header
+            .as_deref()
+            .map(|name| {
+                axum::http::HeaderName::try_from(name).map_err(|e| ServeError::Invalid {
+                    key: "intake-token-header",
+                    problem: format!("{name:?} is not a header name: {e}"),
+                })
+            })
+            .transpose()?;
+        Ok(Self {
             listen: section.listen.unwrap_or(defaults.listen),
             admin_token: section.admin_token.clone().filter(|t| !t.is_empty()),
+            intake_token: intake_token.filter(|t| !t.is_empty()),
+            intake_token_header,
+            allow_unauthenticated_intake: false,
             max_body_bytes: section.max_body_bytes.unwrap_or(defaults.max_body_bytes),
             watch_interval: match section.watch_interval_ms {
                 Some(0) => None,
                 Some(ms) => Some(Duration::from_millis(ms)),
                 None => defaults.watch_interval,
             },
-        }
+        })
     }
+}
+
+/// Reads a token from a file, trimming the newline secrets usually end with.
+pub fn read_token_file(path: &std::path::Path) -> Result<String, ServeError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ServeError::Invalid {
+        key: "intake-token-file",
+        problem: format!("{}: {e}", path.display()),
+    })?;
+    let token = text.trim().to_owned();
+    if token.is_empty() {
+        return Err(ServeError::Invalid {
+            key: "intake-token-file",
+            problem: format!("{} is empty", path.display()),
+        });
+    }
+    Ok(token)
 }
 
 /// A running sidecar: listening, dispatching, watching its plugins.
@@ -381,6 +442,12 @@ impl Sidecar {
 async fn bind(options: &ServeOptions) -> Result<tokio::net::TcpListener, ServeError> {
     if !options.listen.ip().is_loopback() && options.admin_token.is_none() {
         return Err(ServeError::TokenRequired(options.listen));
+    }
+    if !options.listen.ip().is_loopback()
+        && options.intake_token.is_none()
+        && !options.allow_unauthenticated_intake
+    {
+        return Err(ServeError::IntakeTokenRequired(options.listen));
     }
     tokio::net::TcpListener::bind(options.listen)
         .await

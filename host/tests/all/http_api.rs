@@ -14,17 +14,15 @@ use glue_rules::sidecar::{AppState, ServeOptions, router};
 use tower::ServiceExt;
 
 fn state() -> Arc<AppState> {
+    state_with(ServeOptions::default())
+}
+
+fn state_with(options: ServeOptions) -> Arc<AppState> {
     let config = Config::builtin();
     let runtime = glue_rules::runtime_for(&config.runtime, None, true).expect("a runtime");
     let reloader = Reloader::new(runtime, config.runtime.clone(), PluginSources::default());
-    AppState::new(
-        reloader,
-        Arc::new(LogSink),
-        None,
-        config,
-        ServeOptions::default(),
-    )
-    .expect("an empty sidecar starts")
+    AppState::new(reloader, Arc::new(LogSink), None, config, options)
+        .expect("an empty sidecar starts")
 }
 
 async fn send(request: Request<Body>) -> (StatusCode, serde_json::Value, String) {
@@ -99,4 +97,69 @@ async fn metrics_are_openmetrics_text_ending_in_eof() {
     assert_eq!(status, StatusCode::OK);
     assert!(text.contains("# TYPE glue_rules_plugins gauge"), "{text}");
     assert!(text.ends_with("# EOF\n"), "{text}");
+}
+
+#[tokio::test]
+async fn intake_with_a_token_refuses_requests_without_it() {
+    let event = r#"{"id":"1","source":"aws.glue","detail-type":"x","detail":{}}"#;
+    let app = router(state_with(ServeOptions {
+        intake_token: Some("s3cret".into()),
+        ..ServeOptions::default()
+    }));
+    let refused = app
+        .clone()
+        .oneshot(post(event, "application/json"))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let mut wrong = post(event, "application/json");
+    wrong
+        .headers_mut()
+        .insert(header::AUTHORIZATION, "Bearer guess".parse().unwrap());
+    assert_eq!(
+        app.clone().oneshot(wrong).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let mut right = post(event, "application/json");
+    right
+        .headers_mut()
+        .insert(header::AUTHORIZATION, "Bearer s3cret".parse().unwrap());
+    assert_eq!(app.oneshot(right).await.unwrap().status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_intake_token_can_come_in_a_header_of_the_users_choosing() {
+    let event = r#"{"id":"1","source":"aws.glue","detail-type":"x","detail":{}}"#;
+    let app = router(state_with(ServeOptions {
+        intake_token: Some("k".into()),
+        intake_token_header: Some("x-api-key".parse().unwrap()),
+        ..ServeOptions::default()
+    }));
+    let mut request = post(event, "application/json");
+    request
+        .headers_mut()
+        .insert("x-api-key", "k".parse().unwrap());
+    assert_eq!(
+        app.clone().oneshot(request).await.unwrap().status(),
+        StatusCode::OK
+    );
+    let mut bearer = post(event, "application/json");
+    bearer
+        .headers_mut()
+        .insert(header::AUTHORIZATION, "Bearer k".parse().unwrap());
+    assert_eq!(
+        app.oneshot(bearer).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn a_public_address_without_an_intake_token_refuses_to_start() {
+    let mut config = glue_rules::sidecar::SidecarConfig::new(Config::builtin()).unwrap();
+    config.options.listen = "0.0.0.0:0".parse().unwrap();
+    config.options.admin_token = Some("admin".into());
+    let err = glue_rules::sidecar::Sidecar::start(config)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("intake token"), "{err}");
 }
