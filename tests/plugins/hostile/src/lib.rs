@@ -3,7 +3,25 @@
 //! evaluation suffers.
 //!
 //! It is written against the raw bindings rather than the SDK so that it can do things the SDK
-//! would never help with.
+//! would never help with. A few modes go further and call WASI directly (module [`raw`]),
+//! bypassing what std and wasi-libc would do for them.
+//!
+//! Settings common to every mode: `mode` (default `well-behaved`), `name` (the plugin's name,
+//! default `hostile-MODE`) and `pattern` (one event pattern, default none: every event). Numeric
+//! settings are plain decimal integers (`bytes = "1048576"`); a malformed one panics.
+//!
+//! Modes, by where they act (each documented where it is implemented):
+//!
+//! - `describe`: `describe-trap`, `describe-loop`, `pattern-bomb`, `many-patterns`.
+//! - `evaluate`, running away: `loop`, `loop-alloc`, `alloc`, `recurse`, `sleep`,
+//!   `spin-clock`, `clock-spin`.
+//! - `evaluate`, trapping or failing: `panic`, `unreachable`, `plugin-error`, `huge-error`.
+//! - `evaluate`, oversized or invalid output: `many-actions`, `huge-string`, `empty-target`,
+//!   `wide-decision`.
+//! - `evaluate`, flooding the host through its imports: `log-flood`, `print-flood`,
+//!   `huge-log`, `forged-log`, `stream-write`, `random-bytes`.
+//! - `evaluate`, probing the sandbox: `read-file`, `env-var`, `tcp-connect`.
+//! - `evaluate`, well-behaved: `all-actions`, `counter`, and any other value.
 
 use std::time::{Duration, Instant};
 
@@ -11,6 +29,21 @@ wit_bindgen::generate!({
     path: "../../../wit",
     world: "rule",
 });
+
+/// Direct bindings to the handful of WASI 0.2 functions some modes call without std in between
+/// (see `wit/raw-wasi.wit`).
+mod raw {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "hostile:raw-wasi/raw-wasi",
+        generate_all,
+    });
+
+    pub use wasi::cli::{stderr, stdout};
+    pub use wasi::clocks::{monotonic_clock, wall_clock};
+    pub use wasi::io::streams::{OutputStream, StreamError};
+    pub use wasi::random::random;
+}
 
 use glue::rules::host::{config, log};
 use glue::rules::types::{
@@ -22,6 +55,22 @@ struct Hostile;
 
 fn mode() -> String {
     config("mode").unwrap_or_else(|| "well-behaved".to_owned())
+}
+
+/// The numeric setting `key`, or `default` when it is absent.
+fn number(key: &str, default: u64) -> u64 {
+    match config(key) {
+        None => default,
+        Some(text) => text
+            .trim()
+            .parse()
+            .unwrap_or_else(|e| panic!("setting `{key}` = {text:?} is not a number: {e}")),
+    }
+}
+
+/// [`number`] as a size in memory.
+fn size(key: &str, default: u64) -> usize {
+    usize::try_from(number(key, default)).expect("size fits in memory")
 }
 
 fn decision(reason: String) -> Decision {
@@ -107,6 +156,146 @@ fn all_actions(event: &Event) -> Decision {
     }
 }
 
+/// `pattern-bomb` mode (in `describe`): one pattern whose `detail` holds a `$or` of
+/// `or-branches` alternatives (default 1000, the most the pattern compiler accepts), each on its
+/// own field, beside a `jobName` list of `list-values` values (default 100000). A compiler that
+/// expanded the `$or` by copying its siblings into each alternative would build
+/// `or-branches` x `list-values` leaves.
+fn pattern_bomb() -> String {
+    let branches = number("or-branches", 1000);
+    let values = number("list-values", 100_000);
+    let mut pattern = String::from(r#"{"source":["aws.glue"],"detail":{"jobName":["#);
+    for i in 0..values {
+        if i > 0 {
+            pattern.push(',');
+        }
+        pattern.push_str(&format!(r#""job-{i}""#));
+    }
+    pattern.push_str(r#"],"$or":["#);
+    for i in 0..branches {
+        if i > 0 {
+            pattern.push(',');
+        }
+        pattern.push_str(&format!(r#"{{"field-{i}":["value-{i}"]}}"#));
+    }
+    pattern.push_str("]}}");
+    pattern
+}
+
+/// `many-patterns` mode (in `describe`): `pattern-count` small, distinct patterns (default
+/// 200000), each selecting one Glue job by name.
+fn many_patterns() -> Vec<String> {
+    (0..number("pattern-count", 200_000))
+        .map(|i| format!(r#"{{"source":["aws.glue"],"detail":{{"jobName":["job-{i}"]}}}}"#))
+        .collect()
+}
+
+/// The text of a WASI stream error, for a decision's reason.
+fn stream_error(e: raw::StreamError) -> String {
+    match e {
+        raw::StreamError::Closed => "closed".into(),
+        raw::StreamError::LastOperationFailed(e) => e.to_debug_string(),
+    }
+}
+
+/// `stream-write` mode: one raw `wasi:io/streams` call that hands the host `bytes` bytes
+/// (default 32 MiB) in one go, never asking `check-write` how much it may write (std's
+/// `print!` would ask, and write in permitted chunks). Settings:
+/// - `bytes`: how many bytes, newlines (so that a host splitting the output into log lines
+///   sees that many empty lines);
+/// - `stream`: `stdout` (default) or `stderr`;
+/// - `write-op`: `write` (default), `blocking-write-and-flush` (which WASI caps at 4096 bytes
+///   per call) or `write-zeroes` (`bytes` zero bytes that the guest never allocates).
+fn stream_write() -> Decision {
+    let bytes = number("bytes", 32 << 20);
+    let stream: raw::OutputStream = match config("stream").as_deref() {
+        Some("stderr") => raw::stderr::get_stderr(),
+        _ => raw::stdout::get_stdout(),
+    };
+    let newlines = || vec![b'\n'; usize::try_from(bytes).expect("size fits in memory")];
+    let op = config("write-op").unwrap_or_else(|| "write".into());
+    let result = match op.as_str() {
+        "write-zeroes" => stream.write_zeroes(bytes),
+        "blocking-write-and-flush" => stream.blocking_write_and_flush(&newlines()),
+        _ => stream.write(&newlines()),
+    };
+    let flushed = stream.flush();
+    decision(format!(
+        "{op} of {bytes} bytes: {}; flush: {}",
+        result.map_or_else(stream_error, |()| "ok".into()),
+        flushed.map_or_else(stream_error, |()| "ok".into()),
+    ))
+}
+
+/// `random-bytes` mode: `calls` calls (default 40) of `wasi:random/random.get-random-bytes`,
+/// each for `bytes` bytes (default 16 MiB). Each result is dropped before the next call, so the
+/// guest holds one at a time; the host makes (and copies in) all of them.
+fn random_bytes() -> Decision {
+    let bytes = number("bytes", 16 << 20);
+    let calls = number("calls", 40);
+    let mut received = 0u64;
+    let mut mix = 0u8;
+    for _ in 0..calls {
+        let chunk = std::hint::black_box(raw::random::get_random_bytes(bytes));
+        received += chunk.len() as u64;
+        mix ^= chunk.last().copied().unwrap_or(0);
+    }
+    decision(format!(
+        "received {received} random bytes in {calls} calls ({mix})"
+    ))
+}
+
+/// `clock-spin` mode: reads `wasi:clocks/monotonic-clock.now` and `wasi:clocks/wall-clock.now`
+/// directly, back to back, `calls` times in all (default: forever, until the host stops it).
+/// Unlike `spin-clock` it never sleeps, never looks at the time it reads, and goes through no
+/// std or libc code.
+fn clock_spin() -> Decision {
+    let calls = number("calls", u64::MAX);
+    let mut made = 0u64;
+    let mut mix = 0u64;
+    while made < calls {
+        mix ^= std::hint::black_box(raw::monotonic_clock::now());
+        made += 1;
+        if made < calls {
+            mix ^= std::hint::black_box(raw::wall_clock::now()).seconds;
+            made += 1;
+        }
+    }
+    decision(format!("made {made} clock calls ({mix})"))
+}
+
+/// `wide-decision` mode: a matched decision with one SSM `SendCommand` whose `InstanceIds` holds
+/// `instances` ids (default 400) of `instance-bytes` bytes each (default 102400, 100 KiB): each
+/// id is under the default `max-string-bytes`, but together they are about 40 MiB.
+fn wide_decision(event: &Event) -> Decision {
+    let count = number("instances", 400);
+    let width = size("instance-bytes", 100 << 10);
+    let instance_ids = (0..count)
+        .map(|i| {
+            // `i-` and 17 hex digits, like a real id, then zeros up to the width (cut short
+            // when the width is under 19 bytes, and then no longer distinct).
+            let mut id = String::with_capacity(width);
+            id.push_str(&format!("i-{i:017x}"));
+            id.truncate(width);
+            id.extend(std::iter::repeat_n('0', width - id.len()));
+            id
+        })
+        .collect();
+    Decision {
+        matched: true,
+        actions: vec![Action::Ssm(SsmSendCommand {
+            document_name: "AWS-RunShellScript".into(),
+            targets: CommandTargets::InstanceIds(instance_ids),
+            parameters: vec![CommandParameter {
+                name: "commands".into(),
+                values: vec![format!("echo {}", event.id)],
+            }],
+            comment: None,
+        })],
+        reason: Some(format!("{count} instance ids of {width} bytes")),
+    }
+}
+
 #[inline(never)]
 fn recurse(depth: u64, sink: &mut [u64; 64]) -> u64 {
     sink[(depth % 64) as usize] = depth;
@@ -119,16 +308,28 @@ fn recurse(depth: u64, sink: &mut [u64; 64]) -> u64 {
 
 impl Guest for Hostile {
     fn describe() -> Metadata {
-        if mode() == "describe-trap" {
-            panic!("refusing to describe myself");
-        }
-        // `name` and `pattern` let one component stand for many plugins (the engine
-        // benchmark loads it thousands of times, each selecting other events).
+        let mode = mode();
+        let patterns = match mode.as_str() {
+            // `describe-trap`: describe panics, so the plugin cannot be loaded.
+            "describe-trap" => panic!("refusing to describe myself"),
+            // `describe-loop`: describe never returns, so loading must time out.
+            "describe-loop" => {
+                let mut x: u64 = 0;
+                loop {
+                    x = std::hint::black_box(x.wrapping_add(1));
+                }
+            }
+            "pattern-bomb" => vec![pattern_bomb()],
+            "many-patterns" => many_patterns(),
+            // `name` and `pattern` let one component stand for many plugins (the engine
+            // benchmark loads it thousands of times, each selecting other events).
+            _ => config("pattern").into_iter().collect(),
+        };
         Metadata {
-            name: config("name").unwrap_or_else(|| format!("hostile-{}", mode())),
+            name: config("name").unwrap_or_else(|| format!("hostile-{mode}")),
             version: "0.1.0".into(),
             description: "misbehaves on purpose".into(),
-            patterns: config("pattern").into_iter().collect(),
+            patterns,
         }
     }
 
@@ -231,6 +432,27 @@ impl Guest for Hostile {
                 while start.elapsed() < Duration::from_secs(10) {}
                 Ok(decision("spun 10 s".into()))
             }
+            "clock-spin" => Ok(clock_spin()),
+            "stream-write" => Ok(stream_write()),
+            "random-bytes" => Ok(random_bytes()),
+            // `huge-log`: one message of `bytes` bytes (default 32 MiB) through the host's
+            // `log` import, far past `max-log-bytes`.
+            "huge-log" => {
+                let bytes = size("bytes", 32 << 20);
+                log(LogLevel::Info, &"x".repeat(bytes));
+                Ok(decision(format!("logged one message of {bytes} bytes")))
+            }
+            // `forged-log`: one message that, printed as it is, would read as a second line
+            // from the host itself. The `message` setting replaces the text.
+            "forged-log" => {
+                let message =
+                    config("message").unwrap_or_else(|| "ok\nERROR glue_rules: FORGED".into());
+                log(LogLevel::Info, &message);
+                Ok(decision("logged a forged line".into()))
+            }
+            // `huge-error`: `err` with a message of `bytes` bytes (default 32 MiB).
+            "huge-error" => Err("e".repeat(size("bytes", 32 << 20))),
+            "wide-decision" => Ok(wide_decision(&event)),
             "all-actions" => Ok(all_actions(&event)),
             "plugin-error" => Err(format!("cannot handle {}", event.detail_type)),
             "empty-target" => Ok(Decision {
