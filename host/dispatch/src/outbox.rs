@@ -259,6 +259,7 @@ pub struct OutboxStatus {
 /// synchronous and short, meant to be called from `tokio::task::spawn_blocking` in async code.
 pub struct Outbox {
     conn: Mutex<Connection>,
+    group: GroupCommit,
     path: PathBuf,
     dedupe_window: Duration,
     counters: Arc<Counters>,
@@ -324,6 +325,7 @@ impl Outbox {
         }
         Ok(Self {
             conn: Mutex::new(conn),
+            group: GroupCommit::default(),
             path,
             dedupe_window: super::config::DEFAULT_DEDUPE_WINDOW,
             counters: Arc::new(Counters::default()),
@@ -380,31 +382,54 @@ impl Outbox {
         submissions: &[Submission<'_>],
     ) -> Result<Vec<Receipt>, DispatchError> {
         let mut receipts = vec![Receipt::default(); submissions.len()];
-        let mut encoded: Vec<Vec<(&str, &'static str, String)>> =
-            Vec::with_capacity(submissions.len());
-        let mut any = false;
-        for (submission, receipt) in submissions.iter().zip(&mut receipts) {
-            let mut rows = Vec::new();
+        let mut rows = Vec::new();
+        for (i, (submission, receipt)) in submissions.iter().zip(&mut receipts).enumerate() {
             if submission.failed {
                 receipt.failed = true;
-            } else {
-                for (plugin, action) in &submission.actions {
-                    let json = serde_json::to_string(action).map_err(DispatchError::Encode)?;
-                    rows.push((*plugin, action.kind().as_str(), json));
-                }
+                continue;
             }
-            any |= !rows.is_empty();
-            encoded.push(rows);
+            if submission.actions.is_empty() {
+                continue;
+            }
+            let mut actions = Vec::with_capacity(submission.actions.len());
+            for (plugin, action) in &submission.actions {
+                let json = serde_json::to_string(action).map_err(DispatchError::Encode)?;
+                actions.push(((*plugin).to_owned(), action.kind().as_str(), json));
+            }
+            rows.push(EncodedEvent {
+                index: i,
+                event_id: submission.event_id.to_owned(),
+                detail_type: submission.detail_type.to_owned(),
+                key: submission.key.0,
+                actions,
+            });
         }
-        if !any {
+        if rows.is_empty() {
             return Ok(receipts);
         }
+        for (index, outcome) in self.group.commit(self, rows)? {
+            receipts[index].duplicate = outcome.duplicate;
+            receipts[index].queued = outcome.queued;
+        }
+        Ok(receipts)
+    }
 
+    /// How many record transactions this outbox has committed: under concurrent recording,
+    /// fewer than the calls of [`Outbox::record_actions`] (group commit). For tests and
+    /// benchmarks.
+    pub fn record_commits(&self) -> u64 {
+        self.group.commits.load(Ordering::Relaxed)
+    }
+
+    /// Writes every queued batch of `jobs` in one transaction with one fsync, and returns each
+    /// job's outcomes. On error nothing of any job was written.
+    fn write_jobs(&self, jobs: &[Vec<EncodedEvent>]) -> Result<Vec<Vec<(usize, Written)>>, DispatchError> {
         let err = self.db_err();
         let now = now_ms();
         let window_ms = i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX);
         let mut queued_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
         let mut duplicates = 0u64;
+        let mut results = Vec::with_capacity(jobs.len());
         {
             let mut conn = self.lock();
             let tx = conn
@@ -425,38 +450,52 @@ impl Outbox {
                          VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
                     )
                     .map_err(&err)?;
-                for ((submission, rows), receipt) in
-                    submissions.iter().zip(&encoded).zip(&mut receipts)
-                {
-                    if rows.is_empty() {
-                        continue;
-                    }
-                    if window_ms > 0 {
-                        let key = submission.key;
-                        let changed = remember
-                            .execute(params![&key.0[..], now, now.saturating_sub(window_ms)])
-                            .map_err(&err)?;
-                        if changed == 0 {
-                            receipt.duplicate = true;
-                            duplicates += 1;
-                            tracing::info!(
-                                target: "glue_rules::dispatch",
-                                event_id = submission.event_id,
-                                detail_type = submission.detail_type,
-                                actions = rows.len(),
-                                "duplicate event within the de-duplication window: its actions \
-                                 are not queued again"
-                            );
-                            continue;
+                for job in jobs {
+                    let mut written = Vec::with_capacity(job.len());
+                    for event in job {
+                        if window_ms > 0 {
+                            let changed = remember
+                                .execute(params![
+                                    &event.key[..],
+                                    now,
+                                    now.saturating_sub(window_ms)
+                                ])
+                                .map_err(&err)?;
+                            if changed == 0 {
+                                duplicates += 1;
+                                tracing::info!(
+                                    target: "glue_rules::dispatch",
+                                    event_id = event.event_id,
+                                    detail_type = event.detail_type,
+                                    actions = event.actions.len(),
+                                    "duplicate event within the de-duplication window: its \
+                                     actions are not queued again"
+                                );
+                                written.push((
+                                    event.index,
+                                    Written {
+                                        duplicate: true,
+                                        queued: 0,
+                                    },
+                                ));
+                                continue;
+                            }
                         }
+                        for (plugin, kind, json) in &event.actions {
+                            insert
+                                .execute(params![event.event_id, plugin, kind, json, now])
+                                .map_err(&err)?;
+                            *queued_by_kind.entry(kind).or_default() += 1;
+                        }
+                        written.push((
+                            event.index,
+                            Written {
+                                duplicate: false,
+                                queued: event.actions.len(),
+                            },
+                        ));
                     }
-                    for (plugin, kind, json) in rows {
-                        insert
-                            .execute(params![submission.event_id, plugin, kind, json, now])
-                            .map_err(&err)?;
-                        *queued_by_kind.entry(kind).or_default() += 1;
-                    }
-                    receipt.queued = rows.len();
+                    results.push(written);
                 }
                 let mut total = tx
                     .prepare_cached(
@@ -489,7 +528,7 @@ impl Outbox {
         if !queued_by_kind.is_empty() {
             self.wake.notify_one();
         }
-        Ok(receipts)
+        Ok(results)
     }
 
     /// Takes up to `limit` due actions, oldest due first, skipping the ids in `in_flight`
@@ -929,6 +968,105 @@ impl Outbox {
         };
         tx.commit().map_err(&err)?;
         Ok(n)
+    }
+}
+
+/// One event's rows, encoded and owned, waiting for a group commit.
+struct EncodedEvent {
+    /// Its position in the caller's submissions.
+    index: usize,
+    event_id: String,
+    detail_type: String,
+    key: [u8; 32],
+    /// `(plugin, kind, action JSON)`.
+    actions: Vec<(String, &'static str, String)>,
+}
+
+/// What one event's recording came to.
+#[derive(Debug, Clone, Copy)]
+struct Written {
+    duplicate: bool,
+    queued: usize,
+}
+
+/// A batch waiting in the group-commit queue, and its result once written.
+struct Job {
+    id: u64,
+    rows: Vec<EncodedEvent>,
+}
+
+type JobResult = Result<Vec<(usize, Written)>, String>;
+
+#[derive(Default)]
+struct GroupState {
+    queue: Vec<Job>,
+    done: std::collections::HashMap<u64, JobResult>,
+    next_id: u64,
+    writing: bool,
+}
+
+/// Group commit: concurrent callers' records share one transaction and one fsync.
+///
+/// Each caller queues its batch; if no one is writing, it becomes the writer, takes
+/// everything queued, commits it in one transaction (`synchronous = FULL`), publishes every
+/// job's result and wakes the waiters; then it steps down, and a caller whose batch arrived
+/// during that commit takes the next turn. Nobody returns before the commit that holds its
+/// batch, so an acknowledgement still means "on disk"; under load, N requests cost one fsync
+/// instead of N.
+#[derive(Default)]
+struct GroupCommit {
+    state: Mutex<GroupState>,
+    turn: std::sync::Condvar,
+    commits: std::sync::atomic::AtomicU64,
+}
+
+impl GroupCommit {
+    fn lock(&self) -> MutexGuard<'_, GroupState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn commit(
+        &self,
+        outbox: &Outbox,
+        rows: Vec<EncodedEvent>,
+    ) -> Result<Vec<(usize, Written)>, DispatchError> {
+        let mut state = self.lock();
+        let id = state.next_id;
+        state.next_id += 1;
+        state.queue.push(Job { id, rows });
+        loop {
+            if let Some(result) = state.done.remove(&id) {
+                return result.map_err(DispatchError::Task);
+            }
+            if state.writing {
+                state = self.turn.wait(state).unwrap_or_else(|p| p.into_inner());
+                continue;
+            }
+            // This caller writes everything queued, its own batch among it.
+            state.writing = true;
+            let jobs = std::mem::take(&mut state.queue);
+            drop(state);
+            let ids: Vec<u64> = jobs.iter().map(|j| j.id).collect();
+            let rows: Vec<Vec<EncodedEvent>> = jobs.into_iter().map(|j| j.rows).collect();
+            let written = outbox.write_jobs(&rows);
+            self.commits.fetch_add(1, Ordering::Relaxed);
+            state = self.lock();
+            match written {
+                Ok(results) => {
+                    for (id, result) in ids.into_iter().zip(results) {
+                        state.done.insert(id, Ok(result));
+                    }
+                }
+                Err(e) => {
+                    let message = format!("{}: the group commit failed: {e}", outbox.path.display());
+                    for id in ids {
+                        state.done.insert(id, Err(message.clone()));
+                    }
+                }
+            }
+            state.writing = false;
+            self.turn.notify_all();
+        }
     }
 }
 

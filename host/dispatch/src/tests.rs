@@ -473,3 +473,65 @@ fn the_outbox_and_the_worker_can_be_shared_across_threads() {
     shareable::<AwsDispatcher>();
     shareable::<LogDispatcher>();
 }
+
+#[test]
+fn concurrent_records_share_commits_and_every_one_is_durable() {
+    let dir = Dir::new("group");
+    let outbox = Arc::new(dir.outbox());
+    let threads = 16;
+    let per_thread = 25;
+    let barrier = Arc::new(std::sync::Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let outbox = outbox.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                barrier.wait();
+                let action = sns("m");
+                for i in 0..per_thread {
+                    let event = job_event(&format!("e-{t}-{i}"), &format!("jr_{t}_{i}"), "FAILED");
+                    let receipts = outbox
+                        .record_actions(&[submit(&event, std::slice::from_ref(&action))])
+                        .unwrap();
+                    assert_eq!(receipts[0].queued, 1);
+                    assert!(!receipts[0].duplicate);
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let total = (threads * per_thread) as u64;
+    assert_eq!(outbox.depth().unwrap(), total);
+    let commits = outbox.record_commits();
+    assert!(commits >= 1 && commits <= total, "{commits} commits");
+    // Reopened, everything is still there: acknowledged means on disk.
+    drop(outbox);
+    assert_eq!(dir.outbox().depth().unwrap(), total);
+}
+
+#[test]
+fn a_duplicate_in_a_concurrent_group_is_refused_once() {
+    let dir = Dir::new("group-dup");
+    let outbox = Arc::new(dir.outbox());
+    let barrier = Arc::new(std::sync::Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let outbox = outbox.clone();
+            let barrier = barrier.clone();
+            std::thread::spawn(move || {
+                let event = job_event("same", "jr_same", "FAILED");
+                let action = sns("m");
+                barrier.wait();
+                outbox
+                    .record_actions(&[submit(&event, std::slice::from_ref(&action))])
+                    .unwrap()[0]
+            })
+        })
+        .collect();
+    let receipts: Vec<Receipt> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(receipts.iter().filter(|r| r.queued == 1).count(), 1);
+    assert_eq!(receipts.iter().filter(|r| r.duplicate).count(), 7);
+    assert_eq!(outbox.depth().unwrap(), 1);
+}
