@@ -1,29 +1,38 @@
 #!/usr/bin/env bash
-# Load test of the sidecar on loopback with wrk (Debian package `wrk`): single events per request
-# and batches of 10 (NDJSON), both example plugins, log-only dispatch through a fresh durable
-# outbox (one fsync per request that produces actions).
+# The sidecar's throughput on loopback, every figure of docs/benchmarks.md "Durable path" from one
+# command: wrk (Debian package) against a release `glue-rules serve` with both example plugins,
+# the log dispatcher, and a fresh durable outbox.
 #
-#   host/benches/load/run.sh [DURATION] [CONNECTIONS]
+#   host/benches/load/run.sh [DURATION] [CONNECTIONS]      (defaults: 20s, 16)
 #
-# Needs a release build (`cargo build --release -p glue-rules`) and the plugins in plugins/dist.
+# Prints, from one run: requests/s and p50/p99 for single events with a durable action, single
+# events without actions and NDJSON batches of 10; actions recorded/s and drained/s; the outbox
+# depth when the load stops and the time to drain it; the ratios durable/no-write and
+# drained/recorded; and a kill -9 during load: acknowledged actions against what the outbox holds
+# after restart. Needs a release build (`cargo build --release -p glue-rules`) and plugins/dist.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 target="${CARGO_TARGET_DIR:-$HOME/.cache/glue-rules/target}"
-duration="${1:-15s}"
+bin="$target/release/glue-rules"
+duration="${1:-20s}"
 connections="${2:-16}"
 fixtures="$repo/examples/events/aws-docs"
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk (Debian)" >&2
+  apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
+fi
+[ -x "$bin" ] || { echo "no release build at $bin: cargo build --release -p glue-rules" >&2; exit 2; }
 
 work="$(mktemp -d)"
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-# One event: a failed job run (sns-on-failure fires). A batch: ten mixed events, NDJSON.
-# Event ids are made unique per request by post.lua (see there), so every failure is new to the
-# outbox and costs a durable write.
-with_id() {
-  python3 -c 'import json,sys; e=json.load(open(sys.argv[1])); e["id"]=sys.argv[2]; print(json.dumps(e))' "$@"
-}
-with_id "$fixtures/failed-job-run.json" "__ID__" > "$work/single.json"
+pid=""
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+
+# Bodies with a per-request unique id (post.lua replaces __ID__), so every failure is a new
+# durable record. A batch: ten mixed events, NDJSON.
+with_id() { sed "0,/\"id\": *\"[^\"]*\"/s//\"id\": \"$2\"/" "$1" | tr -d '\n'; echo; }
+with_id "$fixtures/failed-job-run.json" "__ID__" > "$work/durable.json"
+with_id "$fixtures/crawler-started.json" "__ID__" > "$work/nowrite.json"
 i=0
 for f in failed-job-run successful-job-run timeout crawler-succeeded job-run-is-in-running-state \
          database-state-change-create-table data-quality-evaluation-results-available \
@@ -32,26 +41,95 @@ for f in failed-job-run successful-job-run timeout crawler-succeeded job-run-is-
   i=$((i + 1))
 done > "$work/batch.ndjson"
 
-cd "$repo"
-"$target/release/glue-rules" serve --listen 127.0.0.1:0 --plugins-dir plugins/dist \
-  --outbox "$work/outbox.sqlite" --watch-interval-ms 0 --log-level error 2>"$work/serve.log" &
-pid=$!
-for _ in $(seq 1 100); do
-  addr="$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$work/serve.log" | head -n1)"
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "${addr:-}" ] || { cat "$work/serve.log"; exit 1; }
+start_sidecar() {
+  "$bin" serve --listen 127.0.0.1:0 --plugins-dir "$repo/plugins/dist" \
+    --outbox "$work/outbox.sqlite" --cache-dir "$work/cache" --watch-interval-ms 0 \
+    --log-level error 2>"$work/serve.log" &
+  pid=$!
+  addr=""
+  for _ in $(seq 1 600); do
+    addr="$(sed -n 's/.*listening on http:\/\/\([^ ]*\).*/\1/p' "$work/serve.log" | head -n1)"
+    [ -n "$addr" ] && return 0
+    sleep 0.1
+  done
+  cat "$work/serve.log" >&2
+  exit 1
+}
 
-echo "## single event per request ($connections connections, $duration, wrk 2 threads)"
-BODY="$work/single.json" wrk -t2 -c"$connections" -d"$duration" --latency -s "$here/post.lua" \
-  "http://$addr/v1/events"
-echo
-echo "## batches of 10 events per request (NDJSON)"
-BODY="$work/batch.ndjson" CONTENT_TYPE=application/x-ndjson wrk -t2 -c"$connections" \
-  -d"$duration" --latency -s "$here/post.lua" "http://$addr/v1/events"
-echo
-echo "## outbox after the run"
-"$target/release/glue-rules" outbox status --outbox "$work/outbox.sqlite" 2>/dev/null | head -12 || true
-kill -TERM "$pid"
-wait "$pid"
+# The value of one metric sample, 0 when absent.
+metric() {
+  curl -fsS "http://$addr/metrics" | awk -v m="$1" '$1 == m { v = $2 } END { print v + 0 }'
+}
+
+load() { # name body [content-type]
+  BODY="$2" CONTENT_TYPE="${3:-application/json}" wrk -t2 -c"$connections" -d"$duration" \
+    --latency -s "$here/post.lua" "http://$addr/v1/events" > "$work/$1.wrk"
+  grep '^RESULT' "$work/$1.wrk" | sed "s/^RESULT/$1/"
+}
+field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+
+echo "# glue-rules load test: $duration per case, $connections connections, wrk -t2, $(nproc) cores"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+start_sidecar
+echo "sidecar on $addr"
+
+nowrite="$(load nowrite "$work/nowrite.json")"
+echo "$nowrite"
+
+sent_before="$(metric 'glue_rules_actions_sent_total{type="sns"}')"
+recorded_before="$(metric 'glue_rules_actions_total{plugin="sns-on-failure",type="sns"}')"
+durable="$(load durable "$work/durable.json")"
+depth_at_end="$(metric glue_rules_outbox_depth)"
+sent_after="$(metric 'glue_rules_actions_sent_total{type="sns"}')"
+recorded_after="$(metric 'glue_rules_actions_total{plugin="sns-on-failure",type="sns"}')"
+drain_start="$(date +%s.%N)"
+while [ "$(metric glue_rules_outbox_depth)" != "0" ]; do
+  sleep 0.05
+  if [ "$(echo "$(date +%s.%N) - $drain_start > 120" | bc)" = 1 ]; then echo "not drained in 120 s"; break; fi
+done
+drain_s="$(echo "$(date +%s.%N) - $drain_start" | bc)"
+echo "$durable"
+
+batch="$(load batch10 "$work/batch.ndjson" application/x-ndjson)"
+echo "$batch"
+
+seconds="$(field "$durable" seconds)"
+recorded_rate="$(echo "($recorded_after - $recorded_before) / $seconds" | bc -l)"
+drained_rate="$(echo "($sent_after - $sent_before) / $seconds" | bc -l)"
+printf '\n| case | requests/s | p50 ms | p99 ms |\n|---|---|---|---|\n'
+for r in "$nowrite" "$durable" "$batch"; do
+  printf '| %s | %s | %s | %s |\n' "${r%% *}" "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p99_ms)"
+done
+printf '\n| figure | value |\n|---|---|\n'
+printf '| actions recorded/s (durable case) | %.0f |\n' "$recorded_rate"
+printf '| actions drained/s by the log dispatcher (same window) | %.0f |\n' "$drained_rate"
+printf '| outbox depth when the load stopped | %s |\n' "$depth_at_end"
+printf '| time to drain it | %.2f s |\n' "$drain_s"
+printf '| durable / no-write requests/s | %.2f |\n' "$(echo "$(field "$durable" rps) / $(field "$nowrite" rps)" | bc -l)"
+printf '| drained / recorded | %.2f |\n' "$(echo "$drained_rate / ($recorded_rate + 0.000001)" | bc -l)"
+
+# kill -9 during load: every acknowledged action must be in the outbox after restart. The
+# outbox's lifetime "queued" total is written in the same transaction as the rows, so it counts
+# exactly what was made durable.
+queued_total() {
+  "$bin" outbox status --outbox "$work/outbox.sqlite" --json 2>/dev/null | tr -d ' \n' |
+    sed -n 's/.*"sns":{[^}]*"queued":\([0-9]*\).*/\1/p'
+}
+kill -TERM "$pid"; wait "$pid" || true; pid=""
+before="$(queued_total)"; before="${before:-0}"
+start_sidecar
+( sleep 3; kill -9 "$pid" ) &
+killer=$!
+kill9="$(BODY="$work/durable.json" wrk -t2 -c"$connections" -d6s -s "$here/post.lua" \
+  "http://$addr/v1/events" 2>/dev/null | grep '^RESULT' || true)"
+wait "$killer" || true
+wait "$pid" 2>/dev/null || true; pid=""
+after="$(queued_total)"; after="${after:-0}"
+acked="$(field "$kill9" acked)"
+printf '| kill -9 after 3 s of load: acknowledged actions | %s |\n' "${acked:-0}"
+printf '| ... durable in the outbox after restart | %s |\n' "$((after - before))"
+if [ "$((after - before))" -lt "${acked:-0}" ]; then
+  echo "LOST: $(( ${acked:-0} - (after - before) )) acknowledged actions are not in the outbox" >&2
+  exit 1
+fi
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -190,11 +190,67 @@ fn engine_prefilter(c: &mut Criterion) {
     group.finish();
 }
 
+/// Engine-only throughput on a realistic mixed Glue stream (every documented event type, job
+/// events spread over 100 job names), with N plugins that each select the failures of one job
+/// (so one or two are entered per event), spread over both cores with `evaluate_all`.
+fn engine_throughput(c: &mut Criterion) {
+    use glue_rules_runtime::engine::evaluate_all;
+    use glue_rules_runtime::registry::PluginSet;
+    use std::sync::Arc;
+
+    let hostile = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"))
+        .join("wasm32-wasip2/guest/hostile_plugin.wasm");
+    if !hostile.exists() {
+        eprintln!("skipping engine throughput: {} is missing", hostile.display());
+        return;
+    }
+    let runtime = runtime(true, false);
+    let dir = repo().join("examples/events/aws-docs");
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let mut events = Vec::new();
+    for round in 0..20 {
+        for path in &names {
+            let text = std::fs::read_to_string(path)
+                .unwrap()
+                .replace("\"MyJob\"", &format!("\"job-{}\"", (round * 13) % 100));
+            events.push(Event::parse(text.as_bytes(), MAX_EVENT_BYTES).unwrap());
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut group = c.benchmark_group("engine-throughput");
+    group.throughput(Throughput::Elements(events.len() as u64));
+    group.sample_size(10);
+    for plugins in [10usize, 100, 1_000, 10_000] {
+        let set: Vec<Arc<Plugin>> = (0..plugins)
+            .map(|i| {
+                let mut settings = PluginSettings::new();
+                settings.config.insert("name".into(), format!("job-{i}-failures"));
+                settings.config.insert(
+                    "pattern".into(),
+                    format!(r#"{{"detail-type":["Glue Job State Change"],"detail":{{"jobName":["job-{i}"],"state":["FAILED","TIMEOUT"]}}}}"#),
+                );
+                Arc::new(Plugin::load(&runtime, &hostile, settings).unwrap())
+            })
+            .collect();
+        let set = PluginSet::new(set).unwrap();
+        group.bench_function(BenchmarkId::new("evaluate_all", plugins), |b| {
+            b.iter(|| std::hint::black_box(evaluate_all(&set, &events, threads, &|| {})))
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3));
-    targets = evaluate, sandbox_cost, engine_prefilter
+    targets = evaluate, sandbox_cost, engine_prefilter, engine_throughput
 }
 criterion_main!(benches);
