@@ -1,9 +1,6 @@
 //! Shared helpers for the integration tests: building the guest plugins and the binary once,
 //! finding the fixtures, running the CLI.
 
-pub mod languages;
-pub mod moto;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -205,8 +202,6 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
-
-pub mod http;
 
 /// A running `glue-rules serve`, stopped (SIGKILL) on drop unless already stopped.
 pub struct Sidecar {

@@ -423,7 +423,10 @@ impl Outbox {
 
     /// Writes every queued batch of `jobs` in one transaction with one fsync, and returns each
     /// job's outcomes. On error nothing of any job was written.
-    fn write_jobs(&self, jobs: &[Vec<EncodedEvent>]) -> Result<Vec<Vec<(usize, Written)>>, DispatchError> {
+    fn write_jobs(
+        &self,
+        jobs: &[Vec<EncodedEvent>],
+    ) -> Result<Vec<Vec<(usize, Written)>>, DispatchError> {
         let err = self.db_err();
         let now = now_ms();
         let window_ms = i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX);
@@ -1058,7 +1061,8 @@ impl GroupCommit {
                     }
                 }
                 Err(e) => {
-                    let message = format!("{}: the group commit failed: {e}", outbox.path.display());
+                    let message =
+                        format!("{}: the group commit failed: {e}", outbox.path.display());
                     for id in ids {
                         state.done.insert(id, Err(message.clone()));
                     }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use glue_rules_tests::http::{get, post_json, request};
-use glue_rules_tests::{Sidecar, TempDir, fixture, plugins, wait_until};
+use crate::support::http::{get, post_json, request};
+use crate::support::{Sidecar, TempDir, fixture, plugins, wait_until};
 use serde_json::Value;
 
 /// A directory with a plugins/ subdirectory holding the given components.
@@ -213,7 +213,7 @@ fn admin_endpoints_require_the_bearer_token_when_one_is_set() {
 #[test]
 fn a_non_loopback_address_without_a_token_is_refused() {
     let dir = plugin_dir("serve-public", &[&plugins().sns_on_failure]);
-    let output = std::process::Command::new(glue_rules_tests::binary())
+    let output = std::process::Command::new(crate::support::binary())
         .args(["serve", "--plugins-dir", "plugins", "--listen", "0.0.0.0:0"])
         .current_dir(dir.path())
         .env_remove("GLUE_RULES_ADMIN_TOKEN")

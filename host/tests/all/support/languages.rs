@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::{binary, repo_root};
+use super::{binary, repo_root};
 
 /// Every guest language besides Rust, as `glue-rules new --lang` spells it.
 pub const LANGUAGES: [&str; 4] = ["javascript", "typescript", "python", "c"];

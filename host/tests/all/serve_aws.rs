@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use glue_rules_tests::http::{get, post_json};
-use glue_rules_tests::moto::{self, ACCOUNT, REGION, topic_with_queue};
-use glue_rules_tests::{Sidecar, TempDir, fixture, plugins, wait_until};
+use crate::support::http::{get, post_json};
+use crate::support::moto::{self, ACCOUNT, REGION, topic_with_queue};
+use crate::support::{Sidecar, TempDir, fixture, plugins, wait_until};
 use serde_json::Value;
 
 /// A runtime for the SDK calls and SNS/SQS clients for moto.
@@ -259,7 +259,7 @@ fn kill_9_of_the_sidecar_with_actions_pending_loses_nothing() {
         .map(|id| failure(id))
         .collect::<Vec<_>>()
         .join("\n");
-    let response = glue_rules_tests::http::request(
+    let response = crate::support::http::request(
         sidecar.addr,
         "POST",
         "/v1/events",

@@ -185,11 +185,6 @@ impl Moto {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// moto's process id.
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
     /// Clears every resource (moto keeps its configuration).
     pub fn reset(&self) -> Result<()> {
         let (status, _) = self.request("POST", "/moto-api/reset", Some(b""))?;

@@ -14,10 +14,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use glue_rules_tests::moto::{
+use crate::support::moto::{
     ACCOUNT, REGION, aws_env, create_queue, lease, sdk_config, topic_with_queue, unique,
 };
-use glue_rules_tests::{TempDir, binary, plugins};
+use crate::support::{TempDir, binary, plugins};
 use serde_json::Value;
 
 const PLUGIN: &str = "hostile-well-behaved";

@@ -6,9 +6,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use glue_rules_tests::http::post_json;
-use glue_rules_tests::languages::{ci_function, compile_cache, target_dir, venv};
-use glue_rules_tests::{Sidecar, TempDir, repo_root, run_in};
+use crate::support::http::post_json;
+use crate::support::languages::{ci_function, compile_cache, target_dir, venv};
+use crate::support::{Sidecar, TempDir, repo_root, run_in};
 
 fn text(output: &Output) -> String {
     format!(
@@ -265,7 +265,7 @@ fn c_project_builds_and_passes_its_fixtures() {
 #[test]
 fn bad_usage_exits_2_with_the_problem_named() {
     let dir = TempDir::new("authoring-usage");
-    let plugin = glue_rules_tests::plugins()
+    let plugin = crate::support::plugins()
         .sns_on_failure
         .to_str()
         .unwrap()

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use glue_rules_tests::{TempDir, binary, fixture, fixtures_dir, json_lines, plugins, run_in};
+use crate::support::{TempDir, binary, fixture, fixtures_dir, json_lines, plugins, run_in};
 use serde_json::{Value, json};
 
 /// Runs `eval` with both example plugins and the given extra arguments.

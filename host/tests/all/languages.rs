@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use glue_rules_tests::languages::{LANGUAGES, compile_cache, language_plugins};
-use glue_rules_tests::{TempDir, fixtures_dir, json_lines, plugins, run_in};
+use crate::support::languages::{LANGUAGES, compile_cache, language_plugins};
+use crate::support::{TempDir, fixtures_dir, json_lines, plugins, run_in};
 use serde_json::{Value, json};
 
 /// A Glue Job State Change envelope with the given fields of `detail` and envelope overrides.
@@ -441,7 +441,7 @@ fn a_javascript_plugin_built_with_wasi_http_loads_but_cannot_fetch() {
         std::fs::create_dir_all(&built).unwrap();
         let js = dir.path().join("fetcher.js");
         std::fs::write(&js, source).unwrap();
-        let repo = glue_rules_tests::repo_root();
+        let repo = crate::support::repo_root();
         let status =
             std::process::Command::new(repo.join("plugins/js/node_modules/.bin/componentize-js"))
                 .arg(&js)
