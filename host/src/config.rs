@@ -122,6 +122,7 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct RawConfig {
     plugins_dir: Option<PathBuf>,
+    require_pins: Option<bool>,
     cache_dir: Option<PathBuf>,
     max_event_bytes: Option<usize>,
     #[serde(default)]
@@ -179,6 +180,7 @@ impl Config {
         let runtime = RuntimeConfig::from_raw(
             RawRuntimeSection {
                 plugins_dir: raw.plugins_dir,
+                require_pins: raw.require_pins,
                 cache_dir: raw.cache_dir,
                 max_event_bytes: raw.max_event_bytes,
                 limits: raw.limits,
@@ -237,6 +239,15 @@ mod tests {
         assert_eq!(a.config["notify-stopped"], "true");
         let other = config.runtime.settings_for("b");
         assert_eq!(other.limits.timeout, Duration::from_millis(20));
+    }
+
+    #[test]
+    fn require_pins_is_a_top_level_key_off_by_default() {
+        assert!(!parse("").unwrap().runtime.require_pins);
+        let config = parse("plugins-dir = \"dist\"\nrequire-pins = true\n").unwrap();
+        assert!(config.runtime.require_pins);
+        let err = parse("require-pins = \"yes\"\n").unwrap_err().to_string();
+        assert!(err.contains("require-pins"), "{err}");
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The runtime's part of the configuration: where plugins come from and how each is run.
 //!
-//! In the TOML file these are the top-level keys `plugins-dir`, `cache-dir`,
+//! In the TOML file these are the top-level keys `plugins-dir`, `require-pins`, `cache-dir`,
 //! `max-event-bytes`, `on-error`, the `[limits]` table and the `[plugins.NAME]` tables:
 //!
 //! ```toml
 //! plugins-dir = "plugins/dist"        # every *.wasm in it is loaded
+//! require-pins = true                 # ... if its sha256 is some [plugins.NAME] sha256
 //!
 //! [limits]                            # defaults for every plugin
 //! timeout-ms = 50
@@ -42,6 +43,9 @@ pub const MAX_TIMEOUT_MS: u64 = 600_000;
 pub struct RuntimeConfig {
     /// Directory whose `*.wasm` files are loaded as plugins.
     pub plugins_dir: Option<PathBuf>,
+    /// Load only components whose sha256 is pinned by some `[plugins.NAME] sha256`, checked
+    /// before anything is compiled or run.
+    pub require_pins: bool,
     /// Where compiled components are cached; `None` uses the user cache directory.
     pub cache_dir: Option<PathBuf>,
     /// Largest event accepted, in bytes.
@@ -70,6 +74,8 @@ pub struct PluginEntry {
 pub struct RawRuntimeSection {
     /// `plugins-dir`.
     pub plugins_dir: Option<PathBuf>,
+    /// `require-pins`.
+    pub require_pins: Option<bool>,
     /// `cache-dir`.
     pub cache_dir: Option<PathBuf>,
     /// `max-event-bytes`.
@@ -203,6 +209,7 @@ impl RuntimeConfig {
         }
         Ok(Self {
             plugins_dir: raw.plugins_dir.map(resolve),
+            require_pins: raw.require_pins.unwrap_or(false),
             cache_dir: raw.cache_dir.map(resolve),
             max_event_bytes: raw.max_event_bytes.unwrap_or(crate::event::MAX_EVENT_BYTES),
             defaults,

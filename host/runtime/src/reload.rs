@@ -4,6 +4,13 @@
 //! before it can replace anything. A component that fails keeps its predecessor (if any) in
 //! service, and the failure is kept for status output. Unchanged files keep their loaded
 //! plugin, with its warm instances, counters and quarantine state.
+//!
+//! Pins come first. A `[plugins.NAME] sha256` binds that name to those bytes, whichever file
+//! claims the name: a component that describes itself as a pinned name with other bytes is
+//! refused, and never gets the entry's settings; bytes pinned for one name may not describe
+//! themselves as another. With `require-pins`, a file whose sha256 no pin lists is refused
+//! after hashing, before it is compiled or anything in it runs. A file whose bytes match a
+//! pin starts (and describes itself) under that entry's settings, not the defaults.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -12,7 +19,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::config::RuntimeConfig;
+use crate::config::{PluginEntry, RuntimeConfig};
 use crate::plugin::{LoadError, Plugin, PluginSettings, sha256_hex};
 use crate::registry::{PluginSet, PluginSources, RegistryError, wasm_files};
 use crate::runtime::Runtime;
@@ -61,6 +68,62 @@ pub struct FailedFile {
     pub path: String,
     /// Why.
     pub error: String,
+}
+
+/// A component refused by the configuration's `sha256` pins.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    /// `require-pins` is on and no entry pins the file's hash. Nothing in it was compiled or run.
+    #[error(
+        "{path}: refused: require-pins is on and no pin matches (no [plugins.NAME] sha256 is \
+         {actual}, this file's sha256)"
+    )]
+    Unpinned {
+        /// The file.
+        path: PathBuf,
+        /// Its sha256.
+        actual: String,
+    },
+    /// The component describes itself as a name pinned to other bytes.
+    #[error(
+        "{path}: refused: it describes itself as {name:?}, which the configuration pins to \
+         sha256 {pinned}, but this file's sha256 is {actual}"
+    )]
+    NameMismatch {
+        /// The file.
+        path: PathBuf,
+        /// The name it claims.
+        name: String,
+        /// The hash pinned for that name.
+        pinned: String,
+        /// The file's hash.
+        actual: String,
+    },
+    /// The component's bytes are pinned for another name than the one it describes itself as.
+    #[error(
+        "{path}: refused: its sha256 {actual} is pinned for {}, but it describes itself as \
+         {name:?}",
+        .pinned_for.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    )]
+    PinnedForAnother {
+        /// The file.
+        path: PathBuf,
+        /// The name it claims.
+        name: String,
+        /// The names whose pin its bytes match.
+        pinned_for: Vec<String>,
+        /// The file's hash.
+        actual: String,
+    },
+}
+
+/// Why [`Reloader`] did not load a file.
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error(transparent)]
+    Pin(#[from] PinError),
 }
 
 /// The status of one component file, for `GET /v1/plugins`.
@@ -188,7 +251,7 @@ impl Reloader {
                 state.error = None;
                 continue;
             }
-            match self.load(path, &bytes, explicit.as_ref()) {
+            match self.load(path, &bytes, &sha256, explicit.as_ref()) {
                 Ok(None) => {
                     // Disabled in the configuration: not loaded, not an error.
                     if let Some(old) = self.files.remove(path)
@@ -275,34 +338,72 @@ impl Reloader {
         });
     }
 
+    /// Loads one file, pins first: a file `require-pins` refuses is only hashed, and a name
+    /// pinned to other bytes gets neither the load nor the entry's settings.
     fn load(
         &self,
         path: &Path,
         bytes: &[u8],
+        sha256: &str,
         explicit: Option<&PluginSettings>,
-    ) -> Result<Option<Plugin>, LoadError> {
-        let initial = explicit
-            .cloned()
-            .unwrap_or_else(|| self.config.defaults.clone());
+    ) -> Result<Option<Plugin>, Refusal> {
+        // The entries whose pin these bytes match: the names the component may take.
+        let pinned_for: Vec<(&String, &PluginEntry)> = self
+            .config
+            .plugins
+            .iter()
+            .filter(|(_, entry)| entry.settings.sha256.as_deref() == Some(sha256))
+            .collect();
+        if self.config.require_pins && pinned_for.is_empty() {
+            return Err(PinError::Unpinned {
+                path: path.to_owned(),
+                actual: sha256.to_owned(),
+            }
+            .into());
+        }
+        if explicit.is_none()
+            && !pinned_for.is_empty()
+            && pinned_for.iter().all(|(_, entry)| !entry.enabled)
+        {
+            // Known by its hash, and disabled: not loaded, not run, not an error.
+            return Ok(None);
+        }
+        let initial = match (explicit, pinned_for.as_slice()) {
+            (Some(settings), _) => settings.clone(),
+            // Known by its hash: it starts and describes itself under its own entry's limits.
+            (None, [(_, entry)]) => entry.settings.clone(),
+            _ => self.config.defaults.clone(),
+        };
         let plugin = Plugin::from_bytes(&self.runtime, path, bytes, initial)?;
+        let name = plugin.name();
+        let entry = self.config.plugins.get(name);
+        if let Some(pinned) = entry.and_then(|entry| entry.settings.sha256.as_ref())
+            && pinned != sha256
+        {
+            return Err(PinError::NameMismatch {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                pinned: pinned.clone(),
+                actual: sha256.to_owned(),
+            }
+            .into());
+        }
+        if !pinned_for.is_empty() && !pinned_for.iter().any(|(pinned, _)| *pinned == name) {
+            return Err(PinError::PinnedForAnother {
+                path: path.to_owned(),
+                name: name.to_owned(),
+                pinned_for: pinned_for.iter().map(|(n, _)| (*n).clone()).collect(),
+                actual: sha256.to_owned(),
+            }
+            .into());
+        }
         if explicit.is_some() {
             return Ok(Some(plugin));
         }
-        // Settings follow the name the plugin gives itself.
-        match self.config.plugins.get(plugin.name()) {
+        // Settings follow the name the plugin gives itself (pinned names checked above).
+        match entry {
             Some(entry) if !entry.enabled => Ok(None),
-            Some(entry) => {
-                if let Some(expected) = &entry.settings.sha256
-                    && expected != &plugin.info().sha256
-                {
-                    return Err(LoadError::Integrity {
-                        path: path.to_owned(),
-                        expected: expected.clone(),
-                        actual: plugin.info().sha256.clone(),
-                    });
-                }
-                Ok(Some(plugin.with_settings(entry.settings.clone())))
-            }
+            Some(entry) => Ok(Some(plugin.with_settings(entry.settings.clone()))),
             None => Ok(Some(plugin)),
         }
     }
