@@ -8,6 +8,8 @@ local template = f:read("*a")
 f:close()
 local content_type = os.getenv("CONTENT_TYPE") or "application/json"
 local token = os.getenv("INTAKE_TOKEN")
+-- Ids must also differ between runs against one outbox (a repeated id is a duplicate).
+local run = os.getenv("RUN") or tostring(os.time())
 
 local threads = 0
 function setup(thread)
@@ -18,7 +20,7 @@ end
 local counter = 0
 function request()
   counter = counter + 1
-  local body = template:gsub("__ID__", "load-" .. tid .. "-" .. counter)
+  local body = template:gsub("__ID__", "load-" .. run .. "-" .. tid .. "-" .. counter)
   local headers = { ["Content-Type"] = content_type }
   if token then headers["Authorization"] = "Bearer " .. token end
   return wrk.format("POST", nil, headers, body)

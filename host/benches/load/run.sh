@@ -62,7 +62,7 @@ metric() {
 }
 
 load() { # name body [content-type]
-  BODY="$2" CONTENT_TYPE="${3:-application/json}" wrk -t2 -c"$connections" -d"$duration" \
+  RUN="$1" BODY="$2" CONTENT_TYPE="${3:-application/json}" wrk -t2 -c"$connections" -d"$duration" \
     --latency -s "$here/post.lua" "http://$addr/v1/events" > "$work/$1.wrk"
   grep '^RESULT' "$work/$1.wrk" | sed "s/^RESULT/$1/"
 }
@@ -120,11 +120,16 @@ before="$(queued_total)"; before="${before:-0}"
 start_sidecar
 ( sleep 3; kill -9 "$pid" ) &
 killer=$!
-kill9="$(BODY="$work/durable.json" wrk -t2 -c"$connections" -d6s -s "$here/post.lua" \
+kill9="$(RUN=kill9 BODY="$work/durable.json" wrk -t2 -c"$connections" -d6s -s "$here/post.lua" \
   "http://$addr/v1/events" 2>/dev/null | grep '^RESULT' || true)"
 wait "$killer" || true
 wait "$pid" 2>/dev/null || true; pid=""
-after="$(queued_total)"; after="${after:-0}"
+after="$(queued_total)"
+if [ -z "$after" ]; then
+  echo "cannot read the outbox after the kill:" >&2
+  "$bin" outbox status --outbox "$work/outbox.sqlite" --json >&2 || true
+  after=0
+fi
 acked="$(field "$kill9" acked)"
 printf '| kill -9 after 3 s of load: acknowledged actions | %s |\n' "${acked:-0}"
 printf '| ... durable in the outbox after restart | %s |\n' "$((after - before))"
