@@ -79,7 +79,7 @@ build_language_plugins() {
     src="plugins/${lang#*:}"
     lang="${lang%%:*}"
     hash="$( (cd "$src" && git ls-files -co --exclude-standard -- . ':!build' | LC_ALL=C sort \
-      | xargs sha256sum; sha256sum ../../wit/rule.wit) | sha256sum | cut -d' ' -f1)"
+      | xargs sha256sum; sha256sum ../../wit/rule.wit ../../wit/0.1.0/rule.wit) | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$out/$lang/.inputs.sha256" 2>/dev/null)" = "$hash" ]; then
       continue
     fi

@@ -99,7 +99,7 @@ extern crate self as glue_rules_sdk;
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/0.1.0",
         world: "rule",
         pub_export_macro: true,
         export_macro_name: "__export_rule_world",

@@ -1,11 +1,11 @@
-//! Host-side bindings generated from `wit/rule.wit`.
+//! Host-side bindings generated from `wit/0.1.0/rule.wit`.
 //!
 //! The generated record and variant types double as the host's typed event model: the event
 //! parser builds them directly, so handing an event to a plugin copies nothing the guest does not
 //! need.
 
 wasmtime::component::bindgen!({
-    path: "../../wit",
+    path: "../../wit/0.1.0",
     world: "rule",
     additional_derives: [PartialEq],
 });

@@ -100,7 +100,9 @@ const COMMON: &[Template] = &[
         ".gitignore",
         include_str!("../../templates/common/gitignore"),
     ),
-    verbatim("wit/rule.wit", include_str!("../../../wit/rule.wit")),
+    // The contract the JavaScript, TypeScript, Python and C templates implement (the Rust
+    // template builds against the SDK's own copy).
+    verbatim("wit/rule.wit", include_str!("../../../wit/0.1.0/rule.wit")),
     file(
         "fixtures/README.md",
         include_str!("../../templates/common/fixtures/README.md"),
@@ -565,12 +567,12 @@ mod tests {
     #[test]
     fn the_c_bindings_were_generated_from_the_current_wit() {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(include_bytes!("../../../wit/rule.wit"));
+        let digest = Sha256::digest(include_bytes!("../../../wit/0.1.0/rule.wit"));
         let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             include_str!("../../../plugins/c/bindings/wit.sha256").trim(),
             hex,
-            "wit/rule.wit changed: regenerate the C bindings with plugins/c/bindgen.sh"
+            "wit/0.1.0/rule.wit changed: regenerate the C bindings with plugins/c/bindgen.sh"
         );
     }
 }

@@ -26,7 +26,7 @@
 use std::time::{Duration, Instant};
 
 wit_bindgen::generate!({
-    path: "../../../wit",
+    path: "../../../wit/0.1.0",
     world: "rule",
 });
 
