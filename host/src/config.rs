@@ -64,6 +64,18 @@ pub struct ServeSection {
     pub max_body_bytes: Option<usize>,
     /// `watch-interval-ms`: how often to look for changed plugin files; 0 turns watching off.
     pub watch_interval_ms: Option<u64>,
+    /// `max-concurrent-evaluations`: evaluation threads, so evaluations at once (default: the
+    /// available cores).
+    pub max_concurrent_evaluations: Option<usize>,
+    /// `max-queued-requests`: requests admitted beyond those being evaluated (default 64);
+    /// past that, `503` with `Retry-After`.
+    pub max_queued_requests: Option<usize>,
+    /// `max-connections`: HTTP connections open at once (default 1024).
+    pub max_connections: Option<usize>,
+    /// `header-read-timeout-ms`: time a client has to send a request's headers (default 10 s).
+    pub header_read_timeout_ms: Option<u64>,
+    /// `body-read-timeout-ms`: time a client has to send a request's body (default 30 s).
+    pub body_read_timeout_ms: Option<u64>,
     /// `[serve.sqs]`: poll a queue for events as well.
     pub sqs: Option<SqsSection>,
 }

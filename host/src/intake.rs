@@ -56,6 +56,15 @@ pub struct Processed {
     pub verdicts: Vec<Verdict>,
 }
 
+/// What [`Intake::evaluate`] found, for [`Intake::record`].
+#[derive(Debug)]
+pub struct Evaluated {
+    /// The plugin set the events were evaluated with.
+    pub set: Arc<PluginSet>,
+    /// One outcome per event, in order.
+    pub outcomes: Vec<EventOutcome>,
+}
+
 /// Evaluates events and hands their actions to the sink.
 pub struct Intake {
     registry: Arc<Registry>,
@@ -93,12 +102,35 @@ impl Intake {
     /// `batching` says. Blocking (plugins run here, the sink may flush to disk): call it off
     /// the async runtime.
     pub fn process(&self, source: IntakeSource, events: &[Event], batching: Batching) -> Processed {
+        let evaluated = self.evaluate(events);
+        self.record(source, events, evaluated, batching)
+    }
+
+    /// The first half of [`Intake::process`]: evaluates `events` on one snapshot of the plugin
+    /// set and counts the outcomes. CPU work: the sidecar runs it on its evaluation threads, so
+    /// that plugins never wait for a core while their deadline runs.
+    pub fn evaluate(&self, events: &[Event]) -> Evaluated {
         // One snapshot for the whole call: a reload never changes the set mid-batch.
         let set = self.registry.snapshot();
         let outcomes: Vec<EventOutcome> = events.iter().map(|e| evaluate_event(&set, e)).collect();
         for outcome in &outcomes {
             self.metrics.observe(outcome);
         }
+        Evaluated { set, outcomes }
+    }
+
+    /// The second half of [`Intake::process`]: hands the actions of `evaluated` (the outcomes
+    /// of `events`, in order) to the sink as `batching` says and counts each event's verdict.
+    /// Blocking (the sink may wait for a disk flush), but light on CPU.
+    pub fn record(
+        &self,
+        source: IntakeSource,
+        events: &[Event],
+        evaluated: Evaluated,
+        batching: Batching,
+    ) -> Processed {
+        let Evaluated { set, outcomes } = evaluated;
+        debug_assert_eq!(events.len(), outcomes.len());
         let any_failed = outcomes.iter().any(EventOutcome::failed);
         let mut verdicts = vec![Verdict::Failed; events.len()];
         if !(any_failed && batching == Batching::AllOrNothing) {

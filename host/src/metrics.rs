@@ -117,6 +117,13 @@ pub const PLUGINS: MetricDef = def(
     MetricType::Gauge,
     "Plugins by status (failed: a file whose newest version did not load)",
 );
+/// Intake requests admitted and not yet done, by state.
+pub const INTAKE_REQUESTS: MetricDef = def(
+    "glue_rules_intake_requests",
+    MetricType::Gauge,
+    "Intake requests admitted and not yet done, by state (evaluating: on an evaluation thread; \
+     waiting: for a thread, or for their actions to be recorded)",
+);
 /// Plugin log lines dropped for being over the per-evaluation budget.
 pub const PLUGIN_LOG_LINES_DROPPED: MetricDef = def(
     "glue_rules_plugin_log_lines_dropped",
@@ -184,6 +191,7 @@ pub const CATALOGUE: &[MetricDef] = &[
     SQS_RECEIVE_ERRORS,
     EVALUATION_DURATION,
     PLUGINS,
+    INTAKE_REQUESTS,
     PLUGIN_LOG_LINES_DROPPED,
     OUTBOX_DEPTH,
     OUTBOX_OLDEST_AGE,
@@ -248,6 +256,8 @@ pub enum IntakeOutcome {
     Unauthorized,
     /// Refused because the sidecar was at capacity.
     Overloaded,
+    /// The request body did not arrive within the body read timeout.
+    TimedOut,
 }
 
 impl IntakeOutcome {
@@ -262,6 +272,7 @@ impl IntakeOutcome {
             IntakeOutcome::UnsupportedMediaType => "unsupported_media_type",
             IntakeOutcome::Unauthorized => "unauthorized",
             IntakeOutcome::Overloaded => "overloaded",
+            IntakeOutcome::TimedOut => "timed_out",
         }
     }
 }
@@ -343,6 +354,11 @@ struct ReloadLabels {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct StatusLabels {
     status: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StateLabels {
+    state: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -516,6 +532,10 @@ pub struct Scrape {
     pub quarantined: u64,
     /// Files whose newest version did not load.
     pub failed: u64,
+    /// Intake requests on an evaluation thread.
+    pub evaluating: u64,
+    /// Intake requests admitted and waiting for a thread or for their actions to be recorded.
+    pub waiting: u64,
     /// Per plugin: log lines dropped so far.
     pub log_lines_dropped: Vec<(String, u64)>,
     /// The outbox's statistics, when there is an outbox.
@@ -536,6 +556,11 @@ impl Scrape {
                 .set(n as i64);
         }
         register(&mut registry, PLUGINS, &plugins);
+        let requests = Family::<StateLabels, Gauge>::default();
+        for (state, n) in [("evaluating", self.evaluating), ("waiting", self.waiting)] {
+            requests.get_or_create(&StateLabels { state }).set(n as i64);
+        }
+        register(&mut registry, INTAKE_REQUESTS, &requests);
         let dropped = Family::<PluginLabels, Counter>::default();
         for (plugin, n) in &self.log_lines_dropped {
             dropped

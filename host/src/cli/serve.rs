@@ -61,6 +61,9 @@ pub(crate) struct ServeArgs {
     /// Largest request body, in bytes.
     #[arg(long, value_name = "BYTES", env = "GLUE_RULES_MAX_BODY_BYTES")]
     max_body_bytes: Option<usize>,
+    // Capacity: evaluation threads, queue, connections, read timeouts (boxed: it is large).
+    #[command(flatten)]
+    capacity: Box<CapacityArgs>,
     /// Directory for compiled components [default: the user cache directory].
     #[arg(long, value_name = "DIR", env = "GLUE_RULES_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
@@ -73,6 +76,27 @@ pub(crate) struct ServeArgs {
     /// SQS pollers at once (overrides [serve.sqs] concurrency).
     #[arg(long, value_name = "N", env = "GLUE_RULES_SQS_CONCURRENCY")]
     sqs_concurrency: Option<usize>,
+}
+
+/// How much the sidecar takes on at once, and how long it waits for a client.
+#[derive(Debug, Args)]
+struct CapacityArgs {
+    /// Evaluation threads, so requests evaluated at once [default: the available cores].
+    #[arg(long, value_name = "N", env = "GLUE_RULES_MAX_CONCURRENT_EVALUATIONS")]
+    max_concurrent_evaluations: Option<usize>,
+    /// Requests admitted beyond those being evaluated; past that, 503 [default: 64].
+    #[arg(long, value_name = "N", env = "GLUE_RULES_MAX_QUEUED_REQUESTS")]
+    max_queued_requests: Option<usize>,
+    /// HTTP connections open at once [default: 1024].
+    #[arg(long, value_name = "N", env = "GLUE_RULES_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Time a client has to send a request's headers, in milliseconds [default: 10000].
+    #[arg(long, value_name = "MS", env = "GLUE_RULES_HEADER_READ_TIMEOUT_MS")]
+    header_read_timeout_ms: Option<u64>,
+    /// Time a client has to send a request's body, in milliseconds; past it, 408
+    /// [default: 30000].
+    #[arg(long, value_name = "MS", env = "GLUE_RULES_BODY_READ_TIMEOUT_MS")]
+    body_read_timeout_ms: Option<u64>,
 }
 
 impl ServeArgs {
@@ -88,6 +112,19 @@ impl ServeArgs {
         if let Some(header) = &self.intake_token_header {
             section.intake_token_header = Some(header.clone());
         }
+        // Through the section, so that flags are checked like the file's keys.
+        let capacity = &self.capacity;
+        section.max_concurrent_evaluations = capacity
+            .max_concurrent_evaluations
+            .or(section.max_concurrent_evaluations);
+        section.max_queued_requests = capacity.max_queued_requests.or(section.max_queued_requests);
+        section.max_connections = capacity.max_connections.or(section.max_connections);
+        section.header_read_timeout_ms = capacity
+            .header_read_timeout_ms
+            .or(section.header_read_timeout_ms);
+        section.body_read_timeout_ms = capacity
+            .body_read_timeout_ms
+            .or(section.body_read_timeout_ms);
         let mut options = ServeOptions::from_section(&section)?;
         options.allow_unauthenticated_intake = self.allow_unauthenticated_intake;
         if let Some(listen) = self.listen {
@@ -181,8 +218,8 @@ fn spawn_sighup_reload(state: Arc<AppState>) {
         };
         while hangup.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading plugins");
-            let state = state.clone();
-            let _ = tokio::task::spawn_blocking(move || state.reload()).await;
+            // On a blocking thread, after any reload in progress.
+            let _ = state.reload_in_turn().await;
         }
     });
 }

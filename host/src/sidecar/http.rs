@@ -18,7 +18,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use glue_rules_runtime::engine::OutcomeRecord;
-use glue_rules_runtime::event::EventError;
+use glue_rules_runtime::event::{Event, EventError};
 use glue_rules_runtime::input::parse_document;
 
 use super::AppState;
@@ -51,8 +51,31 @@ impl IntoResponse for ApiError {
                 header::HeaderValue::from_static("Bearer"),
             );
         }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            // Busy or briefly unable to record: worth another try soon.
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
         response
     }
+}
+
+/// The answer when every evaluation thread is busy and the queue behind them is full.
+fn overloaded(state: &AppState) -> ApiError {
+    state
+        .metrics
+        .intake(IntakeSource::Http, IntakeOutcome::Overloaded, 1);
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "glue-rules is at capacity: {} requests in progress (max-concurrent-evaluations {} \
+             + max-queued-requests {}); retry",
+            state.pool.capacity(),
+            state.pool.threads(),
+            state.pool.capacity() - state.pool.threads()
+        ),
+    )
 }
 
 /// The sidecar's routes over `state`.
@@ -190,17 +213,108 @@ async fn post_events(
             .intake(IntakeSource::Http, IntakeOutcome::UnsupportedMediaType, 1);
         return Err(e);
     }
+    // Refused before its body is read when nothing could take it anyway.
+    if state.pool.is_full() {
+        return Err(overloaded(&state));
+    }
     let limit = state.options.max_body_bytes;
-    let bytes = to_bytes(body, limit).await.map_err(|_| {
-        state
-            .metrics
-            .intake(IntakeSource::Http, IntakeOutcome::TooLarge, 1);
+    let wait = state.options.body_read_timeout;
+    let bytes = match tokio::time::timeout(wait, to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(_)) => {
+            state
+                .metrics
+                .intake(IntakeSource::Http, IntakeOutcome::TooLarge, 1);
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body over the {limit}-byte limit"),
+            ));
+        }
+        Err(_) => {
+            state
+                .metrics
+                .intake(IntakeSource::Http, IntakeOutcome::TimedOut, 1);
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request body did not arrive within {} ms",
+                    wait.as_millis()
+                ),
+            ));
+        }
+    };
+    let Some(admission) = state.pool.try_admit() else {
+        return Err(overloaded(&state));
+    };
+    // Parsing and evaluating are CPU work: both run on an evaluation thread.
+    let worker = state.clone();
+    let (evaluated, admission) = state
+        .pool
+        .run(admission, move || {
+            let events = parse_events(&worker, &bytes)?;
+            let evaluated = worker.intake.evaluate(&events);
+            Ok::<_, ApiError>((events, evaluated))
+        })
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("evaluation aborted: {e}"),
+            )
+        })?;
+    let (events, evaluated) = evaluated?;
+    // Recording waits for the outbox's disk flush, not for a core: off the evaluation threads,
+    // still within the request's admission.
+    let worker = state.clone();
+    let processed = tokio::task::spawn_blocking(move || {
+        let _admission = admission;
+        worker.intake.record(
+            IntakeSource::Http,
+            &events,
+            evaluated,
+            Batching::AllOrNothing,
+        )
+    })
+    .await
+    .map_err(|e| {
         ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("request body over the {limit}-byte limit"),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("recording aborted: {e}"),
         )
     })?;
-    let (items, document_error) = parse_document(&bytes, state.config.runtime.max_event_bytes);
+    let decisions: Vec<OutcomeRecord<'_>> = processed
+        .outcomes
+        .iter()
+        .flat_map(|o| o.records_for(&processed.set))
+        .collect();
+    if let Some(Verdict::Unrecorded(e)) = processed
+        .verdicts
+        .iter()
+        .find(|v| matches!(v, Verdict::Unrecorded(_)))
+    {
+        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone()));
+    }
+    if processed.verdicts.iter().any(|v| !v.is_accepted()) {
+        let failed: Vec<&str> = processed
+            .outcomes
+            .iter()
+            .filter(|o| o.failed())
+            .map(|o| o.event_id.as_str())
+            .collect();
+        let message = format!(
+            "a plugin with on-error = \"fail\" failed on event(s) {}: retry the request",
+            failed.join(", ")
+        );
+        let body = json!({"error": {"status": 500, "message": message}, "decisions": decisions});
+        return Ok((StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response());
+    }
+    Ok(Json(EventsResponse { decisions }).into_response())
+}
+
+/// Splits and parses a request body into events, refusing the whole request if any is
+/// malformed (and counting why).
+fn parse_events(state: &AppState, bytes: &[u8]) -> Result<Vec<Event>, ApiError> {
+    let (items, document_error) = parse_document(bytes, state.config.runtime.max_event_bytes);
     if let Some(e) = document_error {
         state
             .metrics
@@ -241,47 +355,7 @@ async fn post_events(
             }
         }
     }
-
-    let worker = state.clone();
-    let processed = tokio::task::spawn_blocking(move || {
-        worker
-            .intake
-            .process(IntakeSource::Http, &events, Batching::AllOrNothing)
-    })
-    .await
-    .map_err(|e| {
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("evaluation aborted: {e}"),
-        )
-    })?;
-    let decisions: Vec<OutcomeRecord<'_>> = processed
-        .outcomes
-        .iter()
-        .flat_map(|o| o.records_for(&processed.set))
-        .collect();
-    if let Some(Verdict::Unrecorded(e)) = processed
-        .verdicts
-        .iter()
-        .find(|v| matches!(v, Verdict::Unrecorded(_)))
-    {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone()));
-    }
-    if processed.verdicts.iter().any(|v| !v.is_accepted()) {
-        let failed: Vec<&str> = processed
-            .outcomes
-            .iter()
-            .filter(|o| o.failed())
-            .map(|o| o.event_id.as_str())
-            .collect();
-        let message = format!(
-            "a plugin with on-error = \"fail\" failed on event(s) {}: retry the request",
-            failed.join(", ")
-        );
-        let body = json!({"error": {"status": 500, "message": message}, "decisions": decisions});
-        return Ok((StatusCode::INTERNAL_SERVER_ERROR, Json(body)).into_response());
-    }
-    Ok(Json(EventsResponse { decisions }).into_response())
+    Ok(events)
 }
 
 /// `GET /readyz`: ready once the first load is done and at least one plugin serves.
@@ -296,11 +370,8 @@ async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 
 /// `GET /v1/plugins`: every component file, its plugin, status, limits and counters.
 async fn list_plugins(State(state): State<Arc<AppState>>) -> Json<serde_json::Value> {
-    let statuses = state
-        .reloader
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .statuses();
+    // The snapshot of the last reload: a reload in progress is not waited for.
+    let statuses = state.file_statuses();
     let set = state.registry.snapshot();
     let plugins: Vec<serde_json::Value> = statuses
         .iter()
@@ -354,10 +425,9 @@ async fn list_plugins(State(state): State<Arc<AppState>>) -> Json<serde_json::Va
 
 /// `POST /v1/admin/reload`: reload now and report what changed.
 async fn reload(State(state): State<Arc<AppState>>) -> Result<Json<serde_json::Value>, ApiError> {
-    let worker = state.clone();
-    let report = tokio::task::spawn_blocking(move || worker.reload())
+    let report = state
+        .reload_in_turn()
         .await
-        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(serde_json::to_value(report).unwrap_or_default()))
 }
@@ -378,13 +448,13 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         ));
     }
     scrape.failed = state
-        .reloader
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .statuses()
+        .file_statuses()
         .iter()
         .filter(|s| s.error.is_some())
         .count() as u64;
+    let (admitted, evaluating) = (state.pool.admitted(), state.pool.running());
+    scrape.evaluating = evaluating as u64;
+    scrape.waiting = admitted.saturating_sub(evaluating) as u64;
     if let Some(outbox) = &state.outbox {
         let outbox = outbox.clone();
         if let Ok(Ok(stats)) = tokio::task::spawn_blocking(move || outbox.stats()).await {

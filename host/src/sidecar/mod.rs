@@ -6,19 +6,21 @@
 //! (`tower::ServiceExt::oneshot`); `glue-rules serve` is a thin layer of flags over both.
 
 mod http;
+pub mod pool;
+mod server;
 #[cfg(feature = "aws")]
 pub mod sqs;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use glue_rules_core::ActionSink;
 use glue_rules_dispatch::Outbox;
 use glue_rules_runtime::registry::{PluginSources, Registry, RegistryError};
-use glue_rules_runtime::reload::{ReloadReport, Reloader};
+use glue_rules_runtime::reload::{FileStatus, ReloadReport, Reloader};
 
 use crate::config::Config;
 use crate::intake::Intake;
@@ -45,6 +47,22 @@ pub struct ServeOptions {
     pub max_body_bytes: usize,
     /// How often to look for changed plugin files; `None` disables watching.
     pub watch_interval: Option<Duration>,
+    /// Evaluation threads: how many requests are evaluated at once.
+    pub max_concurrent_evaluations: usize,
+    /// Requests admitted beyond those being evaluated; past that, `503` with `Retry-After`.
+    pub max_queued_requests: usize,
+    /// HTTP connections open at once; further ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers (also bounds an idle keep-alive
+    /// connection).
+    pub header_read_timeout: Duration,
+    /// Time a client has to send a request's body; past it, `408`.
+    pub body_read_timeout: Duration,
+}
+
+/// The default of `max-concurrent-evaluations`: one evaluation per core.
+pub fn default_concurrent_evaluations() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 impl Default for ServeOptions {
@@ -57,6 +75,11 @@ impl Default for ServeOptions {
             allow_unauthenticated_intake: false,
             max_body_bytes: 10 << 20,
             watch_interval: Some(Duration::from_secs(1)),
+            max_concurrent_evaluations: default_concurrent_evaluations(),
+            max_queued_requests: 64,
+            max_connections: 1024,
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -126,6 +149,14 @@ pub struct AppState {
     pub ready: AtomicBool,
     /// The outbox behind the sink, when there is one, for its metrics.
     pub outbox: Option<Arc<Outbox>>,
+    /// The threads that evaluate, and the bound on requests admitted.
+    pub pool: pool::EvaluationPool,
+    /// The component files' statuses as of the last reload: a snapshot swapped like the
+    /// plugin set, so that handlers never wait for the reloader.
+    files: RwLock<Arc<Vec<FileStatus>>>,
+    /// Taken (asynchronously) for the whole of a reload: one at a time, and nobody waits on a
+    /// thread for their turn.
+    reload_turn: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {
@@ -140,6 +171,11 @@ impl AppState {
     ) -> Result<Arc<Self>, ServeError> {
         let registry = Arc::new(Registry::default());
         let metrics = Arc::new(Metrics::new());
+        let pool = pool::EvaluationPool::new(
+            options.max_concurrent_evaluations,
+            options.max_queued_requests,
+        )
+        .map_err(|e| ServeError::Task(format!("cannot start the evaluation threads: {e}")))?;
         let state = Arc::new(Self {
             intake: Intake::new(registry.clone(), sink, metrics.clone()),
             registry,
@@ -149,17 +185,31 @@ impl AppState {
             options,
             ready: AtomicBool::new(false),
             outbox,
+            pool,
+            files: RwLock::new(Arc::new(Vec::new())),
+            reload_turn: Arc::new(tokio::sync::Mutex::new(())),
         });
         state.reload()?;
         state.ready.store(true, Ordering::Release);
         Ok(state)
     }
 
+    /// The component files' statuses as of the last reload, without waiting for one in
+    /// progress.
+    pub fn file_statuses(&self) -> Arc<Vec<FileStatus>> {
+        self.files.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     /// Re-reads the plugin files and swaps the new set in. Evaluations already running finish
-    /// on the set they started with.
+    /// on the set they started with. Blocking (compiling a component takes seconds): call it
+    /// off the async runtime, or use [`AppState::reload_in_turn`].
     pub fn reload(&self) -> Result<ReloadReport, ServeError> {
         let mut reloader = self.reloader.lock().unwrap_or_else(|p| p.into_inner());
-        let (set, report) = match reloader.reload() {
+        let result = reloader.reload();
+        // Published whatever happened: a failed reload may still have read new files.
+        *self.files.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(reloader.statuses());
+        drop(reloader);
+        let (set, report) = match result {
             Ok(result) => result,
             Err(e) => {
                 self.metrics.reload(ReloadOutcome::Error);
@@ -188,16 +238,44 @@ impl AppState {
         Ok(report)
     }
 
-    /// Reloads when a plugin file changed on disk.
-    fn reload_if_changed(&self) {
-        let changed = self
-            .reloader
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .changed_on_disk();
-        if changed {
-            let _ = self.reload();
-        }
+    /// Reloads on a blocking thread once the reloads before it are done, without holding a
+    /// runtime thread meanwhile (the admin API, SIGHUP, the watcher).
+    pub async fn reload_in_turn(self: &Arc<Self>) -> Result<ReloadReport, ServeError> {
+        self.in_turn(|state| state.reload()).await
+    }
+
+    /// Reloads, in turn, when a plugin file changed on disk.
+    async fn reload_if_changed(self: &Arc<Self>) {
+        let _ = self
+            .in_turn(|state| {
+                let changed = state
+                    .reloader
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .changed_on_disk();
+                if changed {
+                    state.reload().map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await;
+    }
+
+    /// Runs `work` on a blocking thread once it is its turn. The turn travels with the work,
+    /// so a caller that stops waiting does not let the next reload start beside it.
+    async fn in_turn<T: Send + 'static>(
+        self: &Arc<Self>,
+        work: impl FnOnce(&AppState) -> Result<T, ServeError> + Send + 'static,
+    ) -> Result<T, ServeError> {
+        let turn = self.reload_turn.clone().lock_owned().await;
+        let state = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            work(&state)
+        })
+        .await
+        .map_err(|e| ServeError::Task(format!("the reload was aborted: {e}")))?
     }
 }
 
@@ -208,9 +286,8 @@ fn spawn_watcher(state: Arc<AppState>) -> Option<tokio::task::JoinHandle<()>> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let state = state.clone();
-            // Compiling a component is CPU work: keep it off the request threads.
-            let _ = tokio::task::spawn_blocking(move || state.reload_if_changed()).await;
+            // Compiling a component is CPU work: it runs on a blocking thread, in turn.
+            state.reload_if_changed().await;
         }
     }))
 }
@@ -267,7 +344,46 @@ impl ServeOptions {
                 })
             })
             .transpose()?;
+        let positive = |key: &'static str, value: Option<usize>, default: usize| match value {
+            Some(0) => Err(ServeError::Invalid {
+                key,
+                problem: "must be at least 1".into(),
+            }),
+            Some(n) => Ok(n),
+            None => Ok(default),
+        };
+        let timeout = |key: &'static str, value: Option<u64>, default: Duration| match value {
+            Some(0) => Err(ServeError::Invalid {
+                key,
+                problem: "must be at least 1 ms".into(),
+            }),
+            Some(ms) => Ok(Duration::from_millis(ms)),
+            None => Ok(default),
+        };
         Ok(Self {
+            max_concurrent_evaluations: positive(
+                "max-concurrent-evaluations",
+                section.max_concurrent_evaluations,
+                defaults.max_concurrent_evaluations,
+            )?,
+            max_queued_requests: section
+                .max_queued_requests
+                .unwrap_or(defaults.max_queued_requests),
+            max_connections: positive(
+                "max-connections",
+                section.max_connections,
+                defaults.max_connections,
+            )?,
+            header_read_timeout: timeout(
+                "header-read-timeout-ms",
+                section.header_read_timeout_ms,
+                defaults.header_read_timeout,
+            )?,
+            body_read_timeout: timeout(
+                "body-read-timeout-ms",
+                section.body_read_timeout_ms,
+                defaults.body_read_timeout,
+            )?,
             listen: section.listen.unwrap_or(defaults.listen),
             admin_token: section.admin_token.clone().filter(|t| !t.is_empty()),
             intake_token: intake_token.filter(|t| !t.is_empty()),
@@ -359,6 +475,7 @@ impl Sidecar {
             "dispatching"
         );
 
+        let options_for_server = options.clone();
         let runtime = crate::runtime_for(&config.runtime, cache_dir, false)
             .map_err(|e| ServeError::Runtime(e.to_string()))?;
         let reloader = Reloader::new(runtime, config.runtime.clone(), sources);
@@ -379,14 +496,7 @@ impl Sidecar {
         };
         let watcher = spawn_watcher(state.clone());
         let app = router(state.clone());
-        let mut http_stop = stop_rx;
-        let http = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = http_stop.wait_for(|stop| *stop).await;
-                })
-                .await
-        });
+        let http = tokio::spawn(server::serve(listener, app, options_for_server, stop_rx));
         Ok(Self {
             state,
             addr,

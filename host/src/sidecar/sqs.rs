@@ -182,11 +182,31 @@ async fn handle_batch(
         return;
     }
 
+    // The poller waits for room rather than being refused: the messages stay hidden on the
+    // queue meanwhile, and no more are received until this batch is done.
+    let admission = state.pool.admit().await;
+    let worker = state.clone();
+    let evaluated = state
+        .pool
+        .run(admission, move || {
+            let evaluated = worker.intake.evaluate(&events);
+            (events, evaluated)
+        })
+        .await;
+    let ((events, evaluated), admission) = match evaluated {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::error!("evaluation aborted; the messages will be retried: {e}");
+            return;
+        }
+    };
     let worker = state.clone();
     let done = tokio::task::spawn_blocking(move || {
-        let processed = worker
-            .intake
-            .process(IntakeSource::Sqs, &events, Batching::PerEvent);
+        let _admission = admission;
+        let processed =
+            worker
+                .intake
+                .record(IntakeSource::Sqs, &events, evaluated, Batching::PerEvent);
         let mut deletable = Vec::new();
         for ((receipt, event), verdict) in
             receipts.into_iter().zip(&events).zip(&processed.verdicts)
@@ -209,7 +229,7 @@ async fn handle_batch(
     let deletable = match done {
         Ok(receipts) => receipts,
         Err(e) => {
-            tracing::error!("evaluation aborted; the messages will be retried: {e}");
+            tracing::error!("recording aborted; the messages will be retried: {e}");
             return;
         }
     };

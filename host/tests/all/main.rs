@@ -14,6 +14,7 @@
 mod support;
 
 mod authoring;
+mod backpressure;
 mod cli;
 mod crate_graph;
 #[cfg(feature = "aws")]
