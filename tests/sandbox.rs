@@ -102,8 +102,13 @@ struct Outcome {
 /// Runs `mode` beside the neighbour and checks the neighbour is unaffected and memory stayed
 /// bounded.
 fn run_beside_neighbour(mode: &str, limits: Limits, fuel: bool) -> Outcome {
+    run_settings_beside_neighbour(mode, settings(mode, limits), fuel)
+}
+
+/// [`run_beside_neighbour`] with settings of the caller's making.
+fn run_settings_beside_neighbour(mode: &str, settings: PluginSettings, fuel: bool) -> Outcome {
     let runtime = runtime(fuel);
-    let bad = hostile(runtime, mode, limits);
+    let bad = Arc::new(Plugin::load(runtime, &plugins().hostile, settings).expect("hostile loads"));
     let good = neighbour(runtime);
     let set = PluginSet::new(vec![bad.clone(), good]).unwrap();
     let event = failed_job_event();
@@ -415,4 +420,171 @@ fn a_plugin_that_traps_in_describe_is_refused_at_load() {
     )
     .unwrap_err();
     assert!(err.to_string().contains("failed to start"), "{err}");
+}
+
+/// The deadline of most host-call cases: the default `timeout-ms`.
+const HOST_CALL_TIMEOUT: Duration = Duration::from_millis(50);
+
+/// A deadline long enough for the guest to build 32 MiB before it calls the host with them
+/// (the debug build is slow): the cases that use it check the call's outcome, and that the
+/// evaluation still ends within this deadline.
+const PREPARED_CALL_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// Runs `mode` with the extra settings `config` under `timeout` and checks that the evaluation
+/// came back within the deadline plus [`SLACK`], whatever host function it sat in.
+fn bounded_host_calls(mode: &str, timeout: Duration, config: &[(&str, &str)]) -> Outcome {
+    let limits = Limits {
+        timeout,
+        memory_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let mut settings = settings(mode, limits);
+    for (key, value) in config {
+        settings.config.insert((*key).into(), (*value).into());
+    }
+    let outcome = run_settings_beside_neighbour(mode, settings, false);
+    eprintln!(
+        "{mode} {config:?}: {:?} in {:?}",
+        outcome.result, outcome.elapsed
+    );
+    assert!(
+        outcome.elapsed < timeout + SLACK,
+        "{mode} {config:?}: took {:?} with a {timeout:?} deadline",
+        outcome.elapsed
+    );
+    outcome
+}
+
+fn expect_trap(outcome: Outcome, needle: &str) {
+    let err = outcome.result.expect_err("the call is refused");
+    assert_eq!(err.kind, ErrorKind::Trap, "{err}");
+    assert!(err.message.contains(needle), "{needle:?} not in: {err}");
+}
+
+#[test]
+fn one_raw_write_of_32_mib_is_refused_at_once() {
+    // Over the stream's check-write permit: refused before the bytes are even copied.
+    let outcome = bounded_host_calls("stream-write", PREPARED_CALL_TIMEOUT, &[]);
+    expect_trap(outcome, "check-write");
+}
+
+#[test]
+fn a_blocking_write_of_32_mib_is_refused_at_once() {
+    let outcome = bounded_host_calls(
+        "stream-write",
+        PREPARED_CALL_TIMEOUT,
+        &[
+            ("stream", "stderr"),
+            ("write-op", "blocking-write-and-flush"),
+        ],
+    );
+    expect_trap(outcome, "4096");
+}
+
+#[test]
+fn writing_a_tebibyte_of_zeroes_is_refused_at_once() {
+    let outcome = bounded_host_calls(
+        "stream-write",
+        HOST_CALL_TIMEOUT,
+        &[("write-op", "write-zeroes"), ("bytes", "1099511627776")],
+    );
+    expect_trap(outcome, "check_write");
+}
+
+#[test]
+fn random_bytes_are_bounded_per_call() {
+    // 40 calls of 16 MiB each.
+    let outcome = bounded_host_calls("random-bytes", HOST_CALL_TIMEOUT, &[]);
+    expect_trap(outcome, "65536");
+}
+
+#[test]
+fn random_bytes_are_bounded_per_evaluation() {
+    // 64 KiB a call is allowed; a thousand of them (64 MiB, seconds of work in a debug build)
+    // are not. The deadline is long so that it is the budget that stops them.
+    let config = [("bytes", "65536"), ("calls", "1000")];
+    let outcome = bounded_host_calls("random-bytes", PREPARED_CALL_TIMEOUT, &config);
+    expect_trap(outcome, "per evaluation");
+    // A plugin within the budget gets its bytes.
+    let config = [("bytes", "65536"), ("calls", "16")];
+    let outcome = bounded_host_calls("random-bytes", PREPARED_CALL_TIMEOUT, &config);
+    let reason = outcome.result.expect("within the budget").reason.unwrap();
+    assert!(reason.contains("received 1048576 random bytes"), "{reason}");
+}
+
+#[test]
+fn one_log_message_of_32_mib_is_dropped_at_once() {
+    let outcome = bounded_host_calls("huge-log", PREPARED_CALL_TIMEOUT, &[]);
+    assert!(outcome.result.is_ok());
+    let dropped = outcome
+        .plugin
+        .stats()
+        .log_lines_dropped
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(dropped, 1);
+}
+
+#[test]
+fn calling_the_clocks_in_a_loop_times_out_at_the_deadline() {
+    let outcome = bounded_host_calls("clock-spin", HOST_CALL_TIMEOUT, &[]);
+    assert_eq!(outcome.result.unwrap_err().kind, ErrorKind::Timeout);
+}
+
+#[test]
+fn a_decision_of_40_mb_is_invalid_output_though_each_string_is_small() {
+    let limits = Limits {
+        timeout: Duration::from_secs(5),
+        memory_bytes: 128 << 20,
+        ..limits()
+    };
+    for (instances, needle) in [("40", "max-decision-bytes"), ("400", "max-decision-bytes")] {
+        let mut settings = settings("wide-decision", limits.clone());
+        settings.config.insert("instances".into(), instances.into());
+        let outcome = run_settings_beside_neighbour("wide-decision", settings, false);
+        eprintln!(
+            "wide-decision x{instances}: {:?}",
+            outcome.result.as_ref().map(|d| d.actions.len())
+        );
+        let err = outcome.result.expect_err("refused");
+        assert_eq!(err.kind, ErrorKind::InvalidOutput, "{err}");
+        assert!(err.message.contains(needle), "{err}");
+    }
+    // Within the byte limit, SSM's own limit of 50 instance ids still holds.
+    let mut settings = settings("wide-decision", limits);
+    settings.config.insert("instances".into(), "51".into());
+    settings.config.insert("instance-bytes".into(), "19".into());
+    let err = run_settings_beside_neighbour("wide-decision", settings, false)
+        .result
+        .expect_err("refused");
+    assert!(err.message.contains("actions[0].ssm.instanceIds"), "{err}");
+}
+
+#[test]
+fn a_describe_that_never_returns_is_stopped_by_the_startup_budget() {
+    // The start-up budget, not the 50 ms evaluation deadline, bounds loading: `describe` runs
+    // for all of it (and no longer than it, give or take the slack).
+    let startup = Duration::from_millis(600);
+    let limits = Limits {
+        timeout: HOST_CALL_TIMEOUT,
+        startup_timeout: startup,
+        ..limits()
+    };
+    let start = Instant::now();
+    let err = Plugin::load(
+        runtime(false),
+        &plugins().hostile,
+        settings("describe-loop", limits),
+    )
+    .unwrap_err();
+    let elapsed = start.elapsed();
+    let err = err.to_string();
+    eprintln!("describe-loop: {err} after {elapsed:?}");
+    assert!(
+        err.contains("describe() did not return within the 600 ms start-up budget"),
+        "{err}"
+    );
+    assert!(
+        elapsed >= startup && elapsed < startup + SLACK,
+        "stopped after {elapsed:?}, budget {startup:?}"
+    );
 }

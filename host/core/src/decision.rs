@@ -21,12 +21,21 @@ pub struct Decision {
 
 /// Bounds on what one decision may contain, so that a plugin cannot make the host buffer,
 /// print or send without limit.
+///
+/// Besides these, the runtime holds a few lists to the limits AWS itself sets on the call they
+/// become (at most 50 SSM instance ids, say), since a longer one could never be sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutputLimits {
     /// Most actions one decision may carry.
     pub max_actions: usize,
     /// Most bytes any one string in a decision may have.
     pub max_string_bytes: usize,
+    /// Most bytes all the strings of one decision may have together (the reason and every
+    /// field of every action): what one evaluation may hand the host to store and send.
+    pub max_decision_bytes: usize,
+    /// Most items of any list in a decision that AWS does not bound more tightly (SNS message
+    /// attributes, SSM parameters and each parameter's values).
+    pub max_list_items: usize,
 }
 
 impl Default for OutputLimits {
@@ -35,6 +44,10 @@ impl Default for OutputLimits {
             max_actions: 100,
             // SNS messages and asynchronous Lambda payloads stop at 256 KiB.
             max_string_bytes: 256 * 1024,
+            // SNS, SQS, Step Functions input and EventBridge stop at 256 KiB per call, a Kinesis
+            // record at 1 MB: a decision worth more than a few such calls is a runaway plugin.
+            max_decision_bytes: 1 << 20,
+            max_list_items: 1000,
         }
     }
 }

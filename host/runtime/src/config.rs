@@ -94,16 +94,20 @@ pub struct RawRuntimeSection {
 #[allow(missing_docs)] // Each field is the kebab-case key of the same name, documented in docs/sandbox.md.
 pub struct RawLimits {
     pub timeout_ms: Option<u64>,
+    pub startup_timeout_ms: Option<u64>,
     pub fuel: Option<u64>,
     pub memory_mib: Option<u64>,
     pub table_elements: Option<usize>,
     pub max_actions: Option<usize>,
     pub max_string_bytes: Option<usize>,
+    pub max_decision_bytes: Option<usize>,
+    pub max_list_items: Option<usize>,
     pub max_log_lines: Option<u32>,
     pub max_log_bytes: Option<usize>,
     pub quarantine_after: Option<u32>,
     pub quarantine_backoff_ms: Option<u64>,
     pub quarantine_max_backoff_ms: Option<u64>,
+    pub quarantine_reset_after: Option<u32>,
     pub reuse_instances: Option<bool>,
     pub recycle_after: Option<u64>,
     pub pattern_max_bytes: Option<usize>,
@@ -261,6 +265,15 @@ fn apply_limits(
         }
         limits.timeout = Duration::from_millis(positive("timeout-ms", ms)?);
     }
+    if let Some(ms) = raw.startup_timeout_ms {
+        if ms > MAX_TIMEOUT_MS {
+            return Err((
+                format!("{prefix}.startup-timeout-ms"),
+                format!("{ms} is over the maximum of {MAX_TIMEOUT_MS} (10 minutes)"),
+            ));
+        }
+        limits.startup_timeout = Duration::from_millis(positive("startup-timeout-ms", ms)?);
+    }
     if let Some(fuel) = raw.fuel {
         limits.fuel = Some(positive("fuel", fuel)?);
     }
@@ -277,6 +290,12 @@ fn apply_limits(
     if let Some(n) = raw.max_string_bytes {
         limits.output.max_string_bytes = positive("max-string-bytes", n as u64)? as usize;
     }
+    if let Some(n) = raw.max_decision_bytes {
+        limits.output.max_decision_bytes = positive("max-decision-bytes", n as u64)? as usize;
+    }
+    if let Some(n) = raw.max_list_items {
+        limits.output.max_list_items = n;
+    }
     if let Some(n) = raw.max_log_lines {
         limits.max_log_lines = n;
     }
@@ -292,6 +311,9 @@ fn apply_limits(
     }
     if let Some(ms) = raw.quarantine_max_backoff_ms {
         quarantine.max_backoff = Duration::from_millis(positive("quarantine-max-backoff-ms", ms)?);
+    }
+    if let Some(n) = raw.quarantine_reset_after {
+        quarantine.reset_after_successes = n;
     }
     if let Some(reuse) = raw.reuse_instances {
         settings.reuse_instances = reuse;

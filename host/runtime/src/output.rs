@@ -1,6 +1,11 @@
 //! Lifting a guest's raw decision into the host's [`Decision`]: every string and list checked
 //! against the plugin's [`OutputLimits`], every required field present, errors that name the
 //! field (`actions[2].sns.topicArn`).
+//!
+//! The size of the whole decision is checked first, by summing the lengths of its strings in
+//! place: a decision over `max-decision-bytes` is refused before any of its strings is copied
+//! or converted. (What wasmtime lifts out of the guest before this runs is bounded by the
+//! instance's memory cap: the guest had to hold it.)
 
 use glue_rules_core::action::{
     Action, InvocationType, KinesisPutRecord, LambdaInvoke, MessageAttribute, SfnStartExecution,
@@ -9,6 +14,62 @@ use glue_rules_core::action::{
 use glue_rules_core::{Decision, InvalidOutput, OutputLimits};
 
 use crate::bindings::types as wit;
+
+/// SSM `SendCommand` takes at most 50 `InstanceIds` ("you can specify up to 50 IDs", SSM API
+/// reference); more need `Targets`.
+pub const SSM_MAX_INSTANCE_IDS: usize = 50;
+/// SSM `SendCommand` takes at most 5 `Targets` (SSM API reference: "Maximum number of 5
+/// items").
+pub const SSM_MAX_TARGETS: usize = 5;
+/// An SSM `Target` has at most 50 `Values` (SSM API reference, `Target`: "Maximum number of 50
+/// items").
+pub const SSM_MAX_TARGET_VALUES: usize = 50;
+
+/// The bytes of all the strings of `decision` together, summed in place (nothing is copied).
+pub fn decision_bytes(decision: &wit::Decision) -> usize {
+    fn all<'a>(strings: impl IntoIterator<Item = &'a String>) -> usize {
+        strings
+            .into_iter()
+            .map(String::len)
+            .fold(0, usize::saturating_add)
+    }
+    fn opt(value: &Option<String>) -> usize {
+        value.as_ref().map_or(0, String::len)
+    }
+    let actions = decision.actions.iter().map(|action| match action {
+        wit::Action::Lambda(a) => a.function_name.len().saturating_add(a.payload.len()),
+        wit::Action::Sns(a) => a
+            .message_attributes
+            .iter()
+            .map(|m| all([&m.name, &m.data_type, &m.string_value]))
+            .fold(0, usize::saturating_add)
+            .saturating_add(all([&a.topic_arn, &a.message]))
+            .saturating_add(opt(&a.subject)),
+        wit::Action::Sqs(a) => all([&a.queue_url, &a.message_body])
+            .saturating_add(opt(&a.message_group_id))
+            .saturating_add(opt(&a.message_deduplication_id)),
+        wit::Action::Kinesis(a) => all([&a.stream_name, &a.partition_key, &a.data]),
+        wit::Action::Stepfunctions(a) => {
+            all([&a.state_machine_arn, &a.input]).saturating_add(opt(&a.name))
+        }
+        wit::Action::Ssm(a) => {
+            let targets = match &a.targets {
+                wit::CommandTargets::InstanceIds(ids) => all(ids),
+                wit::CommandTargets::Targets(targets) => targets
+                    .iter()
+                    .map(|t| t.key.len().saturating_add(all(&t.values)))
+                    .fold(0, usize::saturating_add),
+            };
+            a.parameters
+                .iter()
+                .map(|p| p.name.len().saturating_add(all(&p.values)))
+                .fold(targets, usize::saturating_add)
+                .saturating_add(a.document_name.len())
+                .saturating_add(opt(&a.comment))
+        }
+    });
+    actions.fold(opt(&decision.reason), usize::saturating_add)
+}
 
 struct Check<'a> {
     limits: &'a OutputLimits,
@@ -47,11 +108,42 @@ impl Check<'_> {
         value.map(|v| self.string(field, v)).transpose()
     }
 
+    /// Refuses a list longer than `max`; `what` says whose limit that is.
+    fn count<T>(
+        &self,
+        field: impl Fn() -> String,
+        values: &[T],
+        max: usize,
+        what: &str,
+    ) -> Result<(), InvalidOutput> {
+        if values.len() > max {
+            return Err(InvalidOutput {
+                field: field(),
+                problem: format!("{} items, over {what} of {max}", values.len()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Refuses a list longer than `max-list-items`.
+    fn items<T>(&self, field: impl Fn() -> String, values: &[T]) -> Result<(), InvalidOutput> {
+        self.count(
+            field,
+            values,
+            self.limits.max_list_items,
+            "the max-list-items limit",
+        )
+    }
+
+    /// A list of strings of at most `max` items (`what` names that limit), each checked.
     fn list(
         &self,
         field: impl Fn() -> String,
         values: Vec<String>,
+        max: usize,
+        what: &str,
     ) -> Result<Vec<String>, InvalidOutput> {
+        self.count(&field, &values, max, what)?;
         values
             .into_iter()
             .enumerate()
@@ -81,6 +173,18 @@ pub fn lift_decision(
             problem: format!(
                 "{} actions returned with matched = false; a rule that acts must match",
                 decision.actions.len()
+            ),
+        });
+    }
+    // Before anything is copied: the whole decision, then each part.
+    let bytes = decision_bytes(&decision);
+    if bytes > limits.max_decision_bytes {
+        return Err(InvalidOutput {
+            field: "decision".into(),
+            problem: format!(
+                "{bytes} bytes of strings in all, over the {}-byte limit on one decision \
+                 (max-decision-bytes)",
+                limits.max_decision_bytes
             ),
         });
     }
@@ -118,6 +222,7 @@ fn convert_action(
             let topic_arn = check.required(|| at("sns", "topicArn"), a.topic_arn)?;
             let subject = check.optional(|| at("sns", "subject"), a.subject)?;
             let message = check.required(|| at("sns", "message"), a.message)?;
+            check.items(|| at("sns", "messageAttributes"), &a.message_attributes)?;
             let mut message_attributes = std::collections::BTreeMap::new();
             for (j, attr) in a.message_attributes.into_iter().enumerate() {
                 let field = |name: &str| at("sns", &format!("messageAttributes[{j}].{name}"));
@@ -178,10 +283,22 @@ fn convert_action(
         }),
         wit::Action::Ssm(a) => {
             let (instance_ids, targets) = match a.targets {
-                wit::CommandTargets::InstanceIds(ids) => {
-                    (check.list(|| at("ssm", "instanceIds"), ids)?, Vec::new())
-                }
+                wit::CommandTargets::InstanceIds(ids) => (
+                    check.list(
+                        || at("ssm", "instanceIds"),
+                        ids,
+                        SSM_MAX_INSTANCE_IDS,
+                        "SSM SendCommand's maximum",
+                    )?,
+                    Vec::new(),
+                ),
                 wit::CommandTargets::Targets(targets) => {
+                    check.count(
+                        || at("ssm", "targets"),
+                        &targets,
+                        SSM_MAX_TARGETS,
+                        "SSM SendCommand's maximum",
+                    )?;
                     let targets = targets
                         .into_iter()
                         .enumerate()
@@ -192,6 +309,8 @@ fn convert_action(
                                 values: check.list(
                                     || at("ssm", &format!("targets[{j}].values")),
                                     t.values,
+                                    SSM_MAX_TARGET_VALUES,
+                                    "SSM's maximum per target",
                                 )?,
                             })
                         })
@@ -205,12 +324,17 @@ fn convert_action(
                     problem: "a command needs instance ids or targets".into(),
                 });
             }
+            check.items(|| at("ssm", "parameters"), &a.parameters)?;
             let mut parameters = std::collections::BTreeMap::new();
             for (j, p) in a.parameters.into_iter().enumerate() {
                 let name =
                     check.required(|| at("ssm", &format!("parameters[{j}].name")), p.name)?;
-                let values =
-                    check.list(|| at("ssm", &format!("parameters[{j}].values")), p.values)?;
+                let values = check.list(
+                    || at("ssm", &format!("parameters[{j}].values")),
+                    p.values,
+                    check.limits.max_list_items,
+                    "the max-list-items limit",
+                )?;
                 parameters.insert(name, values);
             }
             Action::Ssm(SsmSendCommand {
@@ -297,5 +421,102 @@ mod tests {
         };
         assert!(k.stream_name.is_none());
         assert!(k.stream_arn.is_some());
+    }
+
+    fn ssm(targets: wit::CommandTargets) -> wit::Action {
+        wit::Action::Ssm(wit::SsmSendCommand {
+            document_name: "AWS-RunShellScript".into(),
+            targets,
+            parameters: vec![wit::CommandParameter {
+                name: "commands".into(),
+                values: vec!["echo hello".into()],
+            }],
+            comment: None,
+        })
+    }
+
+    fn ids(count: usize, width: usize) -> Vec<String> {
+        (0..count)
+            .map(|i| {
+                let id = format!("i-{i:x}");
+                "0".repeat(width.saturating_sub(id.len())) + &id
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_decision_is_bounded_in_total_not_only_per_string() {
+        // 40 instance ids of 100 KiB: each under max-string-bytes, 4 MB together.
+        let wide = decision(vec![ssm(wit::CommandTargets::InstanceIds(ids(
+            40,
+            100 << 10,
+        )))]);
+        let size = decision_bytes(&wide);
+        assert!(size > 40 * (100 << 10), "{size}");
+        let err = lift_decision(wide, &OutputLimits::default()).unwrap_err();
+        assert_eq!(err.field, "decision");
+        assert!(
+            err.problem.contains(&size.to_string())
+                && err.problem.contains("1048576")
+                && err.problem.contains("max-decision-bytes"),
+            "{err}"
+        );
+        // Five SNS messages of 250 KiB: every string and the action count within their limits.
+        let message = |_| {
+            let mut a = sns("arn:t");
+            if let wit::Action::Sns(s) = &mut a {
+                s.message = "m".repeat(250 << 10);
+            }
+            a
+        };
+        let many = decision((0..5).map(message).collect());
+        let err = lift_decision(many, &OutputLimits::default()).unwrap_err();
+        assert_eq!(err.field, "decision", "{err}");
+        // Within the total, the same shapes pass.
+        let fits = decision((0..4).map(message).collect());
+        assert!(lift_decision(fits, &OutputLimits::default()).is_ok());
+    }
+
+    #[test]
+    fn lists_are_held_to_the_limits_aws_sets() {
+        let limits = OutputLimits::default();
+        let ok = decision(vec![ssm(wit::CommandTargets::InstanceIds(ids(50, 19)))]);
+        assert!(lift_decision(ok, &limits).is_ok());
+        let err = lift_decision(
+            decision(vec![ssm(wit::CommandTargets::InstanceIds(ids(51, 19)))]),
+            &limits,
+        )
+        .unwrap_err();
+        assert_eq!(err.field, "actions[0].ssm.instanceIds");
+        assert!(
+            err.problem.contains("51 items") && err.problem.contains("50"),
+            "{err}"
+        );
+
+        let target = |values: usize| wit::Target {
+            key: "tag:Role".into(),
+            values: ids(values, 3),
+        };
+        let six = decision(vec![ssm(wit::CommandTargets::Targets(
+            (0..6).map(|_| target(1)).collect(),
+        ))]);
+        let err = lift_decision(six, &limits).unwrap_err();
+        assert_eq!(err.field, "actions[0].ssm.targets");
+        let wide = decision(vec![ssm(wit::CommandTargets::Targets(vec![target(51)]))]);
+        let err = lift_decision(wide, &limits).unwrap_err();
+        assert_eq!(err.field, "actions[0].ssm.targets[0].values");
+        let five = decision(vec![ssm(wit::CommandTargets::Targets(
+            (0..5).map(|_| target(50)).collect(),
+        ))]);
+        assert!(lift_decision(five, &limits).is_ok());
+
+        // A million empty strings weigh nothing in bytes but are still refused.
+        let mut empty = ssm(wit::CommandTargets::InstanceIds(ids(1, 3)));
+        if let wit::Action::Ssm(s) = &mut empty {
+            s.parameters[0].values = vec![String::new(); 1_000_000];
+        }
+        let err = lift_decision(decision(vec![empty]), &limits).unwrap_err();
+        assert_eq!(err.field, "actions[0].ssm.parameters[0].values");
+        assert!(err.problem.contains("max-list-items"), "{err}");
     }
 }

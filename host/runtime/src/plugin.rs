@@ -38,6 +38,9 @@ pub struct QuarantinePolicy {
     pub initial_backoff: Duration,
     /// The longest parking.
     pub max_backoff: Duration,
+    /// Consecutive successes after which the next parking is again `initial_backoff` long; 0
+    /// never forgets. (One success already clears the failure count.)
+    pub reset_after_successes: u32,
 }
 
 impl Default for QuarantinePolicy {
@@ -46,6 +49,7 @@ impl Default for QuarantinePolicy {
             after_failures: 5,
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(300),
+            reset_after_successes: 10,
         }
     }
 }
@@ -297,17 +301,114 @@ pub struct Health {
     pub quarantines: u32,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct HealthState {
     consecutive_failures: u32,
+    consecutive_successes: u32,
     parked_until: Option<Instant>,
+    /// Times parked in all, for status output.
     quarantines: u32,
+    /// Parkings since the back-off was last reset: the next one lasts `2^level` times the
+    /// initial back-off.
+    backoff_level: u32,
+}
+
+impl HealthState {
+    /// Records a success; returns whether the plugin was failing or parked until now.
+    fn succeeded(&mut self, policy: &QuarantinePolicy) -> bool {
+        let recovered = self.parked_until.take().is_some() || self.consecutive_failures > 0;
+        self.consecutive_failures = 0;
+        self.consecutive_successes = self.consecutive_successes.saturating_add(1);
+        if policy.reset_after_successes > 0
+            && self.consecutive_successes >= policy.reset_after_successes
+        {
+            self.backoff_level = 0;
+        }
+        recovered
+    }
+
+    /// Records a failure at `now`; returns the back-off when it parks the plugin.
+    fn failed(&mut self, policy: &QuarantinePolicy, now: Instant) -> Option<Duration> {
+        self.consecutive_successes = 0;
+        self.consecutive_failures = self.consecutive_failures.saturating_add(1);
+        if policy.after_failures == 0 || self.consecutive_failures < policy.after_failures {
+            return None;
+        }
+        // Each parking doubles the previous one, up to the maximum.
+        let exponent = self.backoff_level.min(20);
+        let backoff = policy
+            .initial_backoff
+            .saturating_mul(1 << exponent)
+            .min(policy.max_backoff);
+        self.parked_until = Some(now + backoff);
+        self.quarantines = self.quarantines.saturating_add(1);
+        self.backoff_level = self.backoff_level.saturating_add(1);
+        Some(backoff)
+    }
+}
+
+#[cfg(test)]
+mod health_tests {
+    use super::*;
+
+    #[test]
+    fn the_back_off_doubles_and_returns_to_the_start_after_a_success_streak() {
+        let policy = QuarantinePolicy {
+            after_failures: 2,
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+            reset_after_successes: 3,
+        };
+        let mut health = HealthState::default();
+        let now = Instant::now();
+        let park = |health: &mut HealthState| {
+            assert_eq!(health.failed(&policy, now), None);
+            health.failed(&policy, now).expect("parked")
+        };
+        assert_eq!(park(&mut health), Duration::from_secs(1));
+        // Back after one success, failing again: twice as long.
+        assert!(health.succeeded(&policy));
+        assert_eq!(park(&mut health), Duration::from_secs(2));
+        // Two successes are not a streak yet.
+        health.succeeded(&policy);
+        health.succeeded(&policy);
+        assert_eq!(park(&mut health), Duration::from_secs(4));
+        // Three are: the next parking is as short as the first.
+        for _ in 0..3 {
+            health.succeeded(&policy);
+        }
+        assert_eq!(park(&mut health), Duration::from_secs(1));
+        assert_eq!(health.quarantines, 4);
+        // With resets off, the back-off only grows.
+        let never = QuarantinePolicy {
+            reset_after_successes: 0,
+            ..policy
+        };
+        for _ in 0..100 {
+            health.succeeded(&never);
+        }
+        health.failed(&never, now);
+        assert_eq!(health.failed(&never, now), Some(Duration::from_secs(2)));
+    }
 }
 
 struct Instance {
     store: Store<HostState>,
     rule: Rule,
     uses: u64,
+    /// How long instantiating it took.
+    started_in: Duration,
+}
+
+/// Which call into a guest failed, to say which budget it ran out of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Instantiation: the component's start-up code (the start-up budget).
+    Instantiate,
+    /// `describe`, at load (the start-up budget).
+    Describe,
+    /// `evaluate` (the evaluation deadline).
+    Evaluate,
 }
 
 /// A loaded, validated plugin, ready to evaluate events from any thread.
@@ -448,11 +549,24 @@ impl Plugin {
             problem,
         };
         let mut instance = plugin.instantiate().map_err(|e| start(e.message))?;
-        plugin.arm(&mut instance.store);
+        // Instantiation and `describe` share one start-up budget (not the evaluation deadline:
+        // an interpreted guest needs far longer to start than to decide), so a `describe` that
+        // never returns is stopped when what is left of it runs out.
+        let left = plugin
+            .settings
+            .limits
+            .startup_timeout
+            .saturating_sub(instance.started_in);
+        plugin.arm(&mut instance.store, left);
         let metadata = instance.rule.call_describe(&mut instance.store);
         instance.store.data().log.finish();
-        let metadata =
-            metadata.map_err(|e| start(plugin.classify(&instance.store, &e).to_string()))?;
+        let metadata = metadata.map_err(|e| {
+            start(
+                plugin
+                    .classify(&instance.store, &e, Phase::Describe)
+                    .to_string(),
+            )
+        })?;
         let metadata_error = |problem: String| LoadError::Metadata {
             path: path_buf.clone(),
             problem,
@@ -562,7 +676,7 @@ impl Plugin {
             Some(instance) => instance,
             None => self.instantiate()?,
         };
-        self.arm(&mut instance.store);
+        self.arm(&mut instance.store, self.settings.limits.timeout);
         let outcome = instance.rule.call_evaluate(&mut instance.store, &event.wit);
         let dropped = instance.store.data().log.finish();
         if dropped > 0 {
@@ -582,27 +696,27 @@ impl Plugin {
                 Err(EvalError::new(ErrorKind::PluginError, message))
             }
             // A trapped instance is poisoned: it is dropped here, never reused.
-            Err(e) => Err(self.classify(&instance.store, &e)),
+            Err(e) => Err(self.classify(&instance.store, &e, Phase::Evaluate)),
         }
     }
 
-    /// Sets the per-call deadline, fuel and log budget.
-    fn arm(&self, store: &mut Store<HostState>) {
+    /// Sets the deadline (`budget` from now), fuel and per-call budgets of one call into the
+    /// guest.
+    fn arm(&self, store: &mut Store<HostState>, budget: Duration) {
         let limits = &self.settings.limits;
         if self.runtime.options().deadlines {
-            store.set_epoch_deadline(self.runtime.deadline_ticks(limits.timeout));
+            store.set_epoch_deadline(self.runtime.deadline_ticks(budget));
         }
         if self.runtime.options().fuel {
             // Without a budget of its own, a plugin gets all the fuel there is.
             let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         }
-        let state = store.data_mut();
-        state.deadline = Instant::now() + limits.timeout;
-        state.slept_past_deadline = false;
-        state.limiter.hit = None;
-        state.log.begin();
+        store.data_mut().begin(Instant::now() + budget);
     }
 
+    /// A fresh instance, its start-up code bounded by the start-up budget (and the fuel of an
+    /// evaluation). A fresh instance made for an event therefore delays that event by up to
+    /// `startup-timeout-ms` before its own `timeout-ms` starts.
     fn instantiate(&self) -> Result<Instance, EvalError> {
         let log = Arc::new(GuestLog::new(self.name.clone(), &self.settings.limits));
         let state = HostState::new(&self.settings.limits, log, self.config.clone());
@@ -611,17 +725,18 @@ impl Plugin {
         if self.runtime.options().deadlines {
             store.epoch_deadline_trap();
         }
-        // Start-up code is bounded by the same deadline and fuel as an evaluation.
-        self.arm(&mut store);
+        self.arm(&mut store, self.settings.limits.startup_timeout);
         self.stats.instances_created.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
         match self.pre.instantiate(&mut store) {
             Ok(rule) => Ok(Instance {
                 store,
                 rule,
                 uses: 0,
+                started_in: started.elapsed(),
             }),
             Err(e) => {
-                let err = self.classify(&store, &e);
+                let err = self.classify(&store, &e, Phase::Instantiate);
                 Err(EvalError::new(
                     if err.kind == ErrorKind::Trap {
                         ErrorKind::Instantiate
@@ -655,7 +770,12 @@ impl Plugin {
     }
 
     /// Names the cause of a wasmtime error, using what the limiter saw.
-    fn classify(&self, store: &Store<HostState>, error: &wasmtime::Error) -> EvalError {
+    fn classify(
+        &self,
+        store: &Store<HostState>,
+        error: &wasmtime::Error,
+        phase: Phase,
+    ) -> EvalError {
         let message = format!("{error:#}");
         let kind = if store.data().slept_past_deadline {
             ErrorKind::Timeout
@@ -671,13 +791,25 @@ impl Plugin {
                 _ => ErrorKind::Trap,
             }
         };
-        let message = match kind {
-            ErrorKind::Timeout => format!(
+        let startup = self.settings.limits.startup_timeout.as_millis();
+        let message = match (kind, phase) {
+            (ErrorKind::Timeout, Phase::Evaluate) => format!(
                 "evaluation exceeded its {} ms deadline",
                 self.settings.limits.timeout.as_millis()
             ),
-            ErrorKind::OutOfFuel => format!(
-                "evaluation used up its fuel budget of {}",
+            (ErrorKind::Timeout, Phase::Describe) => {
+                format!("describe() did not return within the {startup} ms start-up budget")
+            }
+            (ErrorKind::Timeout, Phase::Instantiate) => {
+                format!("instantiation did not finish within the {startup} ms start-up budget")
+            }
+            (ErrorKind::OutOfFuel, _) => format!(
+                "{} used up its fuel budget of {}",
+                match phase {
+                    Phase::Instantiate => "instantiation",
+                    Phase::Describe => "describe()",
+                    Phase::Evaluate => "evaluation",
+                },
                 self.settings.limits.fuel.unwrap_or(u64::MAX)
             ),
             _ => message,
@@ -702,30 +834,19 @@ impl Plugin {
 
     fn record(&self, result: &Result<Decision, EvalError>) {
         let mut health = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        let policy = &self.settings.quarantine;
         match result {
             Ok(decision) => {
                 if decision.matched {
                     self.stats.matches.fetch_add(1, Ordering::Relaxed);
                 }
-                if health.parked_until.take().is_some() || health.consecutive_failures > 0 {
+                if health.succeeded(policy) {
                     tracing::info!(plugin = %self.name, "plugin recovered");
                 }
-                health.consecutive_failures = 0;
             }
             Err(err) => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);
-                health.consecutive_failures += 1;
-                let policy = self.settings.quarantine;
-                if policy.after_failures > 0 && health.consecutive_failures >= policy.after_failures
-                {
-                    // Each parking doubles the previous one, up to the maximum.
-                    let exponent = health.quarantines.min(20);
-                    let backoff = policy
-                        .initial_backoff
-                        .saturating_mul(1 << exponent)
-                        .min(policy.max_backoff);
-                    health.parked_until = Some(Instant::now() + backoff);
-                    health.quarantines += 1;
+                if let Some(backoff) = health.failed(policy, Instant::now()) {
                     tracing::warn!(
                         plugin = %self.name,
                         failures = health.consecutive_failures,

@@ -3,6 +3,13 @@
 //! Every limit here fails the one evaluation that crosses it, never the host. The WASI context a
 //! plugin gets has no preopened directory, no environment, no arguments, no stdin and no
 //! network; its stdout and stderr go to the host log, tagged with the plugin's name.
+//!
+//! Epoch interruption stops running WebAssembly, not a host function the plugin called, so
+//! every host function a plugin can reach is bounded per call (and per evaluation where one
+//! call's bound could be multiplied): sleeps past the deadline fail at once, a stream write
+//! over its `check-write` permit traps before its bytes are copied, random bytes have a cap per
+//! call and a budget per evaluation, a `poll` list has a length cap, log lines a budget. Cheap
+//! calls (clocks, `config`) return at once, and a loop of them is stopped by the epoch.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -12,9 +19,10 @@ use bytes::Bytes;
 use wasmtime::ResourceLimiter;
 use wasmtime::StoreContextMut;
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, Linker, Resource, ResourceTable, ResourceType};
+use wasmtime::component::{Component, Linker, Resource, ResourceTable, ResourceType, WasmList};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
-use wasmtime_wasi::p2::{DynPollable, OutputStream, Pollable, StreamError};
+use wasmtime_wasi::p2::bindings::sync::io::{poll as wasi_poll, streams as wasi_streams};
+use wasmtime_wasi::p2::{DynOutputStream, DynPollable, OutputStream, Pollable, StreamError};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::types::LogLevel;
@@ -25,11 +33,15 @@ use glue_rules_core::OutputLimits;
 pub struct Limits {
     /// Wall-clock time one evaluation may take, enforced by epoch interruption.
     pub timeout: Duration,
+    /// Wall-clock time starting an instance may take: instantiation plus `describe` at load,
+    /// instantiation alone when a fresh instance is made for an event. Interpreted guests
+    /// (Python, JavaScript) need far longer for this than for an evaluation.
+    pub startup_timeout: Duration,
     /// Optional deterministic instruction budget per evaluation (needs fuel on in the runtime).
     pub fuel: Option<u64>,
     /// Linear memory one instance may hold, across all its memories.
     pub memory_bytes: usize,
-    /// Table elements one instance may hold.
+    /// Table elements one instance may hold, across all its tables.
     pub table_elements: usize,
     /// Bounds on the decision a plugin returns.
     pub output: OutputLimits,
@@ -47,6 +59,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             timeout: Duration::from_millis(50),
+            startup_timeout: Duration::from_secs(10),
             fuel: None,
             memory_bytes: 64 << 20,
             table_elements: 100_000,
@@ -70,7 +83,29 @@ pub(crate) struct HostState {
     pub(crate) deadline: Instant,
     /// Set when the plugin asked to sleep past its deadline.
     pub(crate) slept_past_deadline: bool,
+    /// Random bytes handed out since the current call began.
+    random_bytes: u64,
+    /// The source of `get-random-bytes` and `get-insecure-random-bytes`: a CSPRNG seeded from
+    /// the OS, like WASI's own, but filled a block at a time rather than drawn byte by byte.
+    random: Box<dyn wasmtime_wasi::Rng + Send>,
 }
+
+/// Most bytes one `get-random-bytes` or `get-insecure-random-bytes` call may ask for (Web
+/// Crypto's `getRandomValues` has the same cap). A `u64` length would otherwise have the host
+/// allocate and fill whatever the plugin names, in one call epoch interruption cannot stop.
+pub const MAX_RANDOM_BYTES_PER_CALL: u64 = 64 * 1024;
+
+/// Most random bytes one call into the plugin (an evaluation, a start-up) may take in all:
+/// many times what any rule needs (a UUID is 16 bytes), little enough to cost the host no more
+/// than a few milliseconds.
+pub const MAX_RANDOM_BYTES_PER_EVALUATION: u64 = 1 << 20;
+
+/// Most pollables one `wasi:io/poll.poll` call may wait on (wasi-libc and the language runtimes
+/// wait on a handful).
+pub const MAX_POLL_LIST: usize = 1024;
+
+/// The most one `blocking-write-and-flush` call may carry (WASI's own bound).
+const MAX_BLOCKING_WRITE: usize = 4096;
 
 impl HostState {
     /// A capability-free WASI context whose stdout and stderr feed `log`.
@@ -92,6 +127,8 @@ impl HostState {
             stream: Stream::Stderr,
         })
         .monotonic_clock(clock)
+        // Also enforced (with a clearer message) by the guard in `guard_host_calls`.
+        .max_random_size(MAX_RANDOM_BYTES_PER_CALL)
         .allow_tcp(false)
         .allow_udp(false)
         .allow_ip_name_lookup(false)
@@ -105,7 +142,44 @@ impl HostState {
             clock,
             deadline: Instant::now(),
             slept_past_deadline: false,
+            random_bytes: 0,
+            random: wasmtime_wasi::thread_rng(),
         }
+    }
+
+    /// Starts the per-call budgets of a call into the plugin that must end by `deadline`.
+    pub(crate) fn begin(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        self.slept_past_deadline = false;
+        self.random_bytes = 0;
+        self.limiter.hit = None;
+        self.log.begin();
+    }
+
+    /// `len` random bytes, within the per-call cap and the per-evaluation budget.
+    fn random_bytes(&mut self, function: &str, len: u64) -> wasmtime::Result<Vec<u8>> {
+        self.take_random(function, len)?;
+        let mut bytes = vec![0; usize::try_from(len)?];
+        self.random.fill_bytes(&mut bytes);
+        Ok(bytes)
+    }
+
+    /// Counts `len` random bytes against the per-call cap and the per-evaluation budget.
+    fn take_random(&mut self, function: &str, len: u64) -> wasmtime::Result<()> {
+        if len > MAX_RANDOM_BYTES_PER_CALL {
+            wasmtime::bail!(
+                "{function}({len}) is over the limit of {MAX_RANDOM_BYTES_PER_CALL} bytes per call"
+            );
+        }
+        let total = self.random_bytes.saturating_add(len);
+        if total > MAX_RANDOM_BYTES_PER_EVALUATION {
+            wasmtime::bail!(
+                "{function}({len}) would bring the random bytes taken to {total}, over the limit \
+                 of {MAX_RANDOM_BYTES_PER_EVALUATION} bytes per evaluation"
+            );
+        }
+        self.random_bytes = total;
+        Ok(())
     }
 
     /// A pollable that wakes at `wake`, or an error when `wake` lies past the deadline.
@@ -167,7 +241,7 @@ const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
 /// Epoch interruption only stops running WebAssembly; a guest blocked in a host sleep is not
 /// running any. So a sleep that would end past the deadline fails at once as a timeout instead
 /// of holding a thread for as long as the plugin asked.
-pub(crate) fn guard_sleeps(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+fn guard_clock(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.allow_shadowing(true);
     let mut clock = linker.instance(MONOTONIC_CLOCK)?;
     clock.func_wrap(
@@ -186,6 +260,114 @@ pub(crate) fn guard_sleeps(linker: &mut Linker<HostState>) -> wasmtime::Result<(
             Ok((state.sleep_until(wake)?,))
         },
     )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// `guard_sleeps` bounds every WASI call a plugin could make cost the host without limit, not
+/// only sleeps; [`crate::runtime`] still knows it by its first name.
+pub(crate) use self::guard_host_calls as guard_sleeps;
+
+/// The WASI interfaces whose functions [`guard_host_calls`] replaces (wasmtime-wasi's versions;
+/// guests importing older 0.2 versions are matched to them).
+const STREAMS: &str = "wasi:io/streams@0.2.12";
+const POLL: &str = "wasi:io/poll@0.2.12";
+const RANDOM: &str = "wasi:random/random@0.2.12";
+const INSECURE_RANDOM: &str = "wasi:random/insecure@0.2.12";
+
+/// Replaces the WASI host functions whose cost the plugin chooses with bounded ones: the
+/// monotonic-clock subscriptions (see [`HostState::sleep_until`]), the stream writes, `poll`
+/// and the random functions.
+///
+/// A guest's arguments are lifted (copied out of its memory) before a host function runs, so a
+/// bound must be checked on the un-lifted list: `write` and `blocking-write-and-flush` take a
+/// [`WasmList`] and refuse a length over the permit before copying a byte (one 32 MiB write
+/// held a debug build for 0.8 s in the copy alone).
+pub(crate) fn guard_host_calls(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    guard_clock(linker)?;
+    linker.allow_shadowing(true);
+    let mut streams = linker.instance(STREAMS)?;
+    streams.func_wrap(
+        "[method]output-stream.write",
+        |mut store: StoreContextMut<'_, HostState>,
+         (stream, contents): (Resource<DynOutputStream>, WasmList<u8>)| {
+            let table = &mut store.data_mut().table;
+            let borrowed = Resource::new_borrow(stream.rep());
+            let permit = match wasi_streams::HostOutputStream::check_write(table, borrowed) {
+                Ok(permit) => permit,
+                Err(e) => return Ok((Err(wasi_streams::Host::convert_stream_error(table, e)?),)),
+            };
+            // WASI: "this function will trap" when `contents` exceeds the permit.
+            if contents.len() as u64 > permit {
+                wasmtime::bail!(
+                    "output-stream.write of {} bytes is over the stream's check-write permit of \
+                     {permit} bytes",
+                    contents.len()
+                );
+            }
+            let bytes = contents.as_le_slice(&store).to_vec();
+            let table = &mut store.data_mut().table;
+            Ok((
+                match wasi_streams::HostOutputStream::write(table, stream, bytes) {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(wasi_streams::Host::convert_stream_error(table, e)?),
+                },
+            ))
+        },
+    )?;
+    streams.func_wrap(
+        "[method]output-stream.blocking-write-and-flush",
+        |mut store: StoreContextMut<'_, HostState>,
+         (stream, contents): (Resource<DynOutputStream>, WasmList<u8>)| {
+            if contents.len() > MAX_BLOCKING_WRITE {
+                wasmtime::bail!(
+                    "output-stream.blocking-write-and-flush of {} bytes is over WASI's limit of \
+                     {MAX_BLOCKING_WRITE} bytes per call",
+                    contents.len()
+                );
+            }
+            let bytes = contents.as_le_slice(&store).to_vec();
+            let table = &mut store.data_mut().table;
+            let result =
+                wasi_streams::HostOutputStream::blocking_write_and_flush(table, stream, bytes);
+            Ok((match result {
+                Ok(()) => Ok(()),
+                Err(e) => Err(wasi_streams::Host::convert_stream_error(table, e)?),
+            },))
+        },
+    )?;
+    let mut poll = linker.instance(POLL)?;
+    poll.func_wrap(
+        "poll",
+        |mut store: StoreContextMut<'_, HostState>,
+         (pollables,): (WasmList<Resource<DynPollable>>,)| {
+            if pollables.len() > MAX_POLL_LIST {
+                wasmtime::bail!(
+                    "poll of {} pollables is over the limit of {MAX_POLL_LIST}",
+                    pollables.len()
+                );
+            }
+            let pollables = pollables
+                .iter(&mut store)?
+                .collect::<wasmtime::Result<Vec<_>>>()?;
+            Ok((wasi_poll::Host::poll(
+                &mut store.data_mut().table,
+                pollables,
+            )?,))
+        },
+    )?;
+    // The insecure bytes come from the same CSPRNG: secure bytes are insecure bytes too.
+    for (interface, function) in [
+        (RANDOM, "get-random-bytes"),
+        (INSECURE_RANDOM, "get-insecure-random-bytes"),
+    ] {
+        linker.instance(interface)?.func_wrap(
+            function,
+            move |mut store: StoreContextMut<'_, HostState>, (len,): (u64,)| {
+                Ok((store.data_mut().random_bytes(function, len)?,))
+            },
+        )?;
+    }
     linker.allow_shadowing(false);
     Ok(())
 }
@@ -311,6 +493,7 @@ pub(crate) struct Limiter {
     memory_bytes: usize,
     memory_used: usize,
     table_elements: usize,
+    table_used: usize,
     pub(crate) hit: Option<LimitHit>,
 }
 
@@ -320,6 +503,7 @@ impl Limiter {
             memory_bytes: limits.memory_bytes,
             memory_used: 0,
             table_elements: limits.table_elements,
+            table_used: 0,
             hit: None,
         }
     }
@@ -346,17 +530,21 @@ impl ResourceLimiter for Limiter {
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.table_elements {
+        // Like memory: the elements of all the instance's tables together (a component holds
+        // many core instances, each with tables of its own).
+        let total = self.table_used - current.min(self.table_used) + desired;
+        if total > self.table_elements {
             self.hit = Some(LimitHit::Table);
             wasmtime::bail!(
-                "table would grow to {desired} elements, over the limit of {}",
+                "tables would grow to {total} elements in all, over the limit of {}",
                 self.table_elements
             );
         }
+        self.table_used = total;
         Ok(true)
     }
 
@@ -629,5 +817,39 @@ mod tests {
         assert!(limiter.memory_growing(0, 60, None).unwrap());
         assert!(limiter.memory_growing(0, 60, None).is_err());
         assert_eq!(limiter.hit, Some(LimitHit::Memory));
+    }
+
+    #[test]
+    fn table_cap_counts_every_table_of_the_instance() {
+        let mut limiter = Limiter::new(&Limits {
+            table_elements: 100,
+            ..Limits::default()
+        });
+        assert!(limiter.table_growing(0, 60, None).unwrap());
+        // The same table growing is counted once.
+        assert!(limiter.table_growing(60, 80, None).unwrap());
+        // A second table of 30 would make 110.
+        assert!(limiter.table_growing(0, 30, None).is_err());
+        assert_eq!(limiter.hit, Some(LimitHit::Table));
+        assert!(limiter.table_growing(0, 20, None).unwrap());
+    }
+
+    #[test]
+    fn random_bytes_have_a_cap_per_call_and_a_budget_per_evaluation() {
+        let limits = Limits::default();
+        let log = Arc::new(GuestLog::new("p".into(), &limits));
+        let mut state = HostState::new(&limits, log, Arc::default());
+        state.begin(Instant::now());
+        let err = state.take_random("get-random-bytes", 16 << 20).unwrap_err();
+        assert!(err.to_string().contains("per call"), "{err}");
+        for _ in 0..MAX_RANDOM_BYTES_PER_EVALUATION / MAX_RANDOM_BYTES_PER_CALL {
+            state
+                .take_random("get-random-bytes", MAX_RANDOM_BYTES_PER_CALL)
+                .unwrap();
+        }
+        let err = state.take_random("get-random-bytes", 1).unwrap_err();
+        assert!(err.to_string().contains("per evaluation"), "{err}");
+        state.begin(Instant::now());
+        state.take_random("get-random-bytes", 16).unwrap();
     }
 }
