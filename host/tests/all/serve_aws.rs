@@ -234,9 +234,9 @@ fn the_same_event_posted_three_times_is_published_once() {
     }
     let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(20)));
     assert_eq!(published.len(), 1, "{published:?}");
-    assert_eq!(metric(&sidecar, "glue_rules_duplicate_events"), 2.0);
+    assert_eq!(metric(&sidecar, "glue_rules_duplicate_events_total"), 2.0);
     assert_eq!(
-        metric(&sidecar, "glue_rules_actions_sent{type=\"sns\"}"),
+        metric(&sidecar, "glue_rules_actions_sent_total{type=\"sns\"}"),
         1.0
     );
 }
@@ -269,7 +269,7 @@ fn kill_9_of_the_sidecar_with_actions_pending_loses_nothing() {
     .unwrap();
     assert_eq!(response.status, 200, "{}", response.text());
     wait_until("a failed attempt", Duration::from_secs(20), || {
-        metric(&sidecar, "glue_rules_actions_failed{type=\"sns\"}") >= 1.0
+        metric(&sidecar, "glue_rules_actions_failed_total{type=\"sns\"}") >= 1.0
     });
     assert_eq!(metric(&sidecar, "glue_rules_outbox_depth"), 20.0);
     sidecar.signal(9);
