@@ -3,8 +3,8 @@
 //!
 //! Tiers, selectable by module name (`.ci/test` runs them all):
 //!
-//! - fast, no external process beyond the binary: `crate_graph`, `http_api`,
-//!   `metrics_docs`, `cli`, `serve`;
+//! - fast, no external process beyond the binary: `backpressure`, `crate_graph`, `http_api`,
+//!   `metrics_docs`, `cli`, `sandbox` (the real hostile plugin against the runtime), `serve`;
 //! - against moto (the local AWS stand-in, `GLUE_RULES_MOTO`): `dispatch`, `serve_aws`;
 //! - the language toolchains (JavaScript, TypeScript, Python, C): `languages`, `authoring`.
 //!
@@ -22,6 +22,7 @@ mod dispatch;
 mod http_api;
 mod languages;
 mod metrics_docs;
+mod sandbox;
 mod serve;
 #[cfg(feature = "aws")]
 mod serve_aws;

@@ -14,7 +14,7 @@ use glue_rules::runtime::plugin::{ErrorKind, Plugin, PluginSettings};
 use glue_rules::runtime::registry::PluginSet;
 use glue_rules::runtime::runtime::{Runtime, RuntimeOptions};
 use glue_rules::runtime::sandbox::Limits;
-use glue_rules_tests::{fixture, plugins};
+use crate::support::{fixture, plugins};
 
 const TIMEOUT: Duration = Duration::from_millis(100);
 
