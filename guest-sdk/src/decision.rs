@@ -1,6 +1,7 @@
-//! Constructors for [`Decision`] and [`Metadata`], the two records a rule returns.
+//! Constructors for [`Decision`] and [`Metadata`], the two records a rule returns, and for the
+//! [`Setting`]s a rule declares.
 
-use crate::types::{Action, Decision, Metadata};
+use crate::types::{Action, Decision, Metadata, Setting, SettingKind};
 
 impl Decision {
     /// The rule's condition held: the host performs `actions`, in order.
@@ -61,7 +62,17 @@ impl Metadata {
             version: version.into(),
             description: description.into(),
             patterns: Vec::new(),
+            settings: Vec::new(),
         }
+    }
+
+    /// Declares a setting the rule reads. The host checks the configuration against the
+    /// declarations when it loads the plugin (a missing required setting or a value not of its
+    /// kind refuses it, naming the key), serves the declared default when a setting is not
+    /// configured, and `glue-rules inspect` lists them.
+    pub fn setting(mut self, setting: Setting) -> Self {
+        self.settings.push(setting);
+        self
     }
 
     /// Adds an EventBridge event pattern (JSON text). The host calls `evaluate` only for
@@ -75,5 +86,53 @@ impl Metadata {
     /// Adds an EventBridge event pattern given as a JSON value.
     pub fn json_pattern(self, pattern: &serde_json::Value) -> Self {
         self.pattern(pattern.to_string())
+    }
+}
+
+impl Setting {
+    fn of(kind: SettingKind, name: impl Into<String>, description: impl Into<String>) -> Self {
+        Setting {
+            name: name.into(),
+            kind,
+            required: false,
+            default_value: None,
+            description: description.into(),
+        }
+    }
+
+    /// A setting holding any text, e.g. an ARN. Optional and without a default until
+    /// [`required`](Setting::required) or [`default`](Setting::default) says otherwise.
+    pub fn string(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::of(SettingKind::String, name, description)
+    }
+
+    /// A boolean setting: the host accepts true/false, yes/no, on/off, 1/0 and serves `true` or
+    /// `false`.
+    pub fn bool(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::of(SettingKind::Bool, name, description)
+    }
+
+    /// A numeric setting: the host refuses anything but a finite decimal number.
+    pub fn number(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::of(SettingKind::Number, name, description)
+    }
+
+    /// A list of strings: configured as a TOML or JSON array of strings or as comma-separated
+    /// text, served as a JSON array of strings ([`config::get_list`](crate::config::get_list)).
+    pub fn list(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self::of(SettingKind::List, name, description)
+    }
+
+    /// The plugin cannot work without it: the host refuses to load the plugin when it is not
+    /// configured.
+    pub fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+
+    /// What `config::get` returns when the setting is not configured (text of its kind).
+    pub fn default(mut self, value: impl Into<String>) -> Self {
+        self.default_value = Some(value.into());
+        self
     }
 }

@@ -29,8 +29,10 @@ pub trait EventExt {
     fn is_job_success(&self) -> bool;
     /// The crawler's name, for "Glue Crawler State Change" events.
     fn crawler_name(&self) -> Option<&str>;
-    /// The event's `detail` parsed from `detail-json`, for fields the typed view lacks. The
-    /// error is a sentence, so `?` works inside [`Rule::evaluate`](crate::Rule::evaluate).
+    /// The `detail` of the event being evaluated, parsed from [`detail_json`](crate::detail_json),
+    /// for fields the typed view lacks. It asks the host, so it is meant for the event
+    /// `evaluate` was given; parse once and keep the value. The error is a sentence, so `?`
+    /// works inside [`Rule::evaluate`](crate::Rule::evaluate).
     fn detail_value(&self) -> Result<serde_json::Value, String>;
     /// The AWS partition of the event's region (`aws`, `aws-cn` or `aws-us-gov`), for
     /// building ARNs that are valid outside the commercial regions.
@@ -102,8 +104,8 @@ impl EventExt for Event {
     }
 
     fn detail_value(&self) -> Result<serde_json::Value, String> {
-        serde_json::from_str(&self.detail_json)
-            .map_err(|e| format!("the event's detail-json is not valid JSON: {e}"))
+        serde_json::from_str(&crate::detail_json())
+            .map_err(|e| format!("the event's detail JSON is not valid JSON: {e}"))
     }
 
     fn partition(&self) -> &'static str {

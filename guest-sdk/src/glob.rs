@@ -55,6 +55,44 @@ where
     patterns.into_iter().any(|p| matches(p.as_ref(), text))
 }
 
+/// The EventBridge pattern value (JSON text) that selects the same names as `glob`, for
+/// turning a configured name filter into a host-side pattern, so the plugin is not even
+/// entered for the names it filters out: an exact string when there is no `*` or `?`, a
+/// `prefix` for a single trailing `*`, a `wildcard` for other `*`s. `None` when `glob` has a
+/// `?`, which event patterns cannot express: keep the filter in `evaluate` alone then.
+///
+/// ```
+/// use glue_rules_sdk::glob::pattern_value;
+/// assert_eq!(pattern_value("MyJob").as_deref(), Some(r#""MyJob""#));
+/// assert_eq!(pattern_value("nightly-*").as_deref(), Some(r#"{"prefix":"nightly-"}"#));
+/// assert_eq!(pattern_value("*-etl-*").as_deref(), Some(r#"{"wildcard":"*-etl-*"}"#));
+/// assert_eq!(pattern_value("job-??"), None);
+/// ```
+pub fn pattern_value(glob: &str) -> Option<String> {
+    use crate::json::{Object, quote};
+    if glob.contains('?') {
+        return None;
+    }
+    if !glob.contains('*') {
+        return Some(quote(glob));
+    }
+    // Runs of `*` mean one `*` (EventBridge refuses `**`).
+    let mut collapsed = String::with_capacity(glob.len());
+    for c in glob.chars() {
+        if !(c == '*' && collapsed.ends_with('*')) {
+            collapsed.push(c);
+        }
+    }
+    if let Some(prefix) = collapsed.strip_suffix('*')
+        && !prefix.contains('*')
+    {
+        return Some(Object::new().string("prefix", prefix).finish());
+    }
+    // In a wildcard, a backslash escapes: a literal one is written twice.
+    let wildcard = collapsed.replace('\\', "\\\\");
+    Some(Object::new().string("wildcard", &wildcard).finish())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +123,24 @@ mod tests {
         let text = "a".repeat(2_000);
         let pattern = format!("{}b", "*a".repeat(50));
         assert!(!matches(&pattern, &text));
+    }
+
+    #[test]
+    fn pattern_values_select_what_the_glob_matches() {
+        assert_eq!(
+            pattern_value("a**b*").as_deref(),
+            Some(r#"{"wildcard":"a*b*"}"#)
+        );
+        assert_eq!(pattern_value("*").as_deref(), Some(r#"{"prefix":""}"#));
+        assert_eq!(
+            pattern_value(r"a\b*c").as_deref(),
+            Some(r#"{"wildcard":"a\\\\b*c"}"#)
+        );
+        assert_eq!(
+            pattern_value(r#"q"*"#).as_deref(),
+            Some(r#"{"prefix":"q\""}"#)
+        );
+        assert_eq!(pattern_value("My?ob*"), None);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! # glue-rules-sdk: write a glue-rules plugin in a few lines
 //!
 //! A glue-rules plugin is a WebAssembly component that implements the `rule` world of
-//! `wit/rule.wit` (package `glue:rules@0.1.0`). The host hands the plugin every AWS Glue
-//! EventBridge event its patterns select and performs the AWS actions the plugin returns. This
-//! crate hides the component plumbing so that a plugin is just a [`Rule`]:
+//! `wit/rule.wit` (package `glue:rules@0.2.0`: it exports the interface
+//! `glue:rules/handler@0.2.0`). The host hands the plugin every AWS Glue EventBridge event its
+//! patterns select and performs the AWS actions the plugin returns. This crate hides the
+//! component plumbing so that a plugin is just a [`Rule`]:
 //!
 //! * [`types`] re-exports the contract's types ([`Event`],
 //!   [`Decision`], [`Action`](types::Action), ...);
@@ -12,7 +13,10 @@
 //!   [`Decision::matched`](types::Decision::matched) build answers without spelling out every
 //!   field of the generated records;
 //! * [`EventExt`] reads the common fields of Glue job events;
-//! * [`log`] and [`config`] wrap what the host offers (a log and the plugin's settings);
+//! * [`log`] and [`config`] wrap what the host offers (a log and the plugin's settings), and
+//!   [`detail_json`] / [`event_json`] the JSON of the event being evaluated;
+//! * [`Setting`](types::Setting) declares the settings a rule reads, so that the host checks
+//!   them at load and `glue-rules inspect` lists them;
 //! * [`glob`] matches job names against `*` and `?` patterns without a regex engine;
 //! * [`json`] writes small JSON payloads without the weight of `serde_json`.
 //!
@@ -39,13 +43,26 @@
 //!
 //! ```rust,no_run
 //! use glue_rules_sdk::prelude::*;
+//! use glue_rules_sdk::serde_json::json;
 //!
 //! struct QueueOnFailure;
 //!
 //! impl Rule for QueueOnFailure {
-//!     fn describe() -> Metadata {
-//!         Metadata::new("queue-on-failure", "0.1.0", "Queues a message when a Glue job fails.")
-//!             .pattern(r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"]}"#)
+//!     fn describe(settings: &Settings) -> Result<Metadata, String> {
+//!         // A configured job-name filter becomes part of the pattern: the host does not even
+//!         // enter the plugin for other jobs.
+//!         let mut detail = json!({"state": ["FAILED", "TIMEOUT", "ERROR"]});
+//!         if let Some(filter) = settings.get_nonempty("job-name").as_deref().and_then(glob::pattern_value) {
+//!             detail["jobName"] = json!([filter]);
+//!         }
+//!         Ok(Metadata::new("queue-on-failure", "0.1.0", "Queues a message when a Glue job fails.")
+//!             .json_pattern(&json!({
+//!                 "source": ["aws.glue"],
+//!                 "detail-type": ["Glue Job State Change"],
+//!                 "detail": detail,
+//!             }))
+//!             .setting(Setting::string("queue-url", "The SQS queue to send to.").required())
+//!             .setting(Setting::string("job-name", "A glob the job name must match.")))
 //!     }
 //!
 //!     fn evaluate(event: &Event) -> Result<Decision, String> {
@@ -58,6 +75,7 @@
 //!                 return Ok(Decision::no_match().reason(format!("job {job} is filtered out")));
 //!             }
 //!         }
+//!         // Declared required: the host refuses to load the plugin without it.
 //!         let queue = config::require("queue-url")?;
 //!         glue_rules_sdk::info!("job {job} failed, queueing it");
 //!         let body = json::Object::new()
@@ -82,9 +100,11 @@
 //!
 //! The crate also compiles for the build machine so that `cargo test` and `cargo clippy` work.
 //! There the host's imports are replaced by the `testing` module (native targets only):
-//! settings come from `testing::set_config`, log lines are kept for `testing::take_logs`, and
-//! `testing::event_from_json` turns an EventBridge JSON document into an [`Event`] the way the
-//! host does.
+//! settings come from `testing::configure` (which checks them against the rule's declarations
+//! and fills in its defaults, as the host does) or `testing::set_config`, log lines are kept
+//! for `testing::take_logs`, and `testing::event_from_json` turns an EventBridge JSON document
+//! into an [`Event`] the way the host does (and makes it the event [`detail_json`] and
+//! [`event_json`] answer for).
 
 #![warn(missing_docs)]
 
@@ -99,7 +119,7 @@ extern crate self as glue_rules_sdk;
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/0.1.0",
+        path: "../wit",
         world: "rule",
         pub_export_macro: true,
         export_macro_name: "__export_rule_world",
@@ -123,12 +143,12 @@ pub use event::EventExt;
 /// without a dependency of their own.
 pub use serde_json;
 
-/// The contract's types (`glue:rules/types@0.1.0`), as generated from `wit/rule.wit`, plus the
+/// The contract's types (`glue:rules/types@0.2.0`), as generated from `wit/rule.wit`, plus the
 /// builder methods this crate adds to them.
 ///
 /// The names follow the WIT in Rust case: the record `job-state-change` is
 /// [`JobStateChange`](types::JobStateChange), the variant case `job-state-change` is
-/// `Detail::JobStateChange`, the field `detail-json` is `detail_json`.
+/// `Detail::JobStateChange`, the field `detail-type` is `detail_type`.
 pub mod types {
     pub use crate::actions::truncate_chars;
     pub use crate::bindings::glue::rules::types::*;
@@ -136,14 +156,16 @@ pub mod types {
 
 /// One `use glue_rules_sdk::prelude::*;` for everything a rule usually touches.
 pub mod prelude {
+    pub use crate::config::Settings;
     pub use crate::types::{
         Action, CommandParameter, CommandTargets, CrawlerState, CrawlerStateChange,
         DataQualityContext, DataQualityResult, DataQualityState, DatabaseStateChange, Decision,
         Detail, Event, InvocationType, JobRunStatus, JobState, JobStateChange, KinesisPutRecord,
-        LambdaInvoke, LogLevel, MessageAttribute, Metadata, Severity, SfnStartExecution,
-        SnsPublish, SqsSendMessage, SsmSendCommand, TableStateChange, Target, TypeOfChange,
+        LambdaInvoke, LogLevel, MessageAttribute, Metadata, Setting, SettingKind, Severity,
+        SfnStartExecution, SnsPublish, SqsSendMessage, SsmSendCommand, TableStateChange, Target,
+        TypeOfChange,
     };
-    pub use crate::{EventExt, Rule, config, glob, json, log};
+    pub use crate::{EventExt, Rule, config, detail_json, event_json, glob, json, log};
 }
 
 use types::{Decision, Event, Metadata};
@@ -154,9 +176,16 @@ use types::{Decision, Event, Metadata};
 /// constructor the host could call: state that must outlive one call would live in a `static`,
 /// and a rule should not need any (the WIT asks a rule to decide from one event alone).
 pub trait Rule {
-    /// Who the plugin is and which events it wants (EventBridge patterns as JSON text). The
-    /// host calls it once, when it loads the plugin.
-    fn describe() -> Metadata;
+    /// Who the plugin is, which events it wants (EventBridge patterns as JSON text) and which
+    /// settings it reads ([`Metadata::setting`]). The host calls it when it loads the plugin,
+    /// with the plugin's settings as configured, so that configured filters can become
+    /// patterns; the host then checks the configuration against the declared settings.
+    ///
+    /// An `Err` refuses the plugin at load: use it for a value the declarations cannot check
+    /// (one outside a fixed set, say). It must succeed with no settings at all: the host
+    /// describes a plugin once without settings to learn the name its configuration is keyed
+    /// by. Declare a setting `required` rather than refusing its absence here.
+    fn describe(settings: &config::Settings) -> Result<Metadata, String>;
 
     /// Decides what to do about one event. Return `Ok(Decision::no_match())` for an event the
     /// rule does not care about; an `Err` is reported by the host as a plugin failure for this
@@ -168,9 +197,9 @@ pub trait Rule {
 #[doc(hidden)]
 pub struct RuleExport<R>(core::marker::PhantomData<R>);
 
-impl<R: Rule> bindings::Guest for RuleExport<R> {
-    fn describe() -> Metadata {
-        R::describe()
+impl<R: Rule> bindings::exports::glue::rules::handler::Guest for RuleExport<R> {
+    fn describe(settings: Vec<(String, String)>) -> Result<Metadata, String> {
+        R::describe(&config::Settings::new(settings))
     }
 
     fn evaluate(event: Event) -> Result<Decision, String> {
@@ -178,7 +207,28 @@ impl<R: Rule> bindings::Guest for RuleExport<R> {
     }
 }
 
-/// Exports a [`Rule`] as the plugin component's `describe` and `evaluate` functions.
+/// The `detail` of the event being evaluated, as compact JSON text, for the fields the typed
+/// view lacks (or all of it when the detail is [`Detail::Other`](types::Detail::Other)). The
+/// host copies it into the plugin only when asked, on every call: parse it once. Outside
+/// `evaluate` it is `"{}"`. Natively, the detail of the last `testing::event_from_json`.
+pub fn detail_json() -> String {
+    #[cfg(target_arch = "wasm32")]
+    return bindings::glue::rules::host::detail_json();
+    #[cfg(not(target_arch = "wasm32"))]
+    return testing::current_json().0;
+}
+
+/// The whole EventBridge envelope of the event being evaluated, as compact JSON text (for
+/// input-transformer style payloads). Like [`detail_json`], copied only when asked; `"{}"`
+/// outside `evaluate`.
+pub fn event_json() -> String {
+    #[cfg(target_arch = "wasm32")]
+    return bindings::glue::rules::host::event_json();
+    #[cfg(not(target_arch = "wasm32"))]
+    return testing::current_json().1;
+}
+
+/// Exports a [`Rule`] as the plugin component's `glue:rules/handler@0.2.0` interface.
 ///
 /// Invoke it once, at the top level of the plugin crate (a `cdylib`):
 ///
@@ -186,7 +236,9 @@ impl<R: Rule> bindings::Guest for RuleExport<R> {
 /// # use glue_rules_sdk::prelude::*;
 /// struct MyRule;
 /// impl Rule for MyRule {
-///     fn describe() -> Metadata { Metadata::new("my-rule", "0.1.0", "Does nothing.") }
+///     fn describe(_: &Settings) -> Result<Metadata, String> {
+///         Ok(Metadata::new("my-rule", "0.1.0", "Does nothing."))
+///     }
 ///     fn evaluate(_: &Event) -> Result<Decision, String> { Ok(Decision::no_match()) }
 /// }
 /// glue_rules_sdk::export_rule!(MyRule);

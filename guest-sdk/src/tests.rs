@@ -154,12 +154,13 @@ fn event_helpers() {
     assert!(!event.is_job_success());
     assert_eq!(event.crawler_name(), None);
     assert_eq!(event.partition(), "aws");
-    let detail = event.detail_value().expect("detail-json is JSON");
+    let detail = event.detail_value().expect("the detail is JSON");
     assert_eq!(detail["jobRunId"], "jr_01");
+    assert_eq!(crate::detail_json(), detail.to_string());
+    let envelope: serde_json::Value = serde_json::from_str(&crate::event_json()).unwrap();
+    assert_eq!(envelope["id"], "abcdef01");
 
     let mut broken = event.clone();
-    broken.detail_json = "{".into();
-    assert!(broken.detail_value().is_err());
     broken.region = "cn-north-1".into();
     assert_eq!(broken.partition(), "aws-cn");
     broken.region = "us-gov-west-1".into();
@@ -268,4 +269,117 @@ fn parses_other_detail_types() {
         testing::event_from_json(&FAILED_JOB.replace("aws.glue", "my.app")).expect("parses");
     assert_eq!(borrowed.detail, Detail::Other);
     assert!(!borrowed.is_job_failure());
+}
+
+#[test]
+fn a_detail_the_typed_view_cannot_hold_becomes_other_as_on_the_host() {
+    for detail in [
+        r#"{"jobName":"j","state":"FAILED"}"#,
+        r#"{"jobName":"j","jobRunId":7,"state":"FAILED"}"#,
+        r#"{"jobName":"j","jobRunId":"jr","state":"FAILED","severity":3}"#,
+    ] {
+        let event = testing::event_from_json(&format!(
+            r#"{{"id":"1","source":"aws.glue","detail-type":"Glue Job State Change","detail":{detail}}}"#
+        ))
+        .unwrap();
+        assert_eq!(event.detail, Detail::Other, "{detail}");
+        let served: serde_json::Value = serde_json::from_str(&crate::detail_json()).unwrap();
+        assert_eq!(
+            served,
+            serde_json::from_str::<serde_json::Value>(detail).unwrap()
+        );
+    }
+    let crawler = testing::event_from_json(
+        r#"{"id":"1","source":"aws.glue","detail-type":"Glue Crawler State Change",
+            "detail":{"crawlerName":"c","state":"Succeeded","tablesCreated":"many"}}"#,
+    )
+    .unwrap();
+    assert_eq!(crawler.detail, Detail::Other);
+}
+
+struct Declaring;
+
+impl Rule for Declaring {
+    fn describe(settings: &Settings) -> Result<Metadata, String> {
+        let mut metadata = Metadata::new("declaring", "1.0.0", "Declares settings.")
+            .setting(Setting::string("topic-arn", "Where to publish.").required())
+            .setting(Setting::bool("notify-stopped", "Stopped runs too.").default("false"))
+            .setting(Setting::number("delay", "Seconds."))
+            .setting(Setting::list("jobs", "Job names."));
+        if let Some(filter) = settings.get_nonempty("job-name") {
+            metadata = metadata.pattern(format!(r#"{{"detail":{{"jobName":["{filter}"]}}}}"#));
+        }
+        if settings.get("mode") == Some("refuse") {
+            return Err("mode refuse".into());
+        }
+        Ok(metadata)
+    }
+
+    fn evaluate(_: &Event) -> Result<Decision, String> {
+        Ok(Decision::no_match())
+    }
+}
+
+#[test]
+fn configure_checks_and_serves_settings_as_the_host_does() {
+    let m = testing::configure::<Declaring>(&[
+        ("topic-arn", "arn:t"),
+        ("notify-stopped", "YES"),
+        ("jobs", "a, b"),
+        ("job-name", "j"),
+    ])
+    .unwrap();
+    assert_eq!(m.settings.len(), 4);
+    assert_eq!(m.settings[0].kind, SettingKind::String);
+    assert!(m.settings[0].required);
+    assert_eq!(m.settings[1].default_value.as_deref(), Some("false"));
+    assert_eq!(
+        m.patterns,
+        vec![r#"{"detail":{"jobName":["j"]}}"#.to_owned()]
+    );
+    assert_eq!(config::get("notify-stopped").as_deref(), Some("true"));
+    assert_eq!(config::get_list("jobs").unwrap(), vec!["a", "b"]);
+    assert_eq!(config::get("job-name").as_deref(), Some("j"));
+    assert_eq!(config::get("delay"), None);
+
+    testing::configure::<Declaring>(&[("topic-arn", "t")]).unwrap();
+    assert_eq!(config::get("notify-stopped").as_deref(), Some("false"));
+    let cases: [(&[(&str, &str)], &str); 4] = [
+        (
+            &[],
+            "plugins.declaring.config.topic-arn is required but not set",
+        ),
+        (
+            &[("topic-arn", "t"), ("notify-stopped", "maybe")],
+            "plugins.declaring.config.notify-stopped must be true or false",
+        ),
+        (
+            &[("topic-arn", "t"), ("delay", "soon")],
+            "plugins.declaring.config.delay must be a number",
+        ),
+        (&[("mode", "refuse")], "mode refuse"),
+    ];
+    for (settings, expected) in cases {
+        let err = testing::configure::<Declaring>(settings).unwrap_err();
+        assert!(err.starts_with(expected), "{settings:?}: {err}");
+    }
+}
+
+#[test]
+fn settings_helpers() {
+    let s = Settings::new([
+        ("a".to_owned(), " x ".to_owned()),
+        ("b".to_owned(), "off".to_owned()),
+        ("n".to_owned(), "7".to_owned()),
+        ("l".to_owned(), r#"["p","q"]"#.to_owned()),
+        ("a".to_owned(), " y ".to_owned()),
+    ]);
+    assert_eq!(s.get("a"), Some(" y "));
+    assert_eq!(s.get_nonempty("a").as_deref(), Some("y"));
+    assert_eq!(s.get_or("missing", "d"), "d");
+    assert!(s.require("missing").unwrap_err().contains("`missing`"));
+    assert_eq!(s.get_bool("b"), Ok(Some(false)));
+    assert_eq!(s.get_parsed::<u32>("n"), Ok(Some(7)));
+    assert_eq!(s.get_list("l").unwrap(), vec!["p", "q"]);
+    assert!(s.get_bool("a").is_err());
 }

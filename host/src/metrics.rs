@@ -130,6 +130,13 @@ pub const PLUGIN_LOG_LINES_DROPPED: MetricDef = def(
     MetricType::Counter,
     "Plugin log lines dropped for being over the per-evaluation budget, by plugin",
 );
+/// Events delivered with `detail::other` because their Glue detail lacked a field or had one
+/// of the wrong type (lenient typed parsing).
+pub const UNTYPED_DETAILS: MetricDef = def(
+    "glue_rules_untyped_details",
+    MetricType::Counter,
+    "Events delivered with detail::other because their typed detail could not be built",
+);
 /// Actions waiting in the outbox.
 pub const OUTBOX_DEPTH: MetricDef = def(
     "glue_rules_outbox_depth",
@@ -193,6 +200,7 @@ pub const CATALOGUE: &[MetricDef] = &[
     PLUGINS,
     INTAKE_REQUESTS,
     PLUGIN_LOG_LINES_DROPPED,
+    UNTYPED_DETAILS,
     OUTBOX_DEPTH,
     OUTBOX_OLDEST_AGE,
     OUTBOX_DEAD_LETTERS,
@@ -570,6 +578,9 @@ impl Scrape {
                 .inc_by(*n);
         }
         register(&mut registry, PLUGIN_LOG_LINES_DROPPED, &dropped);
+        let untyped: Counter = Counter::default();
+        untyped.inc_by(glue_rules_runtime::event::lenient_details());
+        register(&mut registry, UNTYPED_DETAILS, &untyped);
         let Some(stats) = &self.outbox else {
             return registry;
         };

@@ -3,12 +3,32 @@
 //! Everything downstream (pattern matching, plugins, dispatch) takes an [`Event`]; nothing
 //! re-parses JSON. Validation errors name the field (`detail.jobName`) so that a bad event can
 //! be fixed without reading this code.
+//!
+//! The envelope is strict: an event without a string `id`, `source` or `detail-type`, or whose
+//! `detail` is not an object, is refused. The typed view of the detail is lenient: a Glue detail
+//! that lacks a field the view needs, or has one of the wrong type, is delivered as
+//! `detail::other` with its JSON intact ([`Event::detail_problem`] says what was wrong), logged
+//! and counted ([`lenient_details`]), never refused.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value};
 
 use glue_rules_core::DedupeKey;
 
 use crate::bindings::types as wit;
+use crate::contract::EventV0_1;
+
+/// Events delivered with `detail::other` because their typed detail could not be built, since
+/// the process started.
+static LENIENT_DETAILS: AtomicU64 = AtomicU64::new(0);
+
+/// How many events so far were delivered with `detail::other` because their Glue detail lacked
+/// a field or had one of the wrong type (see [`Event::detail_problem`]).
+pub fn lenient_details() -> u64 {
+    LENIENT_DETAILS.load(Ordering::Relaxed)
+}
 
 /// Glue's spelling of a job run state, as in the event.
 fn job_state_name(state: &wit::JobState) -> &str {
@@ -34,10 +54,40 @@ pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 /// One validated event: the typed view plugins receive and the JSON value patterns match on.
 #[derive(Debug, Clone)]
 pub struct Event {
-    /// The typed event exactly as plugins receive it.
+    /// The typed event exactly as `glue:rules@0.2.0` plugins receive it.
     pub wit: wit::Event,
     /// The whole envelope as JSON, for EventBridge patterns and for fields the typed view lacks.
-    pub json: Value,
+    pub json: Arc<Value>,
+    /// The JSON texts plugins may ask for (`host.detail-json`, `host.event-json`), written on
+    /// first request and shared by every plugin that evaluates this event.
+    texts: Arc<JsonTexts>,
+    /// The `glue:rules@0.1.0` view (with `detail-json`), built when a 0.1 plugin first needs it.
+    v0_1: OnceLock<Arc<EventV0_1>>,
+    /// Why the typed detail could not be built, when it is `other` for that reason.
+    detail_problem: Option<EventError>,
+}
+
+/// The compact JSON texts of one event, written on first request.
+#[derive(Debug)]
+pub(crate) struct JsonTexts {
+    json: Arc<Value>,
+    detail: OnceLock<String>,
+    envelope: OnceLock<String>,
+}
+
+impl JsonTexts {
+    /// `detail` as compact JSON text.
+    pub(crate) fn detail(&self) -> &str {
+        self.detail.get_or_init(|| match self.json.get("detail") {
+            Some(detail) => detail.to_string(),
+            None => "{}".to_owned(),
+        })
+    }
+
+    /// The whole envelope as compact JSON text.
+    pub(crate) fn envelope(&self) -> &str {
+        self.envelope.get_or_init(|| self.json.to_string())
+    }
 }
 
 impl Event {
@@ -67,6 +117,35 @@ impl Event {
             ),
             _ => DedupeKey::from_parts(base),
         }
+    }
+
+    /// Why the typed view of the detail could not be built, when the event is delivered with
+    /// `detail::other` for that reason (a Glue detail lacking a field or with one of the wrong
+    /// type); `None` for every event whose detail is typed, or untyped by its `detail-type`.
+    pub fn detail_problem(&self) -> Option<&EventError> {
+        self.detail_problem.as_ref()
+    }
+
+    /// `detail` as compact JSON text, written once per event.
+    pub fn detail_json(&self) -> &str {
+        self.texts.detail()
+    }
+
+    /// The whole envelope as compact JSON text, written once per event.
+    pub fn envelope_json(&self) -> &str {
+        self.texts.envelope()
+    }
+
+    /// The texts `host.detail-json` and `host.event-json` answer with during an evaluation.
+    pub(crate) fn texts(&self) -> &Arc<JsonTexts> {
+        &self.texts
+    }
+
+    /// The event as a `glue:rules@0.1.0` plugin receives it: the same typed view, plus
+    /// `detail-json`. Built on first use and shared by every 0.1 plugin after that.
+    pub(crate) fn v0_1(&self) -> &Arc<EventV0_1> {
+        self.v0_1
+            .get_or_init(|| Arc::new(EventV0_1::new(&self.wit, self.detail_json())))
     }
 
     /// Parses and validates one event from JSON text, refusing it when over `max_bytes`.
@@ -111,9 +190,19 @@ impl Event {
             }
             None => return Err(EventError::Missing("detail".into())),
         };
-        let detail = parse_detail(&detail_type, &source, detail_value)?;
-        let detail_json =
-            serde_json::to_string(detail_value).map_err(|e| EventError::NotJson(e.to_string()))?;
+        let (detail, detail_problem) = match parse_detail(&detail_type, &source, detail_value) {
+            Ok(detail) => (detail, None),
+            Err(problem) => {
+                LENIENT_DETAILS.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    event = %id,
+                    detail_type = %detail_type,
+                    %problem,
+                    "typed detail not built: delivered as detail::other"
+                );
+                (wit::Detail::Other, Some(problem))
+            }
+        };
         let wit = wit::Event {
             version,
             id,
@@ -124,9 +213,19 @@ impl Event {
             region,
             resources,
             detail,
-            detail_json,
         };
-        Ok(Self { wit, json })
+        let json = Arc::new(json);
+        Ok(Self {
+            wit,
+            texts: Arc::new(JsonTexts {
+                json: json.clone(),
+                detail: OnceLock::new(),
+                envelope: OnceLock::new(),
+            }),
+            json,
+            v0_1: OnceLock::new(),
+            detail_problem,
+        })
     }
 }
 
@@ -513,14 +612,64 @@ mod tests {
     }
 
     #[test]
-    fn a_counter_that_is_not_a_number_names_its_field() {
-        let err = parse(&envelope(
+    fn a_counter_that_is_not_a_number_leaves_the_detail_untyped_and_names_its_field() {
+        let event = parse(&envelope(
             "Glue Crawler State Change",
             "aws.glue",
             r#"{"crawlerName":"c","state":"Succeeded","tablesCreated":"many"}"#,
         ))
-        .unwrap_err();
-        assert!(err.to_string().contains("detail.tablesCreated"), "{err}");
+        .unwrap();
+        assert!(matches!(event.wit.detail, wit::Detail::Other));
+        let problem = event
+            .detail_problem()
+            .expect("a problem is recorded")
+            .to_string();
+        assert!(problem.contains("detail.tablesCreated"), "{problem}");
+        assert_eq!(
+            event.detail_json(),
+            r#"{"crawlerName":"c","state":"Succeeded","tablesCreated":"many"}"#
+        );
+    }
+
+    #[test]
+    fn a_glue_detail_missing_a_field_is_delivered_untyped_not_refused() {
+        let before = lenient_details();
+        for detail in [
+            r#"{"jobName":"j","state":"FAILED"}"#,
+            r#"{"jobName":"j","jobRunId":5,"state":"FAILED"}"#,
+            r#"{"jobRunId":"jr_1","state":"FAILED"}"#,
+        ] {
+            let event = parse(&envelope("Glue Job State Change", "aws.glue", detail)).unwrap();
+            assert!(matches!(event.wit.detail, wit::Detail::Other), "{detail}");
+            assert!(event.detail_problem().is_some(), "{detail}");
+            assert_eq!(event.detail_json(), detail.replace(' ', ""));
+            // Without a run id, dispatch recognises the event by its envelope alone.
+            assert_eq!(
+                event.dedupe_key(),
+                DedupeKey::from_parts(["aws.glue", "Glue Job State Change", "e1"])
+            );
+        }
+        assert!(lenient_details() >= before + 3);
+        let typed = parse(&envelope(
+            "Glue Job State Change",
+            "aws.glue",
+            r#"{"jobName":"j","jobRunId":"jr_1","state":"FAILED"}"#,
+        ))
+        .unwrap();
+        assert!(typed.detail_problem().is_none());
+    }
+
+    #[test]
+    fn the_envelope_and_detail_texts_are_compact_json_of_the_event() {
+        let text = envelope("Something New", "aws.glue", r#"{ "a" : [1, 2] }"#);
+        let event = parse(&text).unwrap();
+        assert_eq!(event.detail_json(), r#"{"a":[1,2]}"#);
+        let whole: Value = serde_json::from_str(event.envelope_json()).unwrap();
+        assert_eq!(whole, serde_json::from_str::<Value>(&text).unwrap());
+        assert!(!event.envelope_json().contains('\n'));
+        // The 0.1 view carries the same detail text.
+        assert_eq!(event.v0_1().detail_json, event.detail_json());
+        assert_eq!(event.v0_1().id, "e1");
     }
 
     #[test]
@@ -558,7 +707,8 @@ mod tests {
     fn unknown_detail_type_is_other_with_raw_detail() {
         let event = parse(&envelope("Something New", "aws.glue", r#"{"a":1}"#)).unwrap();
         assert!(matches!(event.wit.detail, wit::Detail::Other));
-        assert_eq!(event.wit.detail_json, r#"{"a":1}"#);
+        assert!(event.detail_problem().is_none());
+        assert_eq!(event.detail_json(), r#"{"a":1}"#);
     }
 
     #[test]
@@ -583,8 +733,16 @@ mod tests {
                 "field `resources[0]` must be a string",
             ),
             (
-                r#"{"id":"1","detail-type":"Glue Job State Change","source":"aws.glue","detail":{"jobName":"j","state":"FAILED"}}"#,
-                "missing field `detail.jobRunId`",
+                r#"{"detail-type":"x","source":"s","detail":{}}"#,
+                "missing field `id`",
+            ),
+            (
+                r#"{"id":"1","detail-type":"x","source":"s","region":7,"detail":{}}"#,
+                "field `region` must be a string, found a number",
+            ),
+            (
+                r#"{"id":"1","detail-type":"Glue Job State Change","source":"aws.glue"}"#,
+                "missing field `detail`",
             ),
         ];
         for (text, expected) in cases {

@@ -12,7 +12,9 @@ use sha2::{Digest, Sha256};
 use wasmtime::component::types::{ComponentExtern, ComponentItem};
 use wasmtime::{Store, Trap};
 
-use crate::bindings::{Rule, RulePre};
+use crate::contract::{
+    Contract, Described, DetectError, Guest, GuestPre, SettingError, SettingSpec,
+};
 use crate::event::Event;
 use crate::runtime::Runtime;
 use crate::sandbox::{GuestLog, HostState, LimitHit, Limits};
@@ -97,6 +99,10 @@ pub struct PluginInfo {
     pub description: String,
     /// Its EventBridge patterns, from `describe`.
     pub patterns: Vec<String>,
+    /// The contract it implements, e.g. `"0.2.0"`.
+    pub contract: Contract,
+    /// The settings it declares, from `describe` (none for a 0.1 plugin).
+    pub settings: Vec<SettingSpec>,
     /// sha256 of the component file, hex.
     pub sha256: String,
     /// Where the component was loaded from.
@@ -149,14 +155,42 @@ pub enum LoadError {
         /// What it is instead.
         problem: String,
     },
-    /// The component does not implement the `glue:rules/rule` world, or wants more than the
-    /// host provides.
-    #[error("{path}: does not implement glue:rules/rule@0.1.0: {problem}")]
+    /// The component implements no `glue:rules` contract, or wants more than the host
+    /// provides.
+    #[error(
+        "{path}: does not implement a glue:rules contract this host serves ({}): {problem}",
+        Contract::served()
+    )]
     WrongWorld {
         /// The file.
         path: PathBuf,
         /// What is missing or extra.
         problem: String,
+    },
+    /// The component implements a version of the contract this host does not serve (a newer
+    /// one, say).
+    #[error("{path}: {source}")]
+    UnsupportedContract {
+        /// The file.
+        path: PathBuf,
+        /// The version found and the versions served.
+        source: DetectError,
+    },
+    /// `describe` refused the plugin's settings (0.2).
+    #[error("{path}: refused its settings: {problem}")]
+    Refused {
+        /// The file.
+        path: PathBuf,
+        /// The plugin's own explanation.
+        problem: String,
+    },
+    /// The configuration does not fit the settings the plugin declares.
+    #[error("{path}: {source}")]
+    Settings {
+        /// The file.
+        path: PathBuf,
+        /// The setting and what is wrong with it.
+        source: SettingError,
     },
     /// The component failed while starting or while describing itself.
     #[error("{path}: failed to start: {problem}")]
@@ -394,7 +428,7 @@ mod health_tests {
 
 struct Instance {
     store: Store<HostState>,
-    rule: Rule,
+    rule: Guest,
     uses: u64,
     /// How long instantiating it took.
     started_in: Duration,
@@ -417,7 +451,7 @@ pub struct Plugin {
     patterns: Vec<glue_rules_patterns::Pattern>,
     settings: PluginSettings,
     runtime: Runtime,
-    pre: RulePre<HostState>,
+    pre: GuestPre,
     name: Arc<str>,
     config: Arc<BTreeMap<String, String>>,
     pool: Mutex<Vec<Instance>>,
@@ -440,23 +474,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The world's exports; a component missing one of them is refused at load time.
-const REQUIRED_EXPORTS: [&str; 2] = ["describe", "evaluate"];
-
 impl Plugin {
     /// Loads the component at `path`: checks its hash, compiles it (or takes it from the cache),
-    /// links it against the host, starts one instance and calls `describe`. A plugin that
-    /// fails any of these is refused here, not at its first event.
+    /// finds which contract it implements, links it against the host, starts one instance,
+    /// calls `describe` and checks `settings.config` against the settings it declares. A plugin
+    /// that fails any of these is refused here, not at its first event.
     pub fn load(
         runtime: &Runtime,
         path: &Path,
         settings: PluginSettings,
     ) -> Result<Self, LoadError> {
-        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::from_bytes(runtime, path, &bytes, settings)
+        Self::load_unconfigured(runtime, path, settings)?.configure(None)
     }
 
     /// Like [`Plugin::load`], for a component already in memory; `path` only labels it.
@@ -466,6 +494,30 @@ impl Plugin {
         bytes: &[u8],
         settings: PluginSettings,
     ) -> Result<Self, LoadError> {
+        Self::from_bytes_unconfigured(runtime, path, bytes, settings)?.configure(None)
+    }
+
+    /// Like [`Plugin::load`], but stops before checking the configuration: for callers that
+    /// pick the plugin's settings by the name it gives itself ([`Unconfigured::configure`]).
+    pub fn load_unconfigured(
+        runtime: &Runtime,
+        path: &Path,
+        settings: PluginSettings,
+    ) -> Result<Unconfigured, LoadError> {
+        let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_bytes_unconfigured(runtime, path, &bytes, settings)
+    }
+
+    /// [`Plugin::load_unconfigured`] for a component already in memory.
+    pub fn from_bytes_unconfigured(
+        runtime: &Runtime,
+        path: &Path,
+        bytes: &[u8],
+        settings: PluginSettings,
+    ) -> Result<Unconfigured, LoadError> {
         let path_buf = path.to_owned();
         let sha256 = sha256_hex(bytes);
         if let Some(expected) = &settings.sha256
@@ -489,32 +541,23 @@ impl Plugin {
             path: path_buf.clone(),
             problem,
         };
-        let ty = component.component_type();
-        let exports: Vec<String> = ty
-            .exports(runtime.engine())
-            .map(|(n, _)| n.to_owned())
-            .collect();
-        let missing: Vec<&str> = REQUIRED_EXPORTS
-            .iter()
-            .copied()
-            .filter(|name| !exports.iter().any(|e| e == name))
-            .collect();
-        if !missing.is_empty() {
-            return Err(wrong_world(format!(
-                "missing export{} {} (it exports: {})",
-                if missing.len() > 1 { "s" } else { "" },
-                missing.join(", "),
-                if exports.is_empty() {
-                    "nothing".into()
-                } else {
-                    exports.join(", ")
-                }
-            )));
-        }
+        // The contract is read from the export names before anything is linked or run, so a
+        // component of a version this host does not serve is refused by name.
+        let contract = match Contract::detect(runtime.engine(), &component) {
+            Ok(contract) => contract,
+            Err(DetectError::NotARule(problem)) => return Err(wrong_world(problem)),
+            Err(source @ DetectError::Unsupported { .. }) => {
+                return Err(LoadError::UnsupportedContract {
+                    path: path_buf,
+                    source,
+                });
+            }
+        };
         let instance_pre = runtime
             .instantiate_pre(&component)
             .map_err(|e| wrong_world(format!("{e:#}")))?;
-        let pre = RulePre::new(instance_pre).map_err(|e| wrong_world(format!("{e:#}")))?;
+        let pre =
+            GuestPre::new(contract, instance_pre).map_err(|e| wrong_world(format!("{e:#}")))?;
 
         // The name is only known after `describe`; log lines until then carry the file name.
         let file_label: Arc<str> = path
@@ -529,6 +572,8 @@ impl Plugin {
                 version: String::new(),
                 description: String::new(),
                 patterns: Vec::new(),
+                contract,
+                settings: Vec::new(),
                 sha256,
                 path: path_buf.clone(),
                 loaded_at: SystemTime::now(),
@@ -544,66 +589,110 @@ impl Plugin {
             health: Mutex::new(HealthState::default()),
             stats: PluginStats::default(),
         };
+        let described = plugin.describe()?;
+        plugin.take_description(described)?;
+        Ok(Unconfigured(plugin))
+    }
+
+    /// Calls `describe` in a fresh instance, with the plugin's configured settings.
+    ///
+    /// When a 0.2 plugin refuses its settings, the configuration is first checked against the
+    /// declarations it gives without them: a missing or malformed declared setting is reported
+    /// by its key (`plugins.NAME.config.KEY`) rather than in the plugin's own words.
+    fn describe(&self) -> Result<Described, LoadError> {
+        let configured = &self.settings.config;
+        match self.describe_with(configured) {
+            Err(LoadError::Refused { path, problem }) if !configured.is_empty() => {
+                if let Ok(bare) = self.describe_with(&BTreeMap::new())
+                    && let Err(source) =
+                        crate::contract::apply_settings(&bare.name, &bare.settings, configured)
+                {
+                    return Err(LoadError::Settings { path, source });
+                }
+                Err(LoadError::Refused { path, problem })
+            }
+            other => other,
+        }
+    }
+
+    fn describe_with(&self, settings: &BTreeMap<String, String>) -> Result<Described, LoadError> {
+        let path = &self.info.path;
         let start = |problem: String| LoadError::Start {
-            path: path_buf.clone(),
+            path: path.clone(),
             problem,
         };
-        let mut instance = plugin.instantiate().map_err(|e| start(e.message))?;
+        let mut instance = self.instantiate().map_err(|e| start(e.message))?;
         // Instantiation and `describe` share one start-up budget (not the evaluation deadline:
         // an interpreted guest needs far longer to start than to decide), so a `describe` that
         // never returns is stopped when what is left of it runs out.
-        let left = plugin
+        let left = self
             .settings
             .limits
             .startup_timeout
             .saturating_sub(instance.started_in);
-        plugin.arm(&mut instance.store, left);
-        let metadata = instance.rule.call_describe(&mut instance.store);
+        self.arm(&mut instance.store, left);
+        let described = instance.rule.describe(&mut instance.store, settings);
         instance.store.data().log.finish();
-        let metadata = metadata.map_err(|e| {
-            start(
-                plugin
-                    .classify(&instance.store, &e, Phase::Describe)
+        // The describe instance logged under the file name; evaluation starts with a clean one.
+        match described {
+            Ok(Ok(described)) => Ok(described),
+            Ok(Err(problem)) => Err(LoadError::Refused {
+                path: path.clone(),
+                problem: EvalError::new(ErrorKind::PluginError, problem).message,
+            }),
+            Err(e) => Err(start(
+                self.classify(&instance.store, &e, Phase::Describe)
                     .to_string(),
-            )
-        })?;
+            )),
+        }
+    }
+
+    /// Checks what `describe` returned and makes it this plugin's.
+    fn take_description(&mut self, described: Described) -> Result<(), LoadError> {
         let metadata_error = |problem: String| LoadError::Metadata {
-            path: path_buf.clone(),
+            path: self.info.path.clone(),
             problem,
         };
-        if metadata.name.trim().is_empty() {
+        if described.name.trim().is_empty() {
             return Err(metadata_error("the name is empty".into()));
         }
-        if metadata.name.len() > 128
-            || metadata
+        if described.name.len() > 128
+            || described
                 .name
                 .chars()
                 .any(|c| c.is_control() || c.is_whitespace())
         {
             return Err(metadata_error(format!(
                 "the name {:?} must be at most 128 characters with no spaces or control characters",
-                metadata.name
+                described.name
             )));
         }
+        crate::contract::check_declarations(&described.settings)
+            .map_err(|e| metadata_error(format!("settings: {e}")))?;
         // Every limit is checked before anything is expanded, so a hostile list of patterns
         // is refused in microseconds and bounded memory.
-        plugin.patterns = glue_rules_patterns::Pattern::parse_list_with_limits(
-            &metadata.patterns,
-            &plugin.settings.limits.patterns,
+        self.patterns = glue_rules_patterns::Pattern::parse_list_with_limits(
+            &described.patterns,
+            &self.settings.limits.patterns,
         )
         .map_err(|e| metadata_error(format!("patterns: {e}")))?;
-        plugin.name = metadata.name.as_str().into();
-        plugin.info.name = metadata.name;
-        plugin.info.version = metadata.version;
-        plugin.info.description = metadata.description;
-        plugin.info.patterns = metadata.patterns;
-        // The describe instance logged under the file name; start evaluation with a clean one.
-        Ok(plugin)
+        self.name = described.name.as_str().into();
+        self.info.name = described.name;
+        self.info.version = described.version;
+        self.info.description = described.description;
+        self.info.patterns = described.patterns;
+        self.info.settings = described.settings;
+        Ok(())
     }
 
     /// What the plugin said about itself and where it came from.
     pub fn info(&self) -> &PluginInfo {
         &self.info
+    }
+
+    /// The contract the plugin implements.
+    pub fn contract(&self) -> Contract {
+        self.info.contract
     }
 
     /// Its compiled event patterns; empty means every event.
@@ -616,9 +705,15 @@ impl Plugin {
         &self.info.name
     }
 
-    /// Its settings.
+    /// Its settings (`config` as configured, before declared defaults).
     pub fn settings(&self) -> &PluginSettings {
         &self.settings
+    }
+
+    /// What the plugin's `host.config` serves: the configured values checked and normalised
+    /// against its declarations, and the declared defaults.
+    pub fn config(&self) -> &BTreeMap<String, String> {
+        &self.config
     }
 
     /// Counters since load.
@@ -627,15 +722,22 @@ impl Plugin {
     }
 
     /// Returns a copy of this plugin with other settings (config, limits, policies), sharing
-    /// the compiled component. Used when the configuration is only known after `describe`.
-    pub fn with_settings(&self, settings: PluginSettings) -> Self {
+    /// the compiled component. A 0.2 plugin whose configuration changes is described again
+    /// with it (its patterns may follow its settings) and must keep its name; the new
+    /// configuration is checked against its declarations.
+    pub fn with_settings(&self, settings: PluginSettings) -> Result<Self, LoadError> {
+        Unconfigured(self.fresh_copy()).configure(Some(settings))
+    }
+
+    /// This plugin with no instances, health or counters of its own.
+    fn fresh_copy(&self) -> Self {
         Self {
             info: self.info.clone(),
             patterns: self.patterns.clone(),
             name: self.name.clone(),
-            config: Arc::new(settings.config.clone()),
+            config: self.config.clone(),
             max_idle: self.max_idle,
-            settings,
+            settings: self.settings.clone(),
             runtime: self.runtime.clone(),
             pre: self.pre.clone(),
             pool: Mutex::new(Vec::new()),
@@ -677,7 +779,7 @@ impl Plugin {
             None => self.instantiate()?,
         };
         self.arm(&mut instance.store, self.settings.limits.timeout);
-        let outcome = instance.rule.call_evaluate(&mut instance.store, &event.wit);
+        let outcome = instance.rule.evaluate(&mut instance.store, event);
         let dropped = instance.store.data().log.finish();
         if dropped > 0 {
             self.stats
@@ -857,6 +959,70 @@ impl Plugin {
                 }
             }
         }
+    }
+}
+
+/// A plugin that has described itself but whose configuration is not checked yet: the
+/// reloader picks its settings by the name it gives itself, then [`Unconfigured::configure`]s
+/// it. It cannot evaluate anything until then.
+pub struct Unconfigured(Plugin);
+
+impl std::fmt::Debug for Unconfigured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Unconfigured").field(&self.0).finish()
+    }
+}
+
+impl Unconfigured {
+    /// The name the plugin gave itself.
+    pub fn name(&self) -> &str {
+        self.0.name()
+    }
+
+    /// What it said about itself.
+    pub fn info(&self) -> &PluginInfo {
+        self.0.info()
+    }
+
+    /// Finishes loading with `settings` (or, with `None`, the settings it was described with).
+    /// A 0.2 plugin whose configuration differs from the one it was described with is
+    /// described again and must keep its name. The configuration is then checked against the
+    /// declared settings: a missing required setting or a value not of its kind refuses the
+    /// plugin with an error naming `plugins.NAME.config.KEY`.
+    pub fn configure(self, settings: Option<PluginSettings>) -> Result<Plugin, LoadError> {
+        let mut plugin = self.0;
+        if let Some(settings) = settings {
+            let describe_again =
+                plugin.contract() != Contract::V0_1 && settings.config != plugin.settings.config;
+            plugin.settings = settings;
+            plugin.config = Arc::new(plugin.settings.config.clone());
+            if describe_again {
+                let name = plugin.info.name.clone();
+                let described = plugin.describe()?;
+                if described.name != name {
+                    return Err(LoadError::Metadata {
+                        path: plugin.info.path.clone(),
+                        problem: format!(
+                            "it describes itself as {:?} with its configured settings, but as \
+                             {name:?} without them",
+                            described.name
+                        ),
+                    });
+                }
+                plugin.take_description(described)?;
+            }
+        }
+        let effective = crate::contract::apply_settings(
+            &plugin.info.name,
+            &plugin.info.settings,
+            &plugin.settings.config,
+        )
+        .map_err(|source| LoadError::Settings {
+            path: plugin.info.path.clone(),
+            source,
+        })?;
+        plugin.config = Arc::new(effective);
+        Ok(plugin)
     }
 }
 

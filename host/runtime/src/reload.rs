@@ -374,7 +374,9 @@ impl Reloader {
             (None, [(_, entry)]) => entry.settings.clone(),
             _ => self.config.defaults.clone(),
         };
-        let plugin = Plugin::from_bytes(&self.runtime, path, bytes, initial)?;
+        // Its configuration is checked against the settings it declares once the final settings
+        // are known: those of the entry named like the plugin, found below.
+        let plugin = Plugin::from_bytes_unconfigured(&self.runtime, path, bytes, initial)?;
         let name = plugin.name();
         let entry = self.config.plugins.get(name);
         if let Some(pinned) = entry.and_then(|entry| entry.settings.sha256.as_ref())
@@ -398,13 +400,13 @@ impl Reloader {
             .into());
         }
         if explicit.is_some() {
-            return Ok(Some(plugin));
+            return Ok(Some(plugin.configure(None)?));
         }
         // Settings follow the name the plugin gives itself (pinned names checked above).
         match entry {
             Some(entry) if !entry.enabled => Ok(None),
-            Some(entry) => Ok(Some(plugin.with_settings(entry.settings.clone()))),
-            None => Ok(Some(plugin)),
+            Some(entry) => Ok(Some(plugin.configure(Some(entry.settings.clone()))?)),
+            None => Ok(Some(plugin.configure(None)?)),
         }
     }
 

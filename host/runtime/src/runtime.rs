@@ -8,10 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine};
 
-use crate::bindings::Rule;
 use crate::sandbox::HostState;
 
 /// Engine-wide choices. Plugins compiled under one set of options cannot run under another,
@@ -81,8 +80,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError(e.into()))?;
         crate::sandbox::guard_sleeps(&mut linker).map_err(|e| RuntimeError(e.into()))?;
-        Rule::add_to_linker::<_, HasSelf<HostState>>(&mut linker, |state| state)
-            .map_err(|e| RuntimeError(e.into()))?;
+        crate::contract::add_to_linker(&mut linker).map_err(|e| RuntimeError(e.into()))?;
         let mut hasher = std::hash::DefaultHasher::new();
         engine.precompile_compatibility_hash().hash(&mut hasher);
         let cache_key = format!("{:016x}", hasher.finish());

@@ -88,6 +88,9 @@ pub(crate) struct HostState {
     /// The source of `get-random-bytes` and `get-insecure-random-bytes`: a CSPRNG seeded from
     /// the OS, like WASI's own, but filled a block at a time rather than drawn byte by byte.
     random: Box<dyn wasmtime_wasi::Rng + Send>,
+    /// The JSON of the event being evaluated, for `host.detail-json` and `host.event-json`
+    /// (0.2); `None` outside `evaluate`.
+    pub(crate) event: Option<Arc<crate::event::JsonTexts>>,
 }
 
 /// Most bytes one `get-random-bytes` or `get-insecure-random-bytes` call may ask for (Web
@@ -144,6 +147,7 @@ impl HostState {
             slept_past_deadline: false,
             random_bytes: 0,
             random: wasmtime_wasi::thread_rng(),
+            event: None,
         }
     }
 
@@ -454,17 +458,7 @@ impl WasiView for HostState {
     }
 }
 
-impl crate::bindings::types::Host for HostState {}
-
-impl crate::bindings::host_api::Host for HostState {
-    fn log(&mut self, level: LogLevel, message: String) {
-        self.log.line(level, "log", &message);
-    }
-
-    fn config(&mut self, key: String) -> Option<String> {
-        self.config.get(&key).cloned()
-    }
-}
+// The `glue:rules` host functions, of both contracts, are implemented in `crate::contract`.
 
 /// `text` with every control character written as an escape (`\n`, `\u{1b}`, ...).
 pub(crate) fn escape_controls(text: &str) -> String {

@@ -37,8 +37,11 @@ const COMPONENTS: [(&str, &str); 2] = [
     ("sns-on-failure", "sns_on_failure.wasm"),
 ];
 
+/// Settings as (key, value) pairs.
+type Pairs = &'static [(&'static str, &'static str)];
+
 /// The settings each component is run under in `direct.ndjson`: (label, plugin, settings).
-const SETTINGS: &[(&str, &str, &[(&str, &str)])] = &[
+const SETTINGS: &[(&str, &str, Pairs)] = &[
     ("defaults", "lambda-on-success", &[]),
     (
         "configured",

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use glue_rules::config::Config;
-use glue_rules::runtime::plugin::{Plugin, component_interface};
+use glue_rules::runtime::contract::Contract;
+use glue_rules::runtime::plugin::{LoadError, Plugin, component_interface};
 
 use super::exit;
 
@@ -27,8 +28,10 @@ pub(crate) struct InspectArgs {
 pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let config = Config::discover(args.config.as_deref())?;
     let runtime = super::runtime_for(&config, args.cache_dir.clone(), false)?;
-    let plugin = match Plugin::load(&runtime, &args.file, config.runtime.defaults.clone()) {
-        Ok(plugin) => plugin,
+    let described =
+        Plugin::load_unconfigured(&runtime, &args.file, config.runtime.defaults.clone());
+    let described = match described {
+        Ok(described) => described,
         Err(e) => {
             eprintln!("error: {e}");
             // Say what the component does offer, when it is a component at all.
@@ -39,12 +42,24 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
             return Ok(exit::BAD_INPUT);
         }
     };
+    // With the settings of its entry in the configuration (a 0.2 plugin describes itself
+    // again with them), checked against what it declares.
+    let settings = config.runtime.settings_for(described.name()).clone();
+    let fallback = described.info().clone();
+    let (info, config_problem, served) = match described.configure(Some(settings)) {
+        Ok(plugin) => (plugin.info().clone(), None, Some(plugin.config().clone())),
+        // The file is named above; a settings problem reads best on its own.
+        Err(LoadError::Settings { source, .. }) => (fallback, Some(source.to_string()), None),
+        Err(e) => (fallback, Some(e.to_string()), None),
+    };
     let (imports, exports) = component_interface(&runtime, &args.file)?;
-    let info = plugin.info();
     if args.json {
         let json = serde_json::json!({
-            "world": "glue:rules/rule@0.1.0",
+            "contract": info.contract,
+            "world": info.contract.world(),
             "plugin": info,
+            "config": served,
+            "configError": config_problem,
             "imports": imports,
             "exports": exports,
         });
@@ -53,7 +68,13 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
         println!("name:        {}", info.name);
         println!("version:     {}", info.version);
         println!("description: {}", info.description);
-        println!("world:       glue:rules/rule@0.1.0");
+        let note = if info.contract == Contract::CURRENT {
+            String::new()
+        } else {
+            format!(" (previous contract, served beside {})", Contract::CURRENT)
+        };
+        println!("contract:    {}{note}", info.contract);
+        println!("world:       {}", info.contract.world());
         println!("sha256:      {}", info.sha256);
         println!("path:        {}", info.path.display());
         if info.patterns.is_empty() {
@@ -64,6 +85,39 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
                 println!("  {pattern}");
             }
         }
+        if info.settings.is_empty() {
+            if info.contract == Contract::V0_1 {
+                println!("settings:    (not declared: glue:rules@0.1.0 has no declarations)");
+            } else {
+                println!("settings:    (none)");
+            }
+        } else {
+            println!("settings:");
+            for s in &info.settings {
+                let mut facts = vec![s.kind.as_str().to_owned()];
+                if s.required {
+                    facts.push("required".into());
+                }
+                if let Some(default) = &s.default {
+                    facts.push(format!("default {default:?}"));
+                }
+                let value = served
+                    .as_ref()
+                    .and_then(|c| c.get(&s.name))
+                    .map(|v| format!(" = {v:?}"))
+                    .unwrap_or_default();
+                println!(
+                    "  {}{value} ({}): {}",
+                    s.name,
+                    facts.join(", "),
+                    s.description
+                );
+            }
+        }
+        match &config_problem {
+            None => println!("config:      ok"),
+            Some(problem) => println!("config:      error: {problem}"),
+        }
         println!("imports:");
         for import in &imports {
             println!("  {import}");
@@ -73,7 +127,11 @@ pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
             println!("  {export}");
         }
     }
-    Ok(exit::OK)
+    Ok(if config_problem.is_some() {
+        exit::BAD_INPUT
+    } else {
+        exit::OK
+    })
 }
 
 fn list(items: &[String]) -> String {

@@ -36,7 +36,7 @@ pub(crate) mod exit {
 /// `glue-rules --version`: the build and the plugin contracts it serves.
 const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
-    " (plugin contract glue:rules@0.1.0)"
+    " (plugin contracts glue:rules@0.2.0 and glue:rules@0.1.0)"
 );
 
 /// Run WebAssembly rule plugins against AWS Glue events.

@@ -100,9 +100,6 @@ const COMMON: &[Template] = &[
         ".gitignore",
         include_str!("../../templates/common/gitignore"),
     ),
-    // The contract the JavaScript, TypeScript, Python and C templates implement (the Rust
-    // template builds against the SDK's own copy).
-    verbatim("wit/rule.wit", include_str!("../../../wit/0.1.0/rule.wit")),
     file(
         "fixtures/README.md",
         include_str!("../../templates/common/fixtures/README.md"),
@@ -289,6 +286,19 @@ impl Language {
         }
     }
 
+    /// The contract the language's template implements, written into the project as
+    /// `wit/rule.wit`: the current one for Rust (through the SDK); glue:rules@0.1.0, which the
+    /// host still serves, for the JavaScript, TypeScript, Python and C helpers until they move.
+    fn contract(self) -> (&'static str, &'static str) {
+        match self {
+            Language::Rust => ("glue:rules@0.2.0", include_str!("../../../wit/rule.wit")),
+            Language::Typescript | Language::Javascript | Language::Python | Language::C => (
+                "glue:rules@0.1.0",
+                include_str!("../../../wit/0.1.0/rule.wit"),
+            ),
+        }
+    }
+
     fn files(self) -> &'static [Template] {
         match self {
             Language::Rust => RUST,
@@ -375,6 +385,7 @@ fn render(
         ("build", guide.build.to_owned()),
         ("layout", guide.layout.to_owned()),
         ("wasm_dir", guide.wasm_dir.to_owned()),
+        ("contract", lang.contract().0.to_owned()),
     ];
     // `wasm` itself holds placeholders.
     let wasm = substitute(guide.wasm, &values);
@@ -401,6 +412,11 @@ fn render(
         };
         files.push((template.path.to_owned(), text, template.executable));
     }
+    files.push((
+        "wit/rule.wit".to_owned(),
+        lang.contract().1.to_owned(),
+        false,
+    ));
     if let Some((lock, package)) = lang.lockfile() {
         // The example plugins' lockfile, renamed: the same pinned packages.
         let text = lock
@@ -543,6 +559,17 @@ mod tests {
             }
             let readme = &files.iter().find(|(p, _, _)| p == "README.md").unwrap().1;
             assert!(readme.contains("glue-rules test"), "{lang:?}");
+            let wit = &files
+                .iter()
+                .find(|(p, _, _)| p == "wit/rule.wit")
+                .unwrap()
+                .1;
+            let (contract, _) = lang.contract();
+            assert!(readme.contains(contract), "{lang:?}");
+            assert!(
+                wit.contains(&format!("package {contract};")),
+                "{lang:?}: the project's WIT is {contract}"
+            );
         }
         let rust = render("my-rule", Language::Rust, Some(sdk)).unwrap();
         let cargo = &rust.iter().find(|(p, _, _)| p == "Cargo.toml").unwrap().1;

@@ -140,16 +140,20 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let config = Config::discover(args.config.as_deref())?;
     let runtime = super::runtime_for(&config, args.cache_dir.clone(), args.no_cache)?;
     let started = Instant::now();
-    let plugin = match Plugin::load(&runtime, &args.plugin, config.runtime.defaults.clone()) {
+    // Its settings are those of the entry named like the plugin, known after `describe`.
+    let plugin = Plugin::load_unconfigured(&runtime, &args.plugin, config.runtime.defaults.clone())
+        .and_then(|plugin| {
+            let mut settings = config.runtime.settings_for(plugin.name()).clone();
+            settings.config.extend(overrides);
+            plugin.configure(Some(settings))
+        });
+    let plugin = match plugin {
         Ok(plugin) => plugin,
         Err(e) => {
             eprintln!("error: {e}");
             return Ok(exit::BAD_INPUT);
         }
     };
-    let mut settings = config.runtime.settings_for(plugin.name()).clone();
-    settings.config.extend(overrides);
-    let plugin = plugin.with_settings(settings);
     let info = plugin.info();
     println!(
         "{} {} ({}): loaded in {:.2} s {}",

@@ -203,15 +203,17 @@ fn malformed_events_exit_2_with_the_field_named_and_good_events_still_evaluated(
     let cases: Vec<(String, &str)> = vec![
         ("not json at all".into(), "not valid JSON"),
         ("42".into(), "must be a JSON object"),
-        (r#"{"id":"x","source":"aws.glue","detail":{}}"#.into(), "missing field `detail-type`"),
+        (
+            r#"{"id":"x","source":"aws.glue","detail":{}}"#.into(),
+            "missing field `detail-type`",
+        ),
         (
             r#"{"id":"x","source":"aws.glue","detail-type":["a"],"detail":{}}"#.into(),
             "field `detail-type` must be a string",
         ),
         (
-            r#"{"id":"x","source":"aws.glue","detail-type":"Glue Job State Change","detail":{"jobName":"j","jobRunId":"r"}}"#
-                .into(),
-            "missing field `detail.state`",
+            r#"{"id":"x","source":"aws.glue","detail-type":"Glue Job State Change"}"#.into(),
+            "missing field `detail`",
         ),
         (
             format!(
@@ -235,6 +237,26 @@ fn malformed_events_exit_2_with_the_field_named_and_good_events_still_evaluated(
         let lines = json_lines(&output);
         assert_eq!(lines_for(&lines, "sns-on-failure")[0]["matched"], true);
     }
+
+    // A Glue detail the typed view cannot be built from is not malformed: it is delivered as
+    // `detail::other`, with a warning naming the field, and evaluated like any other event.
+    let untyped = r#"{"id":"x","source":"aws.glue","detail-type":"Glue Job State Change","detail":{"jobName":"j","jobRunId":"r","state":"FAILED","severity":7}}"#;
+    let path = dir.path().join("untyped.json");
+    std::fs::write(&path, untyped).unwrap();
+    let output = eval(dir.path(), &[path.to_str().unwrap()], None);
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("detail::other") && err.contains("detail.severity"),
+        "{err}"
+    );
+    let lines = json_lines(&output);
+    let sns = lines_for(&lines, "sns-on-failure");
+    assert_eq!(sns[0]["matched"], false);
+    assert_eq!(
+        sns[0]["reason"],
+        "detail-type \"Glue Job State Change\" is not Glue Job State Change"
+    );
 }
 
 #[test]
@@ -349,8 +371,12 @@ fn inspect_shows_metadata_patterns_and_the_world() {
     .unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let info: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(info["world"], "glue:rules/rule@0.1.0");
+    assert_eq!(info["world"], "glue:rules/rule@0.2.0");
+    assert_eq!(info["contract"], "0.2.0");
     assert_eq!(info["plugin"]["name"], "sns-on-failure");
+    assert_eq!(info["plugin"]["settings"][1]["name"], "notify-stopped");
+    assert_eq!(info["config"]["notify-stopped"], "false");
+    assert_eq!(info["configError"], Value::Null);
     assert_eq!(info["plugin"]["sha256"].as_str().unwrap().len(), 64);
     let pattern: Value =
         serde_json::from_str(info["plugin"]["patterns"][0].as_str().unwrap()).unwrap();
@@ -359,10 +385,65 @@ fn inspect_shows_metadata_patterns_and_the_world() {
     assert!(
         imports
             .iter()
-            .any(|i| i.as_str().unwrap().contains("glue:rules/host@0.1.0"))
+            .any(|i| i.as_str().unwrap().contains("glue:rules/host@0.2.0"))
     );
     let exports = info["exports"].as_array().unwrap();
-    assert!(exports.iter().any(|e| e == "func evaluate"));
+    assert!(
+        exports
+            .iter()
+            .any(|e| e == "instance glue:rules/handler@0.2.0"),
+        "{exports:?}"
+    );
+
+    // A golden 0.1.0 component: served beside 0.2, and said so.
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/golden/0.1.0");
+    let output = run_in(
+        dir.path(),
+        &[
+            "inspect",
+            golden.join("sns_on_failure.wasm").to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains(
+            "contract:    glue:rules@0.1.0 (previous contract, served beside glue:rules@0.2.0)"
+        ) && text.contains("world:       glue:rules/rule@0.1.0")
+            && text.contains("func evaluate"),
+        "{text}"
+    );
+
+    // Settings that do not fit the declarations: shown, and exit 2.
+    let config = dir.path().join("glue-rules.toml");
+    std::fs::write(
+        &config,
+        "[plugins.sns-on-failure.config]\nnotify-stopped = \"sometimes\"\n",
+    )
+    .unwrap();
+    let output = run_in(
+        dir.path(),
+        &[
+            "inspect",
+            "--config",
+            config.to_str().unwrap(),
+            plugins().sns_on_failure.to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("contract:    glue:rules@0.2.0\n")
+            && text.contains("  notify-stopped (bool, default \"false\"): Also publish")
+            && text.contains(
+                "config:      error: plugins.sns-on-failure.config.notify-stopped must be true or false"
+            ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -535,8 +616,9 @@ fn plugins_are_entered_only_for_events_their_patterns_select() {
     let dir = TempDir::new("prefilter");
     let summary = replay_summary(dir.path());
     let evaluated = |name: &str| summary(name)["evaluated"].clone();
-    // FAILED, TIMEOUT and STOPPED job state changes; SUCCEEDED alone.
-    assert_eq!(evaluated("sns-on-failure"), 3);
+    // FAILED and TIMEOUT job state changes (STOPPED only with notify-stopped on, which the
+    // plugin's pattern follows); SUCCEEDED alone.
+    assert_eq!(evaluated("sns-on-failure"), 2);
     assert_eq!(evaluated("lambda-on-success"), 1);
 
     // eval still prints a line per (event, plugin): not-selected plugins read as no match.

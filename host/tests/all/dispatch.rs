@@ -3,7 +3,8 @@
 //!
 //! The actions come from the hostile test plugin in its `all-actions` mode, which emits one
 //! action per configured target, each carrying the event id. (The plugin names itself
-//! `hostile-well-behaved` until its settings are applied, so its table is keyed by that name.)
+//! `hostile-well-behaved` until its settings are applied, so its table is keyed by that name,
+//! and its `name` setting keeps that name once it describes itself again with its settings.)
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -61,6 +62,7 @@ connect-timeout-ms = 1000
 
 [plugins.{PLUGIN}.config]
 mode = "all-actions"
+name = "{PLUGIN}"
 "#
         );
         for (key, value) in targets {

@@ -1,9 +1,12 @@
 //! `lambda-on-success`: invokes a Lambda function when a Glue job run succeeds.
 //!
 //! Fires on "Glue Job State Change" events from `aws.glue` whose state is SUCCEEDED (never on
-//! "Glue Job Run Status", which does not carry SUCCEEDED). Settings, all optional:
+//! "Glue Job Run Status", which does not carry SUCCEEDED). Settings, all optional, declared in
+//! `describe` so the host checks them at load (and `describe` refuses an unknown
+//! `invocation-type`):
 //!
-//! * `job-name`: a glob (`*`, `?`) the job name must match, e.g. `nightly-*`;
+//! * `job-name`: a glob (`*`, `?`) the job name must match, e.g. `nightly-*`; it becomes part
+//!   of the event pattern (unless it has a `?`), and `evaluate` checks it again;
 //! * `function-name`: the function to invoke, default `glue-job-succeeded`;
 //! * `invocation-type`: `event` (default, asynchronous) or `request-response`.
 //!
@@ -11,8 +14,19 @@
 
 use glue_rules_sdk::prelude::*;
 
-/// The EventBridge pattern this rule declares: successful job runs only.
-const PATTERN: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["SUCCEEDED"]}}"#;
+/// The EventBridge pattern this rule declares: successful job runs only, of the jobs the
+/// `job-name` glob selects.
+fn pattern(job_name: Option<&str>) -> String {
+    let mut detail = json::Object::new().strings("state", ["SUCCEEDED"]);
+    if let Some(value) = job_name.and_then(glob::pattern_value) {
+        detail = detail.raw("jobName", &format!("[{value}]"));
+    }
+    json::Object::new()
+        .strings("source", ["aws.glue"])
+        .strings("detail-type", ["Glue Job State Change"])
+        .raw("detail", &detail.finish())
+        .finish()
+}
 
 /// Function invoked when `function-name` is not set.
 const DEFAULT_FUNCTION: &str = "glue-job-succeeded";
@@ -20,25 +34,27 @@ const DEFAULT_FUNCTION: &str = "glue-job-succeeded";
 /// The rule; public so that benchmarks can run it natively.
 pub struct LambdaOnSuccess;
 
-/// The plugin's settings, read and checked at the start of every evaluation so that a bad
-/// value fails at once rather than on the first successful run.
-struct Settings {
+/// The plugin's settings as the host serves them (checked at load by the host and `describe`).
+struct Config {
     job_name: Option<String>,
     function_name: String,
     invocation_type: InvocationType,
 }
 
-impl Settings {
+/// `invocation-type` as configured.
+fn invocation_type(text: Option<String>) -> Result<InvocationType, String> {
+    match text {
+        None => Ok(InvocationType::Event),
+        Some(text) => InvocationType::parse(&text).ok_or_else(|| {
+            format!("setting `invocation-type` must be event or request-response, not \"{text}\"")
+        }),
+    }
+}
+
+impl Config {
     fn read() -> Result<Self, String> {
-        let invocation_type = match config::get_nonempty("invocation-type") {
-            None => InvocationType::Event,
-            Some(text) => InvocationType::parse(&text).ok_or_else(|| {
-                format!(
-                    "setting `invocation-type` must be event or request-response, not \"{text}\""
-                )
-            })?,
-        };
-        Ok(Settings {
+        let invocation_type = invocation_type(config::get_nonempty("invocation-type"))?;
+        Ok(Config {
             job_name: config::get_nonempty("job-name"),
             function_name: config::get_or("function-name", DEFAULT_FUNCTION),
             invocation_type,
@@ -47,17 +63,34 @@ impl Settings {
 }
 
 impl Rule for LambdaOnSuccess {
-    fn describe() -> Metadata {
-        Metadata::new(
+    fn describe(settings: &Settings) -> Result<Metadata, String> {
+        invocation_type(settings.get_nonempty("invocation-type"))?;
+        let job_name = settings.get_nonempty("job-name");
+        Ok(Metadata::new(
             "lambda-on-success",
             env!("CARGO_PKG_VERSION"),
             "Invokes a Lambda function when a Glue job run succeeds.",
         )
-        .pattern(PATTERN)
+        .pattern(pattern(job_name.as_deref()))
+        .setting(Setting::string(
+            "job-name",
+            "A glob (*, ?) the job name must match, e.g. nightly-*.",
+        ))
+        .setting(
+            Setting::string("function-name", "The Lambda function to invoke.")
+                .default(DEFAULT_FUNCTION),
+        )
+        .setting(
+            Setting::string(
+                "invocation-type",
+                "event (asynchronous) or request-response.",
+            )
+            .default("event"),
+        ))
     }
 
     fn evaluate(event: &Event) -> Result<Decision, String> {
-        let settings = Settings::read()?;
+        let settings = Config::read()?;
         // The host only sends events matching PATTERN, but the rule does not depend on it.
         let Detail::JobStateChange(change) = &event.detail else {
             return Ok(Decision::no_match().reason(format!(
@@ -82,7 +115,7 @@ impl Rule for LambdaOnSuccess {
             )));
         }
 
-        let Settings {
+        let Config {
             function_name,
             invocation_type,
             ..

@@ -140,11 +140,28 @@ fn ignores_lookalikes() {
 
 #[test]
 fn describes_itself() {
-    let metadata = LambdaOnSuccess::describe();
+    let metadata = testing::configure::<LambdaOnSuccess>(&[]).expect("describes itself");
     assert_eq!(metadata.name, "lambda-on-success");
     assert_eq!(metadata.version, "0.1.0");
     assert_eq!(metadata.patterns.len(), 1);
     let pattern: serde_json::Value =
         serde_json::from_str(&metadata.patterns[0]).expect("pattern is JSON");
     assert_eq!(pattern["detail"]["state"], json!(["SUCCEEDED"]));
+}
+
+#[test]
+fn settings_are_declared_and_checked_at_load() {
+    let metadata = testing::configure::<LambdaOnSuccess>(&[("job-name", "etl-*")]).unwrap();
+    let names: Vec<&str> = metadata.settings.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["job-name", "function-name", "invocation-type"]);
+    let pattern: serde_json::Value = serde_json::from_str(&metadata.patterns[0]).unwrap();
+    assert_eq!(pattern["detail"]["jobName"], json!([{"prefix": "etl-"}]));
+    // Defaults are served by the host.
+    assert_eq!(
+        config::get("function-name").as_deref(),
+        Some("glue-job-succeeded")
+    );
+    let err =
+        testing::configure::<LambdaOnSuccess>(&[("invocation-type", "sometimes")]).unwrap_err();
+    assert!(err.contains("invocation-type"), "{err}");
 }

@@ -1,20 +1,40 @@
 //! `sns-on-failure`: publishes to an SNS topic when a Glue job run fails.
 //!
 //! Fires on "Glue Job State Change" events from `aws.glue` whose state is FAILED, TIMEOUT or
-//! ERROR, and STOPPED when `notify-stopped` is true. Settings, all optional:
+//! ERROR, and STOPPED when `notify-stopped` is true. Settings, all optional, declared in
+//! `describe` so the host checks them at load:
 //!
 //! * `topic-arn`: default `arn:<partition>:sns:<region>:<account>:glue-job-failures`, from the
 //!   event's region and account;
 //! * `notify-stopped`: `true` to also publish for runs that were stopped (default `false`);
 //! * `job-name`: a glob (`*`, `?`) the job name must match, e.g. `nightly-*`.
+//!
+//! `describe` turns `notify-stopped` and `job-name` into the event pattern (a glob with `?`
+//! stays in `evaluate` alone), so the host does not enter the plugin for runs it filters out;
+//! `evaluate` checks them again, so the rule never depends on the host's filtering.
 
 use core::fmt::Write as _;
 
 use glue_rules_sdk::prelude::*;
 
-/// The EventBridge pattern this rule declares. ERROR is included because Glue counts it as a
-/// failure; STOPPED is included so that `notify-stopped` can work, and filtered in `evaluate`.
-const PATTERN: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["FAILED","TIMEOUT","ERROR","STOPPED"]}}"#;
+/// The EventBridge pattern this rule declares for its settings. ERROR is included because Glue
+/// counts it as a failure; STOPPED only when `notify-stopped` is on.
+fn pattern(notify_stopped: bool, job_name: Option<&str>) -> String {
+    let states: &[&str] = if notify_stopped {
+        &["FAILED", "TIMEOUT", "ERROR", "STOPPED"]
+    } else {
+        &["FAILED", "TIMEOUT", "ERROR"]
+    };
+    let mut detail = json::Object::new().strings("state", states);
+    if let Some(value) = job_name.and_then(glob::pattern_value) {
+        detail = detail.raw("jobName", &format!("[{value}]"));
+    }
+    json::Object::new()
+        .strings("source", ["aws.glue"])
+        .strings("detail-type", ["Glue Job State Change"])
+        .raw("detail", &detail.finish())
+        .finish()
+}
 
 /// Topic name used in the default topic ARN.
 const DEFAULT_TOPIC_NAME: &str = "glue-job-failures";
@@ -22,17 +42,16 @@ const DEFAULT_TOPIC_NAME: &str = "glue-job-failures";
 /// The rule; public so that benchmarks can run it natively.
 pub struct SnsOnFailure;
 
-/// The plugin's settings, read and checked at the start of every evaluation so that a bad
-/// value fails at once rather than on the first stopped run.
-struct Settings {
+/// The plugin's settings as the host serves them (checked against the declarations at load).
+struct Config {
     topic_arn: Option<String>,
     notify_stopped: bool,
     job_name: Option<String>,
 }
 
-impl Settings {
+impl Config {
     fn read() -> Result<Self, String> {
-        Ok(Settings {
+        Ok(Config {
             topic_arn: config::get_nonempty("topic-arn"),
             notify_stopped: config::get_bool_or("notify-stopped", false)?,
             job_name: config::get_nonempty("job-name"),
@@ -41,17 +60,31 @@ impl Settings {
 }
 
 impl Rule for SnsOnFailure {
-    fn describe() -> Metadata {
-        Metadata::new(
+    fn describe(settings: &Settings) -> Result<Metadata, String> {
+        let notify_stopped = settings.get_bool_or("notify-stopped", false)?;
+        let job_name = settings.get_nonempty("job-name");
+        Ok(Metadata::new(
             "sns-on-failure",
             env!("CARGO_PKG_VERSION"),
             "Publishes to an SNS topic when a Glue job run fails or times out.",
         )
-        .pattern(PATTERN)
+        .pattern(pattern(notify_stopped, job_name.as_deref()))
+        .setting(Setting::string(
+            "topic-arn",
+            "The SNS topic to publish to; default arn:<partition>:sns:<region>:<account>:glue-job-failures.",
+        ))
+        .setting(
+            Setting::bool("notify-stopped", "Also publish for runs that were stopped.")
+                .default("false"),
+        )
+        .setting(Setting::string(
+            "job-name",
+            "A glob (*, ?) the job name must match, e.g. nightly-*.",
+        )))
     }
 
     fn evaluate(event: &Event) -> Result<Decision, String> {
-        let settings = Settings::read()?;
+        let settings = Config::read()?;
         let Detail::JobStateChange(change) = &event.detail else {
             return Ok(Decision::no_match().reason(format!(
                 "detail-type \"{}\" is not Glue Job State Change",

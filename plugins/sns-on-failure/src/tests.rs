@@ -183,10 +183,43 @@ fn long_job_names_and_other_partitions() {
 
 #[test]
 fn describes_itself() {
-    let metadata = SnsOnFailure::describe();
+    let metadata = testing::configure::<SnsOnFailure>(&[]).expect("describes itself");
     assert_eq!(metadata.name, "sns-on-failure");
     assert_eq!(metadata.version, "0.1.0");
     let pattern: serde_json::Value =
         serde_json::from_str(&metadata.patterns[0]).expect("pattern is JSON");
     assert_eq!(pattern["source"][0], "aws.glue");
+}
+
+#[test]
+fn configured_filters_become_patterns() {
+    let pattern = |settings: &[(&str, &str)]| -> serde_json::Value {
+        let metadata = testing::configure::<SnsOnFailure>(settings).expect("configures");
+        serde_json::from_str(&metadata.patterns[0]).expect("pattern is JSON")
+    };
+    let default = pattern(&[]);
+    assert_eq!(
+        default["detail"]["state"],
+        serde_json::json!(["FAILED", "TIMEOUT", "ERROR"])
+    );
+    assert!(default["detail"].get("jobName").is_none());
+    let configured = pattern(&[("notify-stopped", "on"), ("job-name", "nightly-*")]);
+    assert_eq!(
+        configured["detail"]["state"],
+        serde_json::json!(["FAILED", "TIMEOUT", "ERROR", "STOPPED"])
+    );
+    assert_eq!(
+        configured["detail"]["jobName"],
+        serde_json::json!([{"prefix": "nightly-"}])
+    );
+    // The host serves the normalised value to evaluate.
+    assert_eq!(config::get("notify-stopped").as_deref(), Some("true"));
+    // A `?` cannot be a pattern: evaluate filters alone.
+    assert!(
+        pattern(&[("job-name", "My?ob")])["detail"]
+            .get("jobName")
+            .is_none()
+    );
+    let err = testing::configure::<SnsOnFailure>(&[("notify-stopped", "perhaps")]).unwrap_err();
+    assert!(err.contains("notify-stopped"), "{err}");
 }

@@ -1,6 +1,7 @@
 //! `{{name}}`: publishes to an SNS topic when a Glue job run fails.
 //!
-//! Setting `topic-arn` (required): the topic to publish to.
+//! Setting `topic-arn` (required, declared in `describe`, so the host refuses to load the
+//! plugin without it): the topic to publish to.
 
 use glue_rules_sdk::prelude::*;
 
@@ -10,13 +11,14 @@ const PATTERN: &str = r#"{"source":["aws.glue"],"detail-type":["Glue Job State C
 struct {{type_name}};
 
 impl Rule for {{type_name}} {
-    fn describe() -> Metadata {
-        Metadata::new(
+    fn describe(_settings: &Settings) -> Result<Metadata, String> {
+        Ok(Metadata::new(
             "{{name}}",
             env!("CARGO_PKG_VERSION"),
             "Publishes to an SNS topic when a Glue job run fails.",
         )
         .pattern(PATTERN)
+        .setting(Setting::string("topic-arn", "The SNS topic to publish to.").required()))
     }
 
     fn evaluate(event: &Event) -> Result<Decision, String> {

@@ -12,7 +12,8 @@
 //!
 //! Modes, by where they act (each documented where it is implemented):
 //!
-//! - `describe`: `describe-trap`, `describe-loop`, `pattern-bomb`, `many-patterns`.
+//! - `describe`: `describe-trap`, `describe-loop`, `describe-refuse`, `pattern-bomb`,
+//!   `many-patterns`, `declare` (declares settings for the host to check).
 //! - `evaluate`, running away: `loop`, `loop-alloc`, `alloc`, `recurse`, `sleep`,
 //!   `spin-clock`, `clock-spin`.
 //! - `evaluate`, trapping or failing: `panic`, `unreachable`, `plugin-error`, `huge-error`.
@@ -21,12 +22,17 @@
 //! - `evaluate`, flooding the host through its imports: `log-flood`, `print-flood`,
 //!   `huge-log`, `forged-log`, `stream-write`, `random-bytes`.
 //! - `evaluate`, probing the sandbox: `read-file`, `env-var`, `tcp-connect`.
+//! - `evaluate`, the event's JSON through the host (glue:rules@0.2.0): `detail-json` and
+//!   `event-json` (the text as the reason), `json-flood` (`count` calls of `detail-json`).
 //! - `evaluate`, well-behaved: `all-actions`, `counter`, and any other value.
+//!
+//! It implements the current contract, glue:rules@0.2.0 (`wit/rule.wit`); the golden 0.1.0
+//! components (`tests/golden/0.1.0`) cover the previous one.
 
 use std::time::{Duration, Instant};
 
 wit_bindgen::generate!({
-    path: "../../../wit/0.1.0",
+    path: "../../../wit",
     world: "rule",
 });
 
@@ -45,10 +51,12 @@ mod raw {
     pub use wasi::random::random;
 }
 
-use glue::rules::host::{config, log};
+use exports::glue::rules::handler::Guest;
+use glue::rules::host::{config, detail_json, event_json, log};
 use glue::rules::types::{
-    Action, CommandParameter, CommandTargets, InvocationType, KinesisPutRecord, LambdaInvoke,
-    LogLevel, SfnStartExecution, SnsPublish, SqsSendMessage, SsmSendCommand,
+    Action, CommandParameter, CommandTargets, Decision, Event, InvocationType, KinesisPutRecord,
+    LambdaInvoke, LogLevel, Metadata, Setting, SettingKind, SfnStartExecution, SnsPublish,
+    SqsSendMessage, SsmSendCommand,
 };
 
 struct Hostile;
@@ -306,10 +314,33 @@ fn recurse(depth: u64, sink: &mut [u64; 64]) -> u64 {
     recurse(depth + 1, sink) + sink[(depth % 7) as usize]
 }
 
+/// `declare` mode (in `describe`): declares `needed` (string, required), `count` (number) and
+/// `flag` (bool, default false), for the host to check the configuration against.
+fn declared() -> Vec<Setting> {
+    let setting = |name: &str, kind, required, default: Option<&str>| Setting {
+        name: name.into(),
+        kind,
+        required,
+        default_value: default.map(str::to_owned),
+        description: format!("the {name} setting"),
+    };
+    vec![
+        setting("needed", SettingKind::String, true, None),
+        setting("count", SettingKind::Number, false, None),
+        setting("flag", SettingKind::Bool, false, Some("false")),
+        setting("mode", SettingKind::String, false, None),
+    ]
+}
+
 impl Guest for Hostile {
-    fn describe() -> Metadata {
+    fn describe(settings: Vec<(String, String)>) -> Result<Metadata, String> {
         let mode = mode();
         let patterns = match mode.as_str() {
+            // `describe-refuse`: describe refuses its settings, naming them.
+            "describe-refuse" => {
+                let keys: Vec<&str> = settings.iter().map(|(k, _)| k.as_str()).collect();
+                return Err(format!("refusing settings {}", keys.join(", ")));
+            }
             // `describe-trap`: describe panics, so the plugin cannot be loaded.
             "describe-trap" => panic!("refusing to describe myself"),
             // `describe-loop`: describe never returns, so loading must time out.
@@ -325,12 +356,17 @@ impl Guest for Hostile {
             // benchmark loads it thousands of times, each selecting other events).
             _ => config("pattern").into_iter().collect(),
         };
-        Metadata {
+        Ok(Metadata {
             name: config("name").unwrap_or_else(|| format!("hostile-{mode}")),
-            version: "0.1.0".into(),
+            version: "0.2.0".into(),
             description: "misbehaves on purpose".into(),
             patterns,
-        }
+            settings: if mode == "declare" {
+                declared()
+            } else {
+                Vec::new()
+            },
+        })
     }
 
     fn evaluate(event: Event) -> Result<Decision, String> {
@@ -453,6 +489,26 @@ impl Guest for Hostile {
             // `huge-error`: `err` with a message of `bytes` bytes (default 32 MiB).
             "huge-error" => Err("e".repeat(size("bytes", 32 << 20))),
             "wide-decision" => Ok(wide_decision(&event)),
+            "detail-json" => Ok(decision(detail_json())),
+            "event-json" => Ok(decision(event_json())),
+            // `json-flood`: `count` calls of `detail-json` (default 100,000), each a copy of
+            // the detail into the guest, dropped at once.
+            "json-flood" => {
+                let calls = number("count", 100_000);
+                let mut bytes = 0usize;
+                for _ in 0..calls {
+                    bytes += std::hint::black_box(detail_json()).len();
+                }
+                Ok(decision(format!("{calls} calls, {bytes} bytes")))
+            }
+            // `declare`: serves back what the host's `config` returns for the declared settings.
+            "declare" => Ok(decision(
+                ["needed", "count", "flag"]
+                    .iter()
+                    .map(|k| format!("{k}={:?}", config(k)))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )),
             "all-actions" => Ok(all_actions(&event)),
             "plugin-error" => Err(format!("cannot handle {}", event.detail_type)),
             "empty-target" => Ok(Decision {
