@@ -203,7 +203,10 @@ fn engine_throughput(c: &mut Criterion) {
         .unwrap_or_else(|| repo().join("target"))
         .join("wasm32-wasip2/guest/hostile_plugin.wasm");
     if !hostile.exists() {
-        eprintln!("skipping engine throughput: {} is missing", hostile.display());
+        eprintln!(
+            "skipping engine throughput: {} is missing",
+            hostile.display()
+        );
         return;
     }
     let runtime = runtime(true, false);

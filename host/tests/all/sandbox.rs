@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::support::{fixture, plugins};
 use glue_rules::core::Decision;
 use glue_rules::runtime::engine::evaluate_event;
 use glue_rules::runtime::event::{Event, MAX_EVENT_BYTES};
@@ -14,7 +15,6 @@ use glue_rules::runtime::plugin::{ErrorKind, Plugin, PluginSettings};
 use glue_rules::runtime::registry::PluginSet;
 use glue_rules::runtime::runtime::{Runtime, RuntimeOptions};
 use glue_rules::runtime::sandbox::Limits;
-use crate::support::{fixture, plugins};
 
 const TIMEOUT: Duration = Duration::from_millis(100);
 
