@@ -118,8 +118,12 @@ fn contract(c: &mut Criterion) {
     let golden = |file: &str| {
         let mut settings = PluginSettings::new();
         settings.recycle_after = 0;
-        Plugin::load(&runtime, &repo().join("tests/golden/0.1.0").join(file), settings)
-            .expect("golden plugin loads")
+        Plugin::load(
+            &runtime,
+            &repo().join("tests/golden/0.1.0").join(file),
+            settings,
+        )
+        .expect("golden plugin loads")
     };
     let mut group = c.benchmark_group("contract");
     group.throughput(Throughput::Elements(1));
