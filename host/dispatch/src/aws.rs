@@ -78,6 +78,26 @@ impl Clients {
     }
 }
 
+/// Most regions one dispatcher keeps clients for (AWS has fewer than 40).
+pub const MAX_REGIONS: usize = 64;
+
+/// Whether `name` is shaped like an AWS region: `us-east-1`, `us-gov-west-1`, `ap-southeast-3`.
+fn is_region_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
+        return false;
+    };
+    name.len() <= 32
+        && parts.len() >= 3
+        && first.len() == 2
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && (1..=2).contains(&last.len())
+        && last.bytes().all(|b| b.is_ascii_digit())
+        && parts[1..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+}
+
 /// The region an ARN names (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`).
 fn arn_region(arn: &str) -> Option<&str> {
     let mut parts = arn.split(':');
@@ -148,23 +168,42 @@ impl AwsDispatcher {
         })
     }
 
-    fn clients_for(&self, action: &Action) -> Arc<Clients> {
+    /// The clients for the region `action`'s target names. A plugin chooses that region (and
+    /// an event can choose it for the plugin), so the map of clients is bounded: only names
+    /// shaped like AWS regions are accepted, at most [`MAX_REGIONS`] of them; anything else is
+    /// refused as a permanent failure instead of growing the map.
+    fn clients_for(&self, action: &Action) -> Result<Arc<Clients>, SendError> {
         match target_region(action) {
             Some(region) if region != self.default_region => {
+                if !is_region_name(region) {
+                    return Err(SendError::permanent(
+                        "InvalidRegion",
+                        format!("{region:?} in the target is not an AWS region name"),
+                    ));
+                }
                 let mut regional = self.regional.lock().unwrap_or_else(|p| p.into_inner());
-                regional
-                    .entry(region.to_owned())
-                    .or_insert_with(|| {
-                        Arc::new(Clients::new(&self.shared, &self.settings, Some(region)))
-                    })
-                    .clone()
+                if let Some(clients) = regional.get(region) {
+                    return Ok(clients.clone());
+                }
+                if regional.len() >= MAX_REGIONS {
+                    return Err(SendError::permanent(
+                        "TooManyRegions",
+                        format!(
+                            "the target names region {region:?}, beyond the {MAX_REGIONS} \
+                             regions this dispatcher keeps clients for"
+                        ),
+                    ));
+                }
+                let clients = Arc::new(Clients::new(&self.shared, &self.settings, Some(region)));
+                regional.insert(region.to_owned(), clients.clone());
+                Ok(clients)
             }
-            _ => self.default.clone(),
+            _ => Ok(self.default.clone()),
         }
     }
 
     async fn perform(&self, action: &Action) -> Result<(), SendError> {
-        let clients = self.clients_for(action);
+        let clients = self.clients_for(action)?;
         match action {
             Action::Lambda(a) => {
                 let out = clients
@@ -369,6 +408,36 @@ where
         },
         SdkError::ConstructionFailure(_) => SendError::permanent("InvalidRequest", message),
         _ => SendError::retryable("Unknown", message),
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn only_region_shaped_names_are_regions() {
+        for good in [
+            "us-east-1",
+            "us-gov-west-1",
+            "ap-southeast-3",
+            "eu-central-2",
+            "cn-north-1",
+        ] {
+            assert!(is_region_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "us",
+            "us-east",
+            "US-EAST-1",
+            "us-east-1x",
+            "x-east-1",
+            "us--1",
+            "a-b-c-d-e-f-g-h-i-j-k-l-m-n-1",
+        ] {
+            assert!(!is_region_name(bad), "{bad}");
+        }
     }
 }
 

@@ -286,6 +286,12 @@ impl Outbox {
                 source,
             })?;
         }
+        // One outbox, one name: through a symlink or a relative path it is still the same
+        // file, so its worker lock (`<outbox>.lock`) is the same lock and only one worker sends.
+        let path = canonical(&path).map_err(|source| DispatchError::Io {
+            path: path.clone(),
+            source,
+        })?;
         let open_err = |source| DispatchError::Open {
             path: path.clone(),
             source,
@@ -972,6 +978,25 @@ impl Outbox {
         tx.commit().map_err(&err)?;
         Ok(n)
     }
+}
+
+/// `path` with every symlink and relative part resolved; a file that does not exist yet is
+/// resolved through its (existing) directory.
+fn canonical(path: &Path) -> std::io::Result<PathBuf> {
+    if path.exists() {
+        return std::fs::canonicalize(path);
+    }
+    let name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "the outbox path names no file",
+        )
+    })?;
+    let parent = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => std::fs::canonicalize(parent)?,
+        None => std::env::current_dir()?,
+    };
+    Ok(parent.join(name))
 }
 
 /// One event's rows, encoded and owned, waiting for a group commit.

@@ -535,3 +535,17 @@ fn a_duplicate_in_a_concurrent_group_is_refused_once() {
     assert_eq!(receipts.iter().filter(|r| r.duplicate).count(), 7);
     assert_eq!(outbox.depth().unwrap(), 1);
 }
+
+#[test]
+fn an_outbox_opened_through_a_symlink_is_the_same_outbox() {
+    let dir = Dir::new("symlink");
+    let real = dir.0.path().join("outbox.sqlite");
+    let link = dir.0.path().join("link.sqlite");
+    let outbox = Outbox::open(&real).unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let through_link = Outbox::open(&link).unwrap();
+    // The worker lock is `<outbox path>.lock`: one path, one lock, one worker.
+    assert_eq!(outbox.path(), through_link.path());
+    let relative = Outbox::open(dir.0.path().join(".").join("outbox.sqlite")).unwrap();
+    assert_eq!(outbox.path(), relative.path());
+}

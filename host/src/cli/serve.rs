@@ -195,10 +195,13 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
         let addr = sidecar.local_addr();
         let plugins = sidecar.state().registry.snapshot().len();
         tracing::info!(%addr, plugins, "glue-rules serving");
+        // Signal handlers first: a SIGHUP or SIGTERM sent as soon as the line below appears
+        // must reach them, not the default action (which ends the process).
+        let stop = Signals::install();
+        spawn_sighup_reload(sidecar.state().clone());
         // Machines read this line to find an ephemeral port.
         eprintln!("glue-rules listening on http://{addr} with {plugins} plugins");
-        spawn_sighup_reload(sidecar.state().clone());
-        shutdown_signal().await;
+        stop.wait().await;
         // Intake stops; the worker finishes the sends in flight. What is still pending stays
         // in the outbox for the next start.
         sidecar.shutdown().await?;
@@ -208,14 +211,14 @@ pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// Reloads the plugins on SIGHUP.
+/// Reloads the plugins on SIGHUP. The handler is installed before this returns.
 fn spawn_sighup_reload(state: Arc<AppState>) {
+    let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+    else {
+        tracing::warn!("cannot listen for SIGHUP; reload through the admin API");
+        return;
+    };
     tokio::spawn(async move {
-        let Ok(mut hangup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-        else {
-            tracing::warn!("cannot listen for SIGHUP; reload through the admin API");
-            return;
-        };
         while hangup.recv().await.is_some() {
             tracing::info!("SIGHUP: reloading plugins");
             // On a blocking thread, after any reload in progress.
@@ -224,18 +227,30 @@ fn spawn_sighup_reload(state: Arc<AppState>) {
     });
 }
 
-/// Resolves on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        // Without signal handlers, only the process's death stops it.
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = term.recv() => tracing::info!("SIGTERM: finishing requests in flight"),
-        _ = int.recv() => tracing::info!("SIGINT: finishing requests in flight"),
+/// SIGTERM and SIGINT, their handlers installed at once.
+struct Signals {
+    handlers: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl Signals {
+    fn install() -> Self {
+        use tokio::signal::unix::{SignalKind, signal};
+        Self {
+            handlers: signal(SignalKind::terminate())
+                .ok()
+                .zip(signal(SignalKind::interrupt()).ok()),
+        }
+    }
+
+    /// Resolves on SIGTERM or SIGINT.
+    async fn wait(self) {
+        let Some((mut term, mut int)) = self.handlers else {
+            // Without signal handlers, only the process's death stops it.
+            return std::future::pending().await;
+        };
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM: finishing requests in flight"),
+            _ = int.recv() => tracing::info!("SIGINT: finishing requests in flight"),
+        }
     }
 }
