@@ -237,6 +237,7 @@ mod tests {
             [plugins.a.config]
             topic-arn = "arn:x"
             notify-stopped = true
+            jobs = ["nightly-*", "q\"1"]
             "#,
         )
         .unwrap();
@@ -249,6 +250,7 @@ mod tests {
         assert_eq!(a.limits.memory_bytes, 8 << 20);
         assert_eq!(a.on_error, OnError::Fail);
         assert_eq!(a.config["notify-stopped"], "true");
+        assert_eq!(a.config["jobs"], r#"["nightly-*","q\"1"]"#);
         let other = config.runtime.settings_for("b");
         assert_eq!(other.limits.timeout, Duration::from_millis(20));
     }

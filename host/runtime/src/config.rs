@@ -190,11 +190,21 @@ impl RuntimeConfig {
                     toml::Value::Integer(i) => i.to_string(),
                     toml::Value::Float(f) => f.to_string(),
                     toml::Value::Boolean(b) => b.to_string(),
+                    // A list of strings, for a `list` setting, reaches the plugin as the JSON
+                    // array of strings glue:rules@0.2.0 specifies.
+                    toml::Value::Array(items)
+                        if items
+                            .iter()
+                            .all(|item| matches!(item, toml::Value::String(_))) =>
+                    {
+                        let items: Vec<&str> = items.iter().filter_map(|i| i.as_str()).collect();
+                        serde_json::to_string(&items).expect("strings serialise")
+                    }
                     other => {
                         return Err(invalid((
                             format!("plugins.{name}.config.{key}"),
                             format!(
-                                "must be a string, number or boolean, found {}",
+                                "must be a string, number, boolean or array of strings, found {}",
                                 other.type_str()
                             ),
                         )));
