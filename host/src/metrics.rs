@@ -217,111 +217,84 @@ const LATENCY_BUCKETS: [f64; 12] = [
     1.0,
 ];
 
-/// Where an event came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IntakeSource {
-    /// `POST /v1/events`.
-    Http,
-    /// An SQS queue.
-    Sqs,
-}
-
-impl IntakeSource {
-    /// The label value as exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntakeSource::Http => "http",
-            IntakeSource::Sqs => "sqs",
+/// A closed set of label values: the enum, its exported spelling, and its encoding, written
+/// once for every such label.
+macro_rules! label_values {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )*
         }
-    }
-}
-
-impl EncodeLabelValue for IntakeSource {
-    fn encode(
-        &self,
-        encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
-    ) -> Result<(), std::fmt::Error> {
-        std::fmt::Write::write_str(encoder, self.as_str())
-    }
-}
-
-/// What became of an event at intake.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IntakeOutcome {
-    /// Evaluated and its actions recorded: acknowledged.
-    Accepted,
-    /// A plugin with `on-error = "fail"` failed on it: not acknowledged.
-    Failed,
-    /// The sink could not record its actions: not acknowledged.
-    Unrecorded,
-    /// Not an event.
-    Malformed,
-    /// Over the size limit.
-    TooLarge,
-    /// Sent with a content type that is not JSON.
-    UnsupportedMediaType,
-    /// Refused for a missing or wrong intake token.
-    Unauthorized,
-    /// Refused because the sidecar was at capacity.
-    Overloaded,
-    /// The request body did not arrive within the body read timeout.
-    TimedOut,
-}
-
-impl IntakeOutcome {
-    /// The label value as exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IntakeOutcome::Accepted => "accepted",
-            IntakeOutcome::Failed => "failed",
-            IntakeOutcome::Unrecorded => "unrecorded",
-            IntakeOutcome::Malformed => "malformed",
-            IntakeOutcome::TooLarge => "too_large",
-            IntakeOutcome::UnsupportedMediaType => "unsupported_media_type",
-            IntakeOutcome::Unauthorized => "unauthorized",
-            IntakeOutcome::Overloaded => "overloaded",
-            IntakeOutcome::TimedOut => "timed_out",
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )*
         }
-    }
-}
 
-impl EncodeLabelValue for IntakeOutcome {
-    fn encode(
-        &self,
-        encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
-    ) -> Result<(), std::fmt::Error> {
-        std::fmt::Write::write_str(encoder, self.as_str())
-    }
-}
-
-/// How a reload ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReloadOutcome {
-    /// Every file loaded.
-    Ok,
-    /// Some files failed; their previous versions serve.
-    Partial,
-    /// The plugin set could not be assembled at all.
-    Error,
-}
-
-impl ReloadOutcome {
-    /// The label value as exported.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReloadOutcome::Ok => "ok",
-            ReloadOutcome::Partial => "partial",
-            ReloadOutcome::Error => "error",
+        impl $name {
+            /// The label value as exported.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )*
+                }
+            }
         }
+
+        impl EncodeLabelValue for $name {
+            fn encode(
+                &self,
+                encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
+            ) -> Result<(), std::fmt::Error> {
+                std::fmt::Write::write_str(encoder, self.as_str())
+            }
+        }
+    };
+}
+
+label_values! {
+    /// Where an event came in.
+    pub enum IntakeSource {
+        /// `POST /v1/events`.
+        Http => "http",
+        /// An SQS queue.
+        Sqs => "sqs",
     }
 }
 
-impl EncodeLabelValue for ReloadOutcome {
-    fn encode(
-        &self,
-        encoder: &mut prometheus_client::encoding::LabelValueEncoder<'_>,
-    ) -> Result<(), std::fmt::Error> {
-        std::fmt::Write::write_str(encoder, self.as_str())
+label_values! {
+    /// What became of an event at intake.
+    pub enum IntakeOutcome {
+        /// Evaluated and its actions recorded: acknowledged.
+        Accepted => "accepted",
+        /// A plugin with `on-error = "fail"` failed on it: not acknowledged.
+        Failed => "failed",
+        /// The sink could not record its actions: not acknowledged.
+        Unrecorded => "unrecorded",
+        /// Not an event.
+        Malformed => "malformed",
+        /// Over the size limit.
+        TooLarge => "too_large",
+        /// Sent with a content type that is not JSON.
+        UnsupportedMediaType => "unsupported_media_type",
+        /// Refused for a missing or wrong intake token.
+        Unauthorized => "unauthorized",
+        /// Refused because the sidecar was at capacity.
+        Overloaded => "overloaded",
+        /// The request body did not arrive within the body read timeout.
+        TimedOut => "timed_out",
+    }
+}
+
+label_values! {
+    /// How a reload ended.
+    pub enum ReloadOutcome {
+        /// Every file loaded.
+        Ok => "ok",
+        /// Some files failed; their previous versions serve.
+        Partial => "partial",
+        /// The plugin set could not be assembled at all.
+        Error => "error",
     }
 }
 

@@ -179,25 +179,55 @@ fn sandbox_cost(c: &mut Criterion) {
     group.finish();
 }
 
+/// The hostile test plugin (built by `.ci/common.sh build_guests`), or `None` with a note when
+/// it has not been built.
+fn hostile_plugin(what: &str) -> Option<PathBuf> {
+    let hostile = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target"))
+        .join("wasm32-wasip2/guest/hostile_plugin.wasm");
+    if hostile.exists() {
+        Some(hostile)
+    } else {
+        eprintln!("skipping {what}: {} is missing", hostile.display());
+        None
+    }
+}
+
+/// `n` plugins, the i-th selecting the events of job `job-i` in `states` (a JSON list): the
+/// hostile plugin takes its name and pattern from its settings, and is loaded for real so that
+/// describe() runs with them.
+fn job_plugins(
+    runtime: &Runtime,
+    hostile: &std::path::Path,
+    n: usize,
+    states: &str,
+) -> Vec<std::sync::Arc<Plugin>> {
+    (0..n)
+        .map(|i| {
+            let mut settings = PluginSettings::new();
+            settings.config.insert("name".into(), format!("job-{i}-failures"));
+            settings.config.insert(
+                "pattern".into(),
+                format!(
+                    r#"{{"detail-type":["Glue Job State Change"],"detail":{{"jobName":["job-{i}"],"state":{states}}}}}"#
+                ),
+            );
+            std::sync::Arc::new(Plugin::load(runtime, hostile, settings).unwrap())
+        })
+        .collect()
+}
+
 /// The whole engine on a mixed stream of job events, with N plugins that each select the
 /// failures of one job: with the pattern pre-filter (one plugin entered per event) and without
 /// (every plugin entered).
 fn engine_prefilter(c: &mut Criterion) {
     use glue_rules_runtime::engine::evaluate_event;
     use glue_rules_runtime::registry::PluginSet;
-    use std::sync::Arc;
 
-    let hostile = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("target"))
-        .join("wasm32-wasip2/guest/hostile_plugin.wasm");
-    if !hostile.exists() {
-        eprintln!(
-            "skipping engine benchmark: {} is missing",
-            hostile.display()
-        );
+    let Some(hostile) = hostile_plugin("engine benchmark") else {
         return;
-    }
+    };
     let runtime = runtime(true, false);
     let events: Vec<Event> = (0..64)
         .map(|i| {
@@ -209,18 +239,7 @@ fn engine_prefilter(c: &mut Criterion) {
     let mut group = c.benchmark_group("engine");
     group.throughput(Throughput::Elements(events.len() as u64));
     for plugins in [10usize, 100] {
-        let set: Vec<Arc<Plugin>> = (0..plugins)
-            .map(|i| {
-                let mut settings = PluginSettings::new();
-                settings.config.insert("name".into(), format!("job-{i}-failures"));
-                settings.config.insert(
-                    "pattern".into(),
-                    format!(r#"{{"detail-type":["Glue Job State Change"],"detail":{{"jobName":["job-{i}"],"state":["FAILED"]}}}}"#),
-                );
-                // Loaded for real, so that describe() runs with these settings.
-                Arc::new(Plugin::load(&runtime, &hostile, settings).unwrap())
-            })
-            .collect();
+        let set = job_plugins(&runtime, &hostile, plugins, r#"["FAILED"]"#);
         for prefilter in [true, false] {
             let set = PluginSet::new(set.clone())
                 .unwrap()
@@ -248,19 +267,10 @@ fn engine_prefilter(c: &mut Criterion) {
 fn engine_throughput(c: &mut Criterion) {
     use glue_rules_runtime::engine::evaluate_all;
     use glue_rules_runtime::registry::PluginSet;
-    use std::sync::Arc;
 
-    let hostile = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("target"))
-        .join("wasm32-wasip2/guest/hostile_plugin.wasm");
-    if !hostile.exists() {
-        eprintln!(
-            "skipping engine throughput: {} is missing",
-            hostile.display()
-        );
+    let Some(hostile) = hostile_plugin("engine throughput") else {
         return;
-    }
+    };
     let runtime = runtime(true, false);
     let dir = repo().join("examples/events/aws-docs");
     let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -282,17 +292,7 @@ fn engine_throughput(c: &mut Criterion) {
     group.throughput(Throughput::Elements(events.len() as u64));
     group.sample_size(10);
     for plugins in [10usize, 100, 1_000, 10_000] {
-        let set: Vec<Arc<Plugin>> = (0..plugins)
-            .map(|i| {
-                let mut settings = PluginSettings::new();
-                settings.config.insert("name".into(), format!("job-{i}-failures"));
-                settings.config.insert(
-                    "pattern".into(),
-                    format!(r#"{{"detail-type":["Glue Job State Change"],"detail":{{"jobName":["job-{i}"],"state":["FAILED","TIMEOUT"]}}}}"#),
-                );
-                Arc::new(Plugin::load(&runtime, &hostile, settings).unwrap())
-            })
-            .collect();
+        let set = job_plugins(&runtime, &hostile, plugins, r#"["FAILED","TIMEOUT"]"#);
         let set = PluginSet::new(set).unwrap();
         group.bench_function(BenchmarkId::new("evaluate_all", plugins), |b| {
             b.iter(|| std::hint::black_box(evaluate_all(&set, &events, threads, &|| {})))
