@@ -31,9 +31,6 @@ pub use glue_rules_runtime as runtime;
 use glue_rules_runtime::config::RuntimeConfig;
 use glue_rules_runtime::runtime::{Runtime, RuntimeOptions};
 
-/// The contract versions (WIT packages) this build serves, newest first.
-pub const CONTRACT_VERSIONS: &[&str] = &["glue:rules@0.2.0", "glue:rules@0.1.0"];
-
 /// The wasmtime runtime a configuration calls for: fuel on when any plugin has a fuel budget,
 /// the compile cache in `cache_dir`, else the configuration's, else the user cache directory
 /// (none at all with `no_cache`).

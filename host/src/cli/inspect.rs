@@ -27,7 +27,7 @@ pub(crate) struct InspectArgs {
 
 pub(crate) fn run(args: InspectArgs) -> anyhow::Result<u8> {
     let config = Config::discover(args.config.as_deref())?;
-    let runtime = super::runtime_for(&config, args.cache_dir.clone(), false)?;
+    let runtime = glue_rules::runtime_for(&config.runtime, args.cache_dir.clone(), false)?;
     let described =
         Plugin::load_unconfigured(&runtime, &args.file, config.runtime.defaults.clone());
     let described = match described {

@@ -14,12 +14,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use glue_rules::config::Config;
 use glue_rules::runtime::event::Event;
 use glue_rules::runtime::input::parse_document;
 use glue_rules::runtime::registry::{self, PluginSet, PluginSources};
-use glue_rules::runtime::runtime::Runtime;
 
 /// Exit codes shared by every subcommand.
 pub(crate) mod exit {
@@ -33,15 +32,9 @@ pub(crate) mod exit {
     pub const DISPATCH_INCOMPLETE: u8 = 3;
 }
 
-/// `glue-rules --version`: the build and the plugin contracts it serves.
-const VERSION: &str = concat!(
-    env!("CARGO_PKG_VERSION"),
-    " (plugin contracts glue:rules@0.2.0 and glue:rules@0.1.0)"
-);
-
 /// Run WebAssembly rule plugins against AWS Glue events.
 #[derive(Debug, Parser)]
-#[command(name = "glue-rules", version = VERSION, about, long_about = None)]
+#[command(name = "glue-rules", about, long_about = None)]
 struct Cli {
     /// Log level for glue-rules and plugin logs (error, warn, info, debug, trace).
     #[arg(long, global = true, env = "GLUE_RULES_LOG", default_value = "warn")]
@@ -118,7 +111,8 @@ impl PluginArgs {
     /// Reads the configuration, starts the runtime and loads the plugins.
     pub(crate) fn load(&self) -> anyhow::Result<Loaded> {
         let config = Config::discover(self.config.as_deref())?;
-        let runtime = runtime_for(&config, self.cache_dir.clone(), self.no_cache)?;
+        let runtime =
+            glue_rules::runtime_for(&config.runtime, self.cache_dir.clone(), self.no_cache)?;
         let sources = PluginSources {
             files: self.plugins.clone(),
             dir: self.plugins_dir.clone(),
@@ -136,15 +130,6 @@ impl PluginArgs {
         }
         Ok(Loaded { config, plugins })
     }
-}
-
-/// The runtime a configuration calls for (see [`glue_rules::runtime_for`]).
-pub(crate) fn runtime_for(
-    config: &Config,
-    cache_dir: Option<PathBuf>,
-    no_cache: bool,
-) -> anyhow::Result<Runtime> {
-    glue_rules::runtime_for(&config.runtime, cache_dir, no_cache)
 }
 
 /// Events read from the inputs, and how many were refused (each reported on stderr).
@@ -223,9 +208,26 @@ fn init_logging(level: &str, format: LogFormat) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `glue-rules --version`: the build and the plugin contracts it serves, from the runtime's
+/// own list of served contracts.
+fn version() -> &'static str {
+    let text = format!(
+        "{} (plugin contracts {})",
+        env!("CARGO_PKG_VERSION"),
+        glue_rules::runtime::contract::Contract::served()
+    );
+    // Built once per process, for clap, which wants a `&'static str`.
+    Box::leak(text.into_boxed_str())
+}
+
+fn parse() -> Result<Cli, clap::Error> {
+    let matches = Cli::command().version(version()).try_get_matches()?;
+    Cli::from_arg_matches(&matches)
+}
+
 /// Parses the command line, runs the command and maps the outcome to an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();

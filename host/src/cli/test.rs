@@ -138,7 +138,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     }
 
     let config = Config::discover(args.config.as_deref())?;
-    let runtime = super::runtime_for(&config, args.cache_dir.clone(), args.no_cache)?;
+    let runtime = glue_rules::runtime_for(&config.runtime, args.cache_dir.clone(), args.no_cache)?;
     let started = Instant::now();
     // Its settings are those of the entry named like the plugin, known after `describe`.
     let plugin = Plugin::load_unconfigured(&runtime, &args.plugin, config.runtime.defaults.clone())

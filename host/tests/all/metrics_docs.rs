@@ -77,7 +77,8 @@ fn the_documented_metrics_are_the_catalogue_with_the_same_types() {
 #[test]
 fn every_exported_family_is_in_the_catalogue_with_its_type() {
     // Families without a sample yet (per-plugin ones, before any evaluation) are not printed;
-    // tests/serve.rs checks those against the real binary after traffic.
+    // `serve::metrics_count_*` checks them against the real binary after traffic, and
+    // `.ci/container` checks every documented family in the running image's /metrics.
     let catalogue = catalogue();
     let exported = exported();
     assert!(exported.len() >= 10, "{exported:?}");
