@@ -95,6 +95,7 @@ pub struct RawRuntimeSection {
 pub struct RawLimits {
     pub timeout_ms: Option<u64>,
     pub startup_timeout_ms: Option<u64>,
+    pub overload_grace_ms: Option<u64>,
     pub fuel: Option<u64>,
     pub memory_mib: Option<u64>,
     pub table_elements: Option<usize>,
@@ -283,6 +284,16 @@ fn apply_limits(
             ));
         }
         limits.startup_timeout = Duration::from_millis(positive("startup-timeout-ms", ms)?);
+    }
+    if let Some(ms) = raw.overload_grace_ms {
+        // Zero is allowed: a wall-clock deadline, still never counted against the plugin.
+        if ms > MAX_TIMEOUT_MS {
+            return Err((
+                format!("{prefix}.overload-grace-ms"),
+                format!("{ms} is over the maximum of {MAX_TIMEOUT_MS} (10 minutes)"),
+            ));
+        }
+        limits.overload_grace = Duration::from_millis(ms);
     }
     if let Some(fuel) = raw.fuel {
         limits.fuel = Some(positive("fuel", fuel)?);

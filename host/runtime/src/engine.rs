@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::event::Event;
-use crate::plugin::{EvalError, OnError, Plugin};
+use crate::plugin::{ErrorKind, EvalError, OnError, Plugin};
 use crate::registry::PluginSet;
 use glue_rules_core::{Action, Decision, Submission};
 
@@ -23,9 +23,15 @@ pub struct PluginOutcome {
 }
 
 impl PluginOutcome {
-    /// Whether this outcome should fail the whole event (an error under `on-error = "fail"`).
+    /// Whether this outcome should fail the whole event: an error under `on-error = "fail"`,
+    /// or a call the host was too busy to finish (retried whatever `on-error` says: skipping
+    /// it would drop a healthy plugin's actions for the host's fault).
     pub fn fails_event(&self) -> bool {
-        self.result.is_err() && self.plugin.settings().on_error == OnError::Fail
+        match &self.result {
+            Ok(_) => false,
+            Err(e) if e.kind == ErrorKind::HostOverloaded => true,
+            Err(_) => self.plugin.settings().on_error == OnError::Fail,
+        }
     }
 }
 
@@ -43,6 +49,13 @@ impl EventOutcome {
     /// Whether any plugin failed.
     pub fn any_error(&self) -> bool {
         self.outcomes.iter().any(|o| o.result.is_err())
+    }
+
+    /// Whether a plugin's call was stopped because the host was too busy to run it.
+    pub fn host_overloaded(&self) -> bool {
+        self.outcomes
+            .iter()
+            .any(|o| matches!(&o.result, Err(e) if e.kind == ErrorKind::HostOverloaded))
     }
 
     /// Whether the event as a whole failed, so that its source should retry it.

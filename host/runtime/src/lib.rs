@@ -13,7 +13,8 @@
 //!   host see only 0.2 types; [`bindings`] is what `bindgen!` generates for each.
 //! - [`runtime`] holds the shared wasmtime engine, linker, epoch ticker and compile cache;
 //!   [`plugin`] is one loaded component with its instance pool; [`sandbox`] is what a plugin
-//!   may use and the limits on it; [`output`] lifts what it returns into a
+//!   may use and the limits on it, its call deadlines charged in CPU time (`deadline`);
+//!   [`output`] lifts what it returns into a
 //!   [`glue_rules_core::Decision`].
 //! - [`registry`] is the set of plugins in force and [`reload`] keeps it in step with the files;
 //!   [`engine`] runs them on events and hands the result on as a
@@ -44,6 +45,7 @@
 pub mod bindings;
 pub mod config;
 pub mod contract;
+mod deadline;
 pub mod engine;
 pub mod event;
 pub mod input;

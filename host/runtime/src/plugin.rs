@@ -10,11 +10,12 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use wasmtime::component::types::{ComponentExtern, ComponentItem};
-use wasmtime::{Store, Trap};
+use wasmtime::{Store, Trap, UpdateDeadline};
 
 use crate::contract::{
     Contract, Described, DetectError, Guest, GuestPre, SettingError, SettingSpec,
 };
+use crate::deadline::{Check, Expiry};
 use crate::event::Event;
 use crate::runtime::Runtime;
 use crate::sandbox::{GuestLog, HostState, LimitHit, Limits};
@@ -214,8 +215,13 @@ pub enum LoadError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ErrorKind {
-    /// The evaluation ran past its deadline.
+    /// The evaluation spent its CPU-time budget (`timeout-ms`), or asked to sleep past it.
     Timeout,
+    /// The evaluation had CPU budget left when its wall-clock backstop (`timeout-ms` plus
+    /// `overload-grace-ms`) passed: the host was too busy to run it. Not the plugin's fault:
+    /// counted apart, never a step towards quarantine, and the event fails so that its source
+    /// retries it, whatever `on-error` says.
+    HostOverloaded,
     /// The evaluation used up its fuel.
     OutOfFuel,
     /// The instance tried to grow memory or tables past its cap.
@@ -239,6 +245,7 @@ impl ErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Timeout => "timeout",
+            ErrorKind::HostOverloaded => "host-overloaded",
             ErrorKind::OutOfFuel => "out-of-fuel",
             ErrorKind::Memory => "memory",
             ErrorKind::StackOverflow => "stack-overflow",
@@ -313,8 +320,11 @@ pub struct PluginStats {
     pub evaluations: AtomicU64,
     /// Evaluations that matched.
     pub matches: AtomicU64,
-    /// Evaluations that failed.
+    /// Evaluations that failed (including those stopped because the host was overloaded).
     pub errors: AtomicU64,
+    /// Evaluations stopped because the host was too busy to run them (`host-overloaded`):
+    /// counted in `errors` too, never towards quarantine.
+    pub host_overloaded: AtomicU64,
     /// Log lines dropped for being over the budget.
     pub log_lines_dropped: AtomicU64,
     /// Instances created.
@@ -813,7 +823,7 @@ impl Plugin {
             // Without a budget of its own, a plugin gets all the fuel there is.
             let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         }
-        store.data_mut().begin(Instant::now() + budget);
+        store.data_mut().begin(budget);
     }
 
     /// A fresh instance, its start-up code bounded by the start-up budget (and the fuel of an
@@ -825,7 +835,14 @@ impl Plugin {
         let mut store = Store::new(self.runtime.engine(), state);
         store.limiter(|state| &mut state.limiter);
         if self.runtime.options().deadlines {
-            store.epoch_deadline_trap();
+            // The epoch deadline only prompts a look at the CPU clock (see `deadline`).
+            let runtime = self.runtime.clone();
+            store.epoch_deadline_callback(move |mut store| {
+                Ok(match store.data_mut().budget.check() {
+                    Check::Extend(left) => UpdateDeadline::Continue(runtime.deadline_ticks(left)),
+                    Check::Stop(_) => UpdateDeadline::Interrupt,
+                })
+            });
         }
         self.arm(&mut store, self.settings.limits.startup_timeout);
         self.stats.instances_created.fetch_add(1, Ordering::Relaxed);
@@ -881,6 +898,8 @@ impl Plugin {
         let message = format!("{error:#}");
         let kind = if store.data().slept_past_deadline {
             ErrorKind::Timeout
+        } else if store.data().budget.expired == Some(Expiry::Overloaded) {
+            ErrorKind::HostOverloaded
         } else if let Some(hit) = store.data().limiter.hit {
             match hit {
                 LimitHit::Memory | LimitHit::Table => ErrorKind::Memory,
@@ -894,10 +913,26 @@ impl Plugin {
             }
         };
         let startup = self.settings.limits.startup_timeout.as_millis();
+        let budget_of = |phase: Phase| match phase {
+            Phase::Evaluate => self.settings.limits.timeout,
+            Phase::Instantiate | Phase::Describe => self.settings.limits.startup_timeout,
+        };
         let message = match (kind, phase) {
             (ErrorKind::Timeout, Phase::Evaluate) => format!(
                 "evaluation exceeded its {} ms deadline",
                 self.settings.limits.timeout.as_millis()
+            ),
+            (ErrorKind::HostOverloaded, phase) => format!(
+                "{} had CPU budget left after {} ms (timeout {} ms + overload-grace {} ms): the \
+                 host is too busy to run it; not counted against the plugin",
+                match phase {
+                    Phase::Instantiate => "instantiation",
+                    Phase::Describe => "describe()",
+                    Phase::Evaluate => "the evaluation",
+                },
+                (budget_of(phase) + self.settings.limits.overload_grace).as_millis(),
+                budget_of(phase).as_millis(),
+                self.settings.limits.overload_grace.as_millis(),
             ),
             (ErrorKind::Timeout, Phase::Describe) => {
                 format!("describe() did not return within the {startup} ms start-up budget")
@@ -945,6 +980,12 @@ impl Plugin {
                 if health.succeeded(policy) {
                     tracing::info!(plugin = %self.name, "plugin recovered");
                 }
+            }
+            Err(err) if err.kind == ErrorKind::HostOverloaded => {
+                // The host's fault, not the plugin's: neither a failure nor a success in a row.
+                self.stats.errors.fetch_add(1, Ordering::Relaxed);
+                self.stats.host_overloaded.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(plugin = %self.name, error = %err, "host overloaded");
             }
             Err(err) => {
                 self.stats.errors.fetch_add(1, Ordering::Relaxed);

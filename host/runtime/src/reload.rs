@@ -30,10 +30,30 @@ struct FileState {
     stamp: Option<(u64, SystemTime)>,
     /// sha256 of the bytes last read.
     sha256: String,
-    /// The plugin in service for this file: the last version that loaded.
+    /// The last version of this file that loaded. It serves unless another file's plugin
+    /// took its name first (`conflict`).
     plugin: Option<Arc<Plugin>>,
-    /// Why the last version on disk did not load, if it did not.
+    /// Why the version on disk did not load, if it did not.
     error: Option<String>,
+    /// Set while another wanted file's plugin has this plugin's name: it waits, loaded, and
+    /// serves as soon as the name is free again, with no change to its own file needed.
+    conflict: Option<String>,
+    /// Disabled in the configuration (`enabled = false`): known, deliberately not loaded, and
+    /// not read again until the file changes.
+    disabled: bool,
+}
+
+impl FileState {
+    fn new(stamp: Option<(u64, SystemTime)>, sha256: String) -> Self {
+        Self {
+            stamp,
+            sha256,
+            plugin: None,
+            error: None,
+            conflict: None,
+            disabled: false,
+        }
+    }
 }
 
 /// The outcome of one reload, for logs, metrics and the admin API.
@@ -134,8 +154,11 @@ pub struct FileStatus {
     /// The plugin serving from it, if any.
     #[serde(skip)]
     pub plugin: Option<Arc<Plugin>>,
-    /// The last load failure, if the newest version on disk did not load.
+    /// The last load failure, if the newest version on disk did not load, or why its plugin
+    /// does not serve (another file has its name).
     pub error: Option<String>,
+    /// Whether the configuration disables the plugin in this file.
+    pub disabled: bool,
 }
 
 /// Keeps the plugin set in step with the files that define it.
@@ -244,32 +267,31 @@ impl Reloader {
             let sha256 = sha256_hex(&bytes);
             if let Some(state) = self.files.get_mut(path)
                 && state.sha256 == sha256
-                && state.plugin.is_some()
+                && (state.disabled || (state.plugin.is_some() && state.error.is_none()))
             {
-                // Touched but not changed.
+                // Touched but not changed, and these bytes loaded (or are disabled) last
+                // time. Bytes that failed are tried again: a touch is how to retry a failure
+                // that was not the file's (a start-up budget missed on a busy host), and the
+                // failure stands until a try succeeds.
                 state.stamp = current_stamp;
-                state.error = None;
                 continue;
             }
             match self.load(path, &bytes, &sha256, explicit.as_ref()) {
                 Ok(None) => {
-                    // Disabled in the configuration: not loaded, not an error.
-                    if let Some(old) = self.files.remove(path)
+                    // Disabled in the configuration: not loaded, not an error, and remembered,
+                    // so that the next scan does not read the file again.
+                    let mut state = FileState::new(current_stamp, sha256);
+                    state.disabled = true;
+                    if let Some(old) = self.files.insert(path.clone(), state)
                         && old.plugin.is_some()
                     {
                         report.removed.push(label);
                     }
                 }
                 Ok(Some(plugin)) => {
-                    let previous = self.files.insert(
-                        path.clone(),
-                        FileState {
-                            stamp: current_stamp,
-                            sha256,
-                            plugin: Some(Arc::new(plugin)),
-                            error: None,
-                        },
-                    );
+                    let mut state = FileState::new(current_stamp, sha256);
+                    state.plugin = Some(Arc::new(plugin));
+                    let previous = self.files.insert(path.clone(), state);
                     match previous.and_then(|p| p.plugin) {
                         Some(_) => report.replaced.push(label),
                         None => report.added.push(label),
@@ -281,9 +303,10 @@ impl Reloader {
             }
         }
 
-        // Assemble in a stable order; a name already taken refuses the later file's plugin.
+        // Assemble in a stable order; a name already taken keeps the later file's plugin out
+        // of service (but loaded) until the name is free.
         let mut plugins: Vec<Arc<Plugin>> = Vec::new();
-        let mut names = HashSet::new();
+        let mut names: BTreeMap<String, &PathBuf> = BTreeMap::new();
         for (path, _) in &wanted {
             let Some(state) = self.files.get_mut(path) else {
                 continue;
@@ -291,22 +314,29 @@ impl Reloader {
             let Some(plugin) = &state.plugin else {
                 continue;
             };
-            if !names.insert(plugin.name().to_owned()) {
-                let error = format!(
-                    "{}: another plugin is already named {:?}",
-                    path.display(),
+            let label = path.display().to_string();
+            if let Some(holder) = names.get(plugin.name()) {
+                let conflict = format!(
+                    "{label}: not in service: {} already has the name {:?}",
+                    holder.display(),
                     plugin.name()
                 );
-                state.plugin = None;
-                state.error = Some(error.clone());
-                report.added.retain(|p| p != &path.display().to_string());
-                report.replaced.retain(|p| p != &path.display().to_string());
-                report.failed.push(FailedFile {
-                    path: path.display().to_string(),
-                    error,
-                });
+                report.added.retain(|p| p != &label);
+                report.replaced.retain(|p| p != &label);
+                // Reported when it starts (or changes), not on every reload while it lasts.
+                if state.conflict.as_ref() != Some(&conflict) {
+                    report.failed.push(FailedFile {
+                        path: label,
+                        error: conflict.clone(),
+                    });
+                }
+                state.conflict = Some(conflict);
                 continue;
             }
+            if state.conflict.take().is_some() {
+                report.added.push(label);
+            }
+            names.insert(plugin.name().to_owned(), path);
             plugins.push(plugin.clone());
         }
         report.plugins = plugins.len();
@@ -321,12 +351,11 @@ impl Reloader {
         error: String,
         report: &mut ReloadReport,
     ) {
-        let state = self.files.entry(path.to_owned()).or_insert(FileState {
-            stamp: None,
-            sha256: String::new(),
-            plugin: None,
-            error: None,
-        });
+        let state = self
+            .files
+            .entry(path.to_owned())
+            .or_insert_with(|| FileState::new(None, String::new()));
+        state.disabled = false;
         // Remember the stamp so a broken file is not retried on every scan, but keep the
         // plugin that was serving.
         state.stamp = stamp;
@@ -416,8 +445,9 @@ impl Reloader {
             .iter()
             .map(|(path, state)| FileStatus {
                 path: path.display().to_string(),
-                plugin: state.plugin.clone(),
-                error: state.error.clone(),
+                plugin: state.plugin.clone().filter(|_| state.conflict.is_none()),
+                error: state.error.clone().or_else(|| state.conflict.clone()),
+                disabled: state.disabled,
             })
             .collect()
     }

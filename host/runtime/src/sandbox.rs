@@ -26,17 +26,23 @@ use wasmtime_wasi::p2::{DynOutputStream, DynPollable, OutputStream, Pollable, St
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::bindings::types::LogLevel;
+use crate::deadline::Budget;
 use glue_rules_core::OutputLimits;
 
 /// Per-plugin bounds. Every field has a safe default and can be overridden in the config.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
-    /// Wall-clock time one evaluation may take, enforced by epoch interruption.
+    /// CPU time one evaluation may take on its thread (the plugin's code and the host calls it
+    /// makes), enforced by epoch interruption and the thread's CPU clock (see `deadline`).
     pub timeout: Duration,
     /// Wall-clock time starting an instance may take: instantiation plus `describe` at load,
     /// instantiation alone when a fresh instance is made for an event. Interpreted guests
     /// (Python, JavaScript) need far longer for this than for an evaluation.
     pub startup_timeout: Duration,
+    /// Wall-clock time a call may run past its CPU budget while it has budget left (waiting
+    /// for a core on a busy host); past it, the call stops as `host-overloaded`, which is not
+    /// the plugin's fault and never quarantines it.
+    pub overload_grace: Duration,
     /// Optional deterministic instruction budget per evaluation (needs fuel on in the runtime).
     pub fuel: Option<u64>,
     /// Linear memory one instance may hold, across all its memories.
@@ -60,6 +66,7 @@ impl Default for Limits {
         Self {
             timeout: Duration::from_millis(50),
             startup_timeout: Duration::from_secs(10),
+            overload_grace: Duration::from_secs(1),
             fuel: None,
             memory_bytes: 64 << 20,
             table_elements: 100_000,
@@ -79,8 +86,13 @@ pub(crate) struct HostState {
     pub(crate) log: Arc<GuestLog>,
     pub(crate) config: Arc<BTreeMap<String, String>>,
     clock: MonotonicClock,
-    /// When the current call must end; sleeps that would end later are refused.
+    /// When the current call must end in wall-clock time if it never waited for a core; sleeps
+    /// that would end later are refused.
     pub(crate) deadline: Instant,
+    /// The current call's CPU budget, checked when the epoch deadline fires.
+    pub(crate) budget: Budget,
+    /// The wall-clock grace of [`Limits::overload_grace`].
+    overload_grace: Duration,
     /// Set when the plugin asked to sleep past its deadline.
     pub(crate) slept_past_deadline: bool,
     /// Random bytes handed out since the current call began.
@@ -144,6 +156,8 @@ impl HostState {
             config,
             clock,
             deadline: Instant::now(),
+            budget: Budget::start(Duration::ZERO, limits.overload_grace),
+            overload_grace: limits.overload_grace,
             slept_past_deadline: false,
             random_bytes: 0,
             random: wasmtime_wasi::thread_rng(),
@@ -151,9 +165,11 @@ impl HostState {
         }
     }
 
-    /// Starts the per-call budgets of a call into the plugin that must end by `deadline`.
-    pub(crate) fn begin(&mut self, deadline: Instant) {
-        self.deadline = deadline;
+    /// Starts the per-call budgets of a call into the plugin that may spend `budget` of CPU
+    /// time.
+    pub(crate) fn begin(&mut self, budget: Duration) {
+        self.deadline = Instant::now() + budget;
+        self.budget = Budget::start(budget, self.overload_grace);
         self.slept_past_deadline = false;
         self.random_bytes = 0;
         self.limiter.hit = None;
@@ -833,7 +849,7 @@ mod tests {
         let limits = Limits::default();
         let log = Arc::new(GuestLog::new("p".into(), &limits));
         let mut state = HostState::new(&limits, log, Arc::default());
-        state.begin(Instant::now());
+        state.begin(Duration::ZERO);
         let err = state.take_random("get-random-bytes", 16 << 20).unwrap_err();
         assert!(err.to_string().contains("per call"), "{err}");
         for _ in 0..MAX_RANDOM_BYTES_PER_EVALUATION / MAX_RANDOM_BYTES_PER_CALL {
@@ -843,7 +859,7 @@ mod tests {
         }
         let err = state.take_random("get-random-bytes", 1).unwrap_err();
         assert!(err.to_string().contains("per evaluation"), "{err}");
-        state.begin(Instant::now());
+        state.begin(Duration::ZERO);
         state.take_random("get-random-bytes", 16).unwrap();
     }
 }

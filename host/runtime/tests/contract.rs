@@ -459,7 +459,11 @@ fn copying_a_large_detail_again_and_again_ends_at_the_deadline() {
     .unwrap();
     let started = Instant::now();
     let err = plugin.evaluate(&big).unwrap_err();
-    assert_eq!(err.kind, ErrorKind::Timeout, "{err}");
+    // Its CPU budget spent, or (on a machine too busy to give it one) the wall-clock backstop.
+    assert!(
+        matches!(err.kind, ErrorKind::Timeout | ErrorKind::HostOverloaded),
+        "{err}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(2),
         "{:?}",

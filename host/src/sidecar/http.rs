@@ -294,6 +294,20 @@ async fn post_events(
     {
         return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.clone()));
     }
+    if let Some(busy) = processed.outcomes.iter().find(|o| o.host_overloaded()) {
+        // Not the request's fault, nor a plugin's: the same answer as a full queue.
+        let message = format!(
+            "glue-rules was too busy to finish evaluating event {} (host-overloaded); nothing \
+             was recorded: retry",
+            busy.event_id
+        );
+        let body = json!({"error": {"status": 503, "message": message}, "decisions": decisions});
+        let mut response = (StatusCode::SERVICE_UNAVAILABLE, Json(body)).into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return Ok(response);
+    }
     if processed.verdicts.iter().any(|v| !v.is_accepted()) {
         let failed: Vec<&str> = processed
             .outcomes
@@ -404,6 +418,7 @@ async fn list_plugins(State(state): State<Arc<AppState>>) -> Json<serde_json::Va
                 "onError": plugin.settings().on_error,
                 "limits": {
                     "timeoutMs": limits.timeout.as_millis() as u64,
+                    "overloadGraceMs": limits.overload_grace.as_millis() as u64,
                     "fuel": limits.fuel,
                     "memoryBytes": limits.memory_bytes,
                     "maxActions": limits.output.max_actions,
@@ -414,6 +429,7 @@ async fn list_plugins(State(state): State<Arc<AppState>>) -> Json<serde_json::Va
                     "evaluations": stats.evaluations.load(Ordering::Relaxed),
                     "matches": stats.matches.load(Ordering::Relaxed),
                     "errors": stats.errors.load(Ordering::Relaxed),
+                    "hostOverloaded": stats.host_overloaded.load(Ordering::Relaxed),
                     "logLinesDropped": stats.log_lines_dropped.load(Ordering::Relaxed),
                     "instancesCreated": stats.instances_created.load(Ordering::Relaxed),
                 },

@@ -65,12 +65,26 @@ fn neighbour(runtime: &Runtime) -> Arc<Plugin> {
     Arc::new(Plugin::load(runtime, &plugins().sns_on_failure, PluginSettings::new()).unwrap())
 }
 
+/// Wall-clock time past its CPU budget a call may wait for a core in these tests: a busy
+/// machine stops a spinning plugin as `host-overloaded` at `TIMEOUT + GRACE`, still within
+/// `TIMEOUT + SLACK` of its start.
+const GRACE: Duration = Duration::from_millis(400);
+
 fn limits() -> Limits {
     Limits {
         timeout: TIMEOUT,
+        overload_grace: GRACE,
         memory_bytes: 32 << 20,
         ..Limits::default()
     }
+}
+
+/// Whether `actual` is the error kind `expected` stands for. A deadline is CPU time: a plugin
+/// that spins is stopped as `timeout` once it has spent its budget, or as `host-overloaded` if
+/// the test machine is so busy that the wall-clock backstop comes first. Either proves the
+/// bound these tests are about.
+fn same_kind(expected: ErrorKind, actual: ErrorKind) -> bool {
+    actual == expected || (expected == ErrorKind::Timeout && actual == ErrorKind::HostOverloaded)
 }
 
 /// The neighbour's decision for the event when it runs alone.
@@ -141,7 +155,7 @@ fn run_settings_beside_neighbour(mode: &str, settings: PluginSettings, fuel: boo
 fn assert_fails(mode: &str, limits: Limits, fuel: bool, kind: ErrorKind, within: Duration) {
     let outcome = run_beside_neighbour(mode, limits, fuel);
     let err = outcome.result.expect_err(mode);
-    assert_eq!(err.kind, kind, "{mode}: {err}");
+    assert!(same_kind(kind, err.kind), "{mode}: {err} ({})", err.kind);
     assert!(
         outcome.elapsed < within,
         "{mode}: took {:?}, bound {within:?}",
@@ -152,7 +166,11 @@ fn assert_fails(mode: &str, limits: Limits, fuel: bool, kind: ErrorKind, within:
         .plugin
         .evaluate(&failed_job_event())
         .expect_err(mode);
-    assert_eq!(again.kind, kind, "{mode} second time: {again}");
+    assert!(
+        same_kind(kind, again.kind),
+        "{mode} second time: {again} ({})",
+        again.kind
+    );
 }
 
 #[test]
@@ -435,6 +453,7 @@ const PREPARED_CALL_TIMEOUT: Duration = Duration::from_millis(1500);
 fn bounded_host_calls(mode: &str, timeout: Duration, config: &[(&str, &str)]) -> Outcome {
     let limits = Limits {
         timeout,
+        overload_grace: GRACE,
         memory_bytes: 64 << 20,
         ..Limits::default()
     };
@@ -527,7 +546,8 @@ fn one_log_message_of_32_mib_is_dropped_at_once() {
 #[test]
 fn calling_the_clocks_in_a_loop_times_out_at_the_deadline() {
     let outcome = bounded_host_calls("clock-spin", HOST_CALL_TIMEOUT, &[]);
-    assert_eq!(outcome.result.unwrap_err().kind, ErrorKind::Timeout);
+    let err = outcome.result.unwrap_err();
+    assert!(same_kind(ErrorKind::Timeout, err.kind), "{err}");
 }
 
 #[test]
@@ -582,11 +602,112 @@ fn a_describe_that_never_returns_is_stopped_by_the_startup_budget() {
     let err = err.to_string();
     eprintln!("describe-loop: {err} after {elapsed:?}");
     assert!(
-        err.contains("describe() did not return within the 600 ms start-up budget"),
+        err.contains("describe() did not return within the 600 ms start-up budget")
+            || err.contains("describe() had CPU budget left after 1000 ms"),
         "{err}"
     );
     assert!(
         elapsed >= startup && elapsed < startup + SLACK,
         "stopped after {elapsed:?}, budget {startup:?}"
     );
+}
+
+/// Every core kept busy by spinning threads until dropped: an oversubscribed host, in which a
+/// plugin gets a small share of a core.
+struct Contention {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Contention {
+    /// Eight spinning threads per core: the plugin's thread gets about a ninth of a core.
+    fn start() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let threads = (0..cores * 8)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        std::hint::spin_loop();
+                    }
+                })
+            })
+            .collect();
+        Self { stop, threads }
+    }
+}
+
+impl Drop for Contention {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn spin_for(ms: u64, limits: Limits) -> Arc<Plugin> {
+    let mut settings = settings("spin-clock", limits);
+    settings.config.insert("ms".into(), ms.to_string());
+    Arc::new(Plugin::load(runtime(false), &plugins().hostile, settings).expect("hostile loads"))
+}
+
+#[test]
+fn a_plugin_waiting_for_a_core_is_not_charged_for_the_wait() {
+    // 400 ms of wall-clock time on a ninth of a core is about 45 ms of CPU: within a 100 ms
+    // budget, though four times past it by the wall clock.
+    let plugin = spin_for(
+        400,
+        Limits {
+            timeout: TIMEOUT,
+            overload_grace: Duration::from_secs(60),
+            ..limits()
+        },
+    );
+    let event = failed_job_event();
+    let contention = Contention::start();
+    let started = Instant::now();
+    let result = plugin.evaluate(&event);
+    let elapsed = started.elapsed();
+    drop(contention);
+    let decision = result.expect("a plugin that waited for a core is not timed out");
+    assert_eq!(decision.reason.as_deref(), Some("spun 400 ms"));
+    assert!(elapsed >= Duration::from_millis(400), "{elapsed:?}");
+}
+
+#[test]
+fn host_overload_is_counted_apart_retried_and_never_quarantines() {
+    // No grace: the wall-clock backstop is the budget itself, which a plugin on a ninth of a
+    // core reaches with most of its CPU budget unspent.
+    let limits = Limits {
+        timeout: Duration::from_millis(50),
+        overload_grace: Duration::ZERO,
+        ..limits()
+    };
+    let plugin = spin_for(10_000, limits);
+    let set = PluginSet::new(vec![plugin.clone()]).unwrap();
+    let event = failed_job_event();
+    let contention = Contention::start();
+    // More than `quarantine-after` (5) stops in a row.
+    let outcomes: Vec<_> = (0..7).map(|_| evaluate_event(&set, &event)).collect();
+    drop(contention);
+    for outcome in &outcomes {
+        let err = outcome.outcomes[0].result.as_ref().unwrap_err();
+        assert_eq!(err.kind, ErrorKind::HostOverloaded, "{err}");
+        assert!(err.message.contains("the host is too busy"), "{err}");
+        // `on-error = "skip"` (the default) does not drop the event: it is retried.
+        assert!(outcome.host_overloaded() && outcome.failed());
+    }
+    let health = plugin.health();
+    assert!(!health.quarantined, "{health:?}");
+    assert_eq!(health.consecutive_failures, 0);
+    let stats = plugin.stats();
+    assert_eq!(
+        stats
+            .host_overloaded
+            .load(std::sync::atomic::Ordering::Relaxed),
+        7
+    );
+    assert_eq!(stats.errors.load(std::sync::atomic::Ordering::Relaxed), 7);
 }

@@ -1,5 +1,6 @@
 //! What a hostile file system cannot make the runtime do: run native code planted in the
-//! compile cache, or slip a component past the configuration's sha256 pins.
+//! compile cache, slip a component past the configuration's sha256 pins, or make a watched
+//! directory cost a reload on every scan.
 //!
 //! Needs the example plugins in plugins/dist (`.ci/test` builds them first; by hand:
 //! `source .ci/common.sh && build_guests`).
@@ -10,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 mod cache;
 mod pins;
+mod watch;
 
 /// The bytes of an example plugin from plugins/dist.
 fn dist(file: &str) -> Vec<u8> {

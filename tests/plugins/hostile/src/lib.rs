@@ -463,10 +463,13 @@ impl Guest for Hostile {
                 std::thread::sleep(Duration::from_secs(10));
                 Ok(decision("slept 10 s".into()))
             }
+            // `spin-clock`: busy for `ms` (default 10,000) of wall-clock time, reading the
+            // clock; on a busy host that is far less CPU time.
             "spin-clock" => {
+                let ms = number("ms", 10_000);
                 let start = Instant::now();
-                while start.elapsed() < Duration::from_secs(10) {}
-                Ok(decision("spun 10 s".into()))
+                while start.elapsed() < Duration::from_millis(ms) {}
+                Ok(decision(format!("spun {ms} ms")))
             }
             "clock-spin" => Ok(clock_spin()),
             "stream-write" => Ok(stream_write()),
