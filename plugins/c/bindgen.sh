@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 wit_bindgen="${WIT_BINDGEN:-wit-bindgen}"
-"$wit_bindgen" c ../../wit/0.1.0 --world rule --no-object-file --out-dir bindings
-sha256sum ../../wit/0.1.0/rule.wit | cut -d' ' -f1 > bindings/wit.sha256
+"$wit_bindgen" c ../../wit --world rule --no-object-file --out-dir bindings
+sha256sum ../../wit/rule.wit | cut -d' ' -f1 > bindings/wit.sha256

@@ -16,7 +16,7 @@ for rule in lambda_on_success sns_on_failure; do
   # imports none of it.
   "$python" -m ziglang cc -target wasm32-wasi -mexec-model=reactor -Os -Wall -Wextra -Werror \
     -Ibindings -I. bindings/rule.c glue_rules.c "$rule.c" -o "build/core/$rule.wasm"
-  "$wasm_tools" component embed ../../wit/0.1.0 --world rule "build/core/$rule.wasm" \
+  "$wasm_tools" component embed ../../wit --world rule "build/core/$rule.wasm" \
     -o "build/core/$rule.embedded.wasm"
   "$wasm_tools" component new "build/core/$rule.embedded.wasm" -o "$out/${rule//_/-}.wasm"
 done

@@ -175,13 +175,19 @@ void gr_log_buf(glue_rules_types_log_level_t level, gr_buf *message) {
 // Settings
 // ------------------------------------------------------------------------------------------
 
+// The trimmed copy of `value` into `out` (malloc'd); false when empty or blank.
+static bool trimmed_copy(const rule_string_t *value, rule_string_t *out) {
+  rule_string_t trimmed = gr_trim(*value);
+  if (trimmed.len == 0) return false;
+  *out = copy_bytes(trimmed.ptr, trimmed.len);
+  return true;
+}
+
 bool gr_config_get(const char *key, rule_string_t *out) {
   rule_string_t name = {(uint8_t *)key, strlen(key)};
   rule_string_t value;
   if (!glue_rules_host_config(&name, &value)) return false;
-  rule_string_t trimmed = gr_trim(value);
-  bool set = trimmed.len > 0;
-  if (set) *out = copy_bytes(trimmed.ptr, trimmed.len);
+  bool set = trimmed_copy(&value, out);
   rule_string_free(&value);
   return set;
 }
@@ -191,12 +197,8 @@ rule_string_t gr_config_get_or(const char *key, const char *fallback) {
   return gr_config_get(key, &value) ? value : gr_string(fallback);
 }
 
-bool gr_config_bool(const char *key, bool fallback, bool *out, rule_string_t *err) {
-  rule_string_t value;
-  if (!gr_config_get(key, &value)) {
-    *out = fallback;
-    return true;
-  }
+// `value` (set, trimmed, taken over) of `key` as a boolean, or a sentence in `err`.
+static bool parse_bool(const char *key, rule_string_t value, bool *out, rule_string_t *err) {
   static const char *const yes[] = {"true", "yes", "on", "1"};
   static const char *const no[] = {"false", "no", "off", "0"};
   char folded[8] = {0};
@@ -225,6 +227,33 @@ bool gr_config_bool(const char *key, bool fallback, bool *out, rule_string_t *er
   }
   rule_string_free(&value);
   return known;
+}
+
+bool gr_config_bool(const char *key, bool fallback, bool *out, rule_string_t *err) {
+  rule_string_t value;
+  if (!gr_config_get(key, &value)) {
+    *out = fallback;
+    return true;
+  }
+  return parse_bool(key, value, out, err);
+}
+
+bool gr_settings_get(const rule_list_tuple2_string_string_t *settings, const char *key,
+                     rule_string_t *out) {
+  for (size_t i = 0; i < settings->len; i++) {
+    if (gr_str_eq(&settings->ptr[i].f0, key)) return trimmed_copy(&settings->ptr[i].f1, out);
+  }
+  return false;
+}
+
+bool gr_settings_bool(const rule_list_tuple2_string_string_t *settings, const char *key,
+                      bool fallback, bool *out, rule_string_t *err) {
+  rule_string_t value;
+  if (!gr_settings_get(settings, key, &value)) {
+    *out = fallback;
+    return true;
+  }
+  return parse_bool(key, value, out, err);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -327,22 +356,81 @@ const char *gr_invocation_type_name(glue_rules_types_invocation_type_t type) {
 // Decisions and actions
 // ------------------------------------------------------------------------------------------
 
-void gr_metadata(rule_metadata_t *ret, const char *name, const char *version,
-                 const char *description, const char *pattern) {
+void gr_metadata(glue_rules_types_metadata_t *ret, const char *name, const char *version,
+                 const char *description, rule_string_t pattern) {
   ret->name = gr_string(name);
   ret->version = gr_string(version);
   ret->description = gr_string(description);
   ret->patterns.ptr = NULL;
   ret->patterns.len = 0;
-  if (pattern) {
+  ret->settings.ptr = NULL;
+  ret->settings.len = 0;
+  if (pattern.ptr) {
     ret->patterns.ptr = malloc(sizeof(rule_string_t));
     if (!ret->patterns.ptr) abort();
-    ret->patterns.ptr[0] = gr_string(pattern);
+    ret->patterns.ptr[0] = pattern;
     ret->patterns.len = 1;
   }
 }
 
-void gr_no_match(rule_decision_t *ret, rule_string_t reason) {
+glue_rules_types_setting_t *gr_metadata_setting(glue_rules_types_metadata_t *ret,
+                                                glue_rules_types_setting_kind_t kind,
+                                                const char *name, const char *description,
+                                                const char *default_value) {
+  glue_rules_types_list_setting_t *list = &ret->settings;
+  glue_rules_types_setting_t *grown =
+      realloc(list->ptr, (list->len + 1) * sizeof(glue_rules_types_setting_t));
+  if (!grown) abort();
+  list->ptr = grown;
+  glue_rules_types_setting_t *setting = &list->ptr[list->len++];
+  setting->name = gr_string(name);
+  setting->kind = kind;
+  setting->required = false;
+  setting->default_value.is_some = default_value != NULL;
+  setting->default_value.val = default_value ? gr_string(default_value) : (rule_string_t){NULL, 0};
+  setting->description = gr_string(description);
+  return setting;
+}
+
+bool gr_buf_glob_pattern_value(gr_buf *buf, const rule_string_t *glob) {
+  bool star = false;
+  for (size_t i = 0; i < glob->len; i++) {
+    if (glob->ptr[i] == '?') return false;
+    if (glob->ptr[i] == '*') star = true;
+  }
+  if (!star) {
+    gr_buf_json_string(buf, glob->ptr, glob->len);
+    return true;
+  }
+  // Runs of `*` mean one `*` (EventBridge refuses `**`).
+  gr_buf collapsed = GR_BUF_INIT;
+  size_t stars = 0;
+  for (size_t i = 0; i < glob->len; i++) {
+    uint8_t c = glob->ptr[i];
+    if (c == '*' && collapsed.len > 0 && collapsed.ptr[collapsed.len - 1] == '*') continue;
+    if (c == '*') stars++;
+    gr_buf_push(&collapsed, &c, 1);
+  }
+  bool prefix = stars == 1 && collapsed.ptr[collapsed.len - 1] == '*';
+  gr_buf value = GR_BUF_INIT;
+  if (prefix) {
+    gr_buf_push(&value, collapsed.ptr, collapsed.len - 1);
+  } else {
+    // In a wildcard, a backslash escapes: a literal one is written twice.
+    for (size_t i = 0; i < collapsed.len; i++) {
+      if (collapsed.ptr[i] == '\\') gr_buf_cstr(&value, "\\");
+      gr_buf_push(&value, &collapsed.ptr[i], 1);
+    }
+  }
+  gr_buf_cstr(buf, prefix ? "{\"prefix\":" : "{\"wildcard\":");
+  gr_buf_json_string(buf, value.ptr, value.len);
+  gr_buf_cstr(buf, "}");
+  free(collapsed.ptr);
+  free(value.ptr);
+  return true;
+}
+
+void gr_no_match(glue_rules_types_decision_t *ret, rule_string_t reason) {
   ret->matched = false;
   ret->actions.ptr = NULL;
   ret->actions.len = 0;
@@ -350,7 +438,7 @@ void gr_no_match(rule_decision_t *ret, rule_string_t reason) {
   ret->reason.val = reason;
 }
 
-void gr_matched(rule_decision_t *ret, glue_rules_types_action_t action, rule_string_t reason) {
+void gr_matched(glue_rules_types_decision_t *ret, glue_rules_types_action_t action, rule_string_t reason) {
   ret->matched = true;
   ret->actions.ptr = malloc(sizeof(glue_rules_types_action_t));
   if (!ret->actions.ptr) abort();

@@ -1,15 +1,17 @@
 // glue_rules.h: helpers for writing glue-rules rule plugins in C.
 //
-// A plugin implements the two exports wit-bindgen's C generator declares in bindings/rule.h
-// (`exports_rule_describe`, `exports_rule_evaluate`) and is compiled to wasm32 with zig, then
-// made a component with wasm-tools. This file is the C counterpart of the Rust guest SDK
+// A plugin implements the two functions of the `glue:rules/handler@0.2.0` export that
+// wit-bindgen's C generator declares in bindings/rule.h (`exports_glue_rules_handler_describe`,
+// `exports_glue_rules_handler_evaluate`) and is compiled to wasm32 with zig, then made a
+// component with wasm-tools. This file is the C counterpart of the Rust guest SDK
 // (guest-sdk/): the same setting rules, the same glob matcher, the same JSON text and the same
 // action builders, so that a rule written with it decides byte for byte what the Rust rule
 // decides.
 //
 // Memory: every string a plugin returns must come from malloc (the generated post-return code
 // frees it); `gr_buf` and `gr_string` give you such strings. The `event` handed to `evaluate`
-// belongs to the plugin: free it with `rule_event_free` before returning.
+// belongs to the plugin: free it with `glue_rules_types_event_free` before returning, and the
+// settings handed to `describe` with `rule_list_tuple2_string_string_free`.
 #ifndef GLUE_RULES_H
 #define GLUE_RULES_H
 
@@ -75,6 +77,13 @@ rule_string_t gr_config_get_or(const char *key, const char *fallback);
 /// `key` as a boolean (true/false, yes/no, on/off, 1/0, any case), `fallback` when unset.
 /// Returns false and sets `err` to a sentence naming the key when the value is unreadable.
 bool gr_config_bool(const char *key, bool fallback, bool *out, rule_string_t *err);
+/// `gr_config_get` over the settings `describe` receives (the configured pairs, without the
+/// declared defaults).
+bool gr_settings_get(const rule_list_tuple2_string_string_t *settings, const char *key,
+                     rule_string_t *out);
+/// `gr_config_bool` over the settings `describe` receives.
+bool gr_settings_bool(const rule_list_tuple2_string_string_t *settings, const char *key,
+                      bool fallback, bool *out, rule_string_t *err);
 
 // ------------------------------------------------------------------------------------------
 // Matching and spelling
@@ -99,13 +108,26 @@ const char *gr_invocation_type_name(glue_rules_types_invocation_type_t type);
 // Decisions and actions (every string argument is taken over: pass malloc'd strings)
 // ------------------------------------------------------------------------------------------
 
-/// Metadata with one pattern (NULL for none); copies every argument.
-void gr_metadata(rule_metadata_t *ret, const char *name, const char *version,
-                 const char *description, const char *pattern);
+/// Metadata with one pattern (taken over; `{NULL, 0}` for none) and no settings yet; copies
+/// the other arguments.
+void gr_metadata(glue_rules_types_metadata_t *ret, const char *name, const char *version,
+                 const char *description, rule_string_t pattern);
+/// Declares a setting the plugin reads (optional; `default_value` NULL for none); copies every
+/// argument. The host checks the configuration against it at load. Returns the declaration,
+/// to mark it `required`.
+glue_rules_types_setting_t *gr_metadata_setting(glue_rules_types_metadata_t *ret,
+                                                glue_rules_types_setting_kind_t kind,
+                                                const char *name, const char *description,
+                                                const char *default_value);
+/// Appends the event-pattern value (JSON) that selects what the glob `glob` matches: the
+/// string without wildcards, `{"prefix":...}` for one trailing `*`, `{"wildcard":...}`
+/// otherwise. False (nothing appended) when it has a `?`, which patterns cannot express.
+bool gr_buf_glob_pattern_value(gr_buf *buf, const rule_string_t *glob);
 /// A decision that did not match, with `reason` (taken over).
-void gr_no_match(rule_decision_t *ret, rule_string_t reason);
+void gr_no_match(glue_rules_types_decision_t *ret, rule_string_t reason);
 /// A matched decision with one action and `reason` (both taken over).
-void gr_matched(rule_decision_t *ret, glue_rules_types_action_t action, rule_string_t reason);
+void gr_matched(glue_rules_types_decision_t *ret, glue_rules_types_action_t action,
+                rule_string_t reason);
 /// A Lambda `Invoke` action.
 glue_rules_types_action_t gr_lambda(rule_string_t function_name, rule_string_t payload,
                                     glue_rules_types_invocation_type_t invocation_type);

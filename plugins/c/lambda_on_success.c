@@ -1,20 +1,71 @@
 // lambda-on-success, in C: invokes a Lambda function when a Glue job run succeeds.
 //
 // The same rule as plugins/lambda-on-success (Rust), decision for decision. Settings, all
-// optional: `job-name` (a glob), `function-name` (default `glue-job-succeeded`),
-// `invocation-type` (`event`, the default, or `request-response`).
+// optional, declared in `describe` so that the host checks them at load (and `describe`
+// refuses an unknown `invocation-type`): `job-name` (a glob, part of the event pattern unless
+// it has a `?`), `function-name` (default `glue-job-succeeded`), `invocation-type` (`event`,
+// the default, or `request-response`).
 #include <stdlib.h>
 #include <string.h>
 
 #include "glue_rules.h"
 
-static const char PATTERN[] =
-    "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
-    "\"detail\":{\"state\":[\"SUCCEEDED\"]}}";
+// The EventBridge pattern: successful job runs of the jobs the `job-name` glob selects.
+static rule_string_t pattern(const rule_string_t *job_name) {
+  gr_buf json = GR_BUF_INIT;
+  gr_buf_cstr(&json,
+              "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
+              "\"detail\":{\"state\":[\"SUCCEEDED\"]");
+  if (job_name) {
+    gr_buf value = GR_BUF_INIT;
+    if (gr_buf_glob_pattern_value(&value, job_name)) {
+      gr_buf_cstr(&json, ",\"jobName\":[");
+      gr_buf_push(&json, value.ptr, value.len);
+      gr_buf_cstr(&json, "]");
+    }
+    free(value.ptr);
+  }
+  gr_buf_cstr(&json, "}}");
+  return gr_buf_take(&json);
+}
 
-void exports_rule_describe(rule_metadata_t *ret) {
-  gr_metadata(ret, "lambda-on-success", "0.1.0",
-              "Invokes a Lambda function when a Glue job run succeeds.", PATTERN);
+// `text` (the configured `invocation-type`, or NULL when unset) into `out`, or a sentence in
+// `err`.
+static bool invocation_type(const rule_string_t *text, glue_rules_types_invocation_type_t *out,
+                            rule_string_t *err) {
+  *out = GLUE_RULES_TYPES_INVOCATION_TYPE_EVENT;
+  if (!text || gr_parse_invocation_type(text, out)) return true;
+  gr_buf message = GR_BUF_INIT;
+  gr_buf_cstr(&message, "setting `invocation-type` must be event or request-response, not \"");
+  gr_buf_str(&message, text);
+  gr_buf_cstr(&message, "\"");
+  *err = gr_buf_take(&message);
+  return false;
+}
+
+bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *settings,
+                                         glue_rules_types_metadata_t *ret, rule_string_t *err) {
+  rule_string_t text;
+  bool has_text = gr_settings_get(settings, "invocation-type", &text);
+  glue_rules_types_invocation_type_t type;
+  bool ok = invocation_type(has_text ? &text : NULL, &type, err);
+  if (has_text) rule_string_free(&text);
+  if (ok) {
+    rule_string_t job_name;
+    bool has_job_name = gr_settings_get(settings, "job-name", &job_name);
+    gr_metadata(ret, "lambda-on-success", "0.1.0",
+                "Invokes a Lambda function when a Glue job run succeeds.",
+                pattern(has_job_name ? &job_name : NULL));
+    if (has_job_name) rule_string_free(&job_name);
+    gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_STRING, "job-name",
+                        "A glob (*, ?) the job name must match, e.g. nightly-*.", NULL);
+    gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_STRING, "function-name",
+                        "The Lambda function to invoke.", "glue-job-succeeded");
+    gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_STRING, "invocation-type",
+                        "event (asynchronous) or request-response.", "event");
+  }
+  rule_list_tuple2_string_string_free(settings);
+  return ok;
 }
 
 // Adds `"key":"value"` to a JSON object under construction.
@@ -25,21 +76,14 @@ static void member(gr_buf *json, const char *key, const rule_string_t *value) {
   gr_buf_json_string(json, value->ptr, value->len);
 }
 
-static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
-  glue_rules_types_invocation_type_t invocation_type = GLUE_RULES_TYPES_INVOCATION_TYPE_EVENT;
+static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t *ret,
+                   rule_string_t *err) {
   rule_string_t text;
-  if (gr_config_get("invocation-type", &text)) {
-    bool ok = gr_parse_invocation_type(&text, &invocation_type);
-    if (!ok) {
-      gr_buf message = GR_BUF_INIT;
-      gr_buf_cstr(&message, "setting `invocation-type` must be event or request-response, not \"");
-      gr_buf_str(&message, &text);
-      gr_buf_cstr(&message, "\"");
-      *err = gr_buf_take(&message);
-    }
-    rule_string_free(&text);
-    if (!ok) return false;
-  }
+  bool has_text = gr_config_get("invocation-type", &text);
+  glue_rules_types_invocation_type_t invocation_type_value;
+  bool ok = invocation_type(has_text ? &text : NULL, &invocation_type_value, err);
+  if (has_text) rule_string_free(&text);
+  if (!ok) return false;
   rule_string_t filter;
   bool has_filter = gr_config_get("job-name", &filter);
   rule_string_t function_name = gr_config_get_or("function-name", "glue-job-succeeded");
@@ -85,11 +129,11 @@ static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err
       gr_buf_cstr(&line, "invoking ");
       gr_buf_str(&line, &function_name);
       gr_buf_cstr(&line, " (");
-      gr_buf_cstr(&line, gr_invocation_type_name(invocation_type));
+      gr_buf_cstr(&line, gr_invocation_type_name(invocation_type_value));
       gr_buf_cstr(&line, ") for job ");
       gr_buf_str(&line, &change->job_name);
       gr_log_buf(GLUE_RULES_TYPES_LOG_LEVEL_DEBUG, &line);
-      gr_matched(ret, gr_lambda(function_name, gr_buf_take(&json), invocation_type),
+      gr_matched(ret, gr_lambda(function_name, gr_buf_take(&json), invocation_type_value),
                  gr_buf_take(&reason));
     }
   }
@@ -101,8 +145,9 @@ static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err
   return true;
 }
 
-bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+bool exports_glue_rules_handler_evaluate(glue_rules_types_event_t *event,
+                                         glue_rules_types_decision_t *ret, rule_string_t *err) {
   bool ok = decide(event, ret, err);
-  rule_event_free(event);
+  glue_rules_types_event_free(event);
   return ok;
 }

@@ -1,23 +1,61 @@
 // sns-on-failure, in C: publishes to an SNS topic when a Glue job run fails.
 //
 // The same rule as plugins/sns-on-failure (Rust), decision for decision. Settings, all
-// optional: `topic-arn` (default `arn:<partition>:sns:<region>:<account>:glue-job-failures`),
-// `notify-stopped` (`true` to publish for stopped runs too), `job-name` (a glob).
+// optional, declared in `describe` so that the host checks them at load: `topic-arn` (default
+// `arn:<partition>:sns:<region>:<account>:glue-job-failures`), `notify-stopped` (`true` to
+// publish for stopped runs too), `job-name` (a glob). `describe` turns `notify-stopped` and
+// `job-name` into the event pattern; `evaluate` checks them again.
 #include <stdlib.h>
 
 #include "glue_rules.h"
 
-static const char PATTERN[] =
-    "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
-    "\"detail\":{\"state\":[\"FAILED\",\"TIMEOUT\",\"ERROR\",\"STOPPED\"]}}";
+// The EventBridge pattern for these settings (ERROR counts as a failure in Glue).
+static rule_string_t pattern(bool notify_stopped, const rule_string_t *job_name) {
+  gr_buf json = GR_BUF_INIT;
+  gr_buf_cstr(&json,
+              "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
+              "\"detail\":{\"state\":[\"FAILED\",\"TIMEOUT\",\"ERROR\"");
+  if (notify_stopped) gr_buf_cstr(&json, ",\"STOPPED\"");
+  gr_buf_cstr(&json, "]");
+  if (job_name) {
+    gr_buf value = GR_BUF_INIT;
+    if (gr_buf_glob_pattern_value(&value, job_name)) {
+      gr_buf_cstr(&json, ",\"jobName\":[");
+      gr_buf_push(&json, value.ptr, value.len);
+      gr_buf_cstr(&json, "]");
+    }
+    free(value.ptr);
+  }
+  gr_buf_cstr(&json, "}}");
+  return gr_buf_take(&json);
+}
 
-void exports_rule_describe(rule_metadata_t *ret) {
-  gr_metadata(ret, "sns-on-failure", "0.1.0",
-              "Publishes to an SNS topic when a Glue job run fails or times out.", PATTERN);
+bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *settings,
+                                         glue_rules_types_metadata_t *ret, rule_string_t *err) {
+  bool notify_stopped;
+  bool ok = gr_settings_bool(settings, "notify-stopped", false, &notify_stopped, err);
+  if (ok) {
+    rule_string_t job_name;
+    bool has_job_name = gr_settings_get(settings, "job-name", &job_name);
+    gr_metadata(ret, "sns-on-failure", "0.1.0",
+                "Publishes to an SNS topic when a Glue job run fails or times out.",
+                pattern(notify_stopped, has_job_name ? &job_name : NULL));
+    if (has_job_name) rule_string_free(&job_name);
+    gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_STRING, "topic-arn",
+                        "The SNS topic to publish to; default "
+                        "arn:<partition>:sns:<region>:<account>:glue-job-failures.",
+                        NULL);
+    gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_BOOL, "notify-stopped",
+                        "Also publish for runs that were stopped.", "false");
+    gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_STRING, "job-name",
+                        "A glob (*, ?) the job name must match, e.g. nightly-*.", NULL);
+  }
+  rule_list_tuple2_string_string_free(settings);
+  return ok;
 }
 
 // The notification text: one fact per line, then Glue's own explanation.
-static rule_string_t message(const rule_event_t *event,
+static rule_string_t message(const glue_rules_types_event_t *event,
                              const glue_rules_types_job_state_change_t *change,
                              const rule_string_t *state, const rule_string_t *severity) {
   gr_buf text = GR_BUF_INIT;
@@ -49,7 +87,8 @@ static rule_string_t message(const rule_event_t *event,
   return gr_buf_take(&text);
 }
 
-static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t *ret,
+                   rule_string_t *err) {
   rule_string_t topic;
   bool has_topic = gr_config_get("topic-arn", &topic);
   bool notify_stopped;
@@ -127,8 +166,9 @@ static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err
   return true;
 }
 
-bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+bool exports_glue_rules_handler_evaluate(glue_rules_types_event_t *event,
+                                         glue_rules_types_decision_t *ret, rule_string_t *err) {
   bool ok = decide(event, ret, err);
-  rule_event_free(event);
+  glue_rules_types_event_free(event);
   return ok;
 }

@@ -8,6 +8,6 @@ mkdir -p "$out"
 for rule in lambda-on-success sns-on-failure; do
   # -d http fetch-event: a rule has no network, so leave the engine's fetch() out (the host
   # would only stub it); stdio stays so that console.log reaches the host log.
-  node_modules/.bin/componentize-js "$rule.js" --wit ../../wit/0.1.0 --world-name rule \
+  node_modules/.bin/componentize-js "$rule.js" --wit ../../wit --world-name rule \
     -d http fetch-event -o "$out/$rule.wasm"
 done

@@ -1,21 +1,24 @@
 // glue-rules.js: helpers for writing glue-rules rule plugins in JavaScript.
 //
-// A plugin is an ES module that exports `describe()` and `evaluate(event)` (the `rule` world of
-// wit/rule.wit) and is turned into a WebAssembly component by componentize-js. This module is
-// the JavaScript counterpart of the Rust guest SDK (guest-sdk/): the same setting rules, the
-// same glob matcher, the same JSON text and the same action builders, so that a rule written
-// with it decides byte for byte what the Rust rule decides.
+// A plugin is an ES module that exports `handler`, an object with `describe(settings)` and
+// `evaluate(event)` (the `glue:rules/handler@0.2.0` interface of wit/rule.wit), and is turned
+// into a WebAssembly component by componentize-js. This module is the JavaScript counterpart of
+// the Rust guest SDK (guest-sdk/): the same setting rules, the same glob matcher and pattern
+// values, the same JSON text and the same action builders, so that a rule written with it
+// decides byte for byte what the Rust rule decides.
 //
 // How WIT values look in JavaScript (componentize-js):
 // - records are objects with camelCase fields: `event.detailType`, `change.jobRunId`;
 // - variants are `{ tag: 'job-state-change', val: {...} }`; cases without a payload have only
 //   a tag (`{ tag: 'succeeded' }`); enums are strings ('event', 'request-response');
-// - `option<T>` is the value or `undefined`; `u64` is a BigInt;
-// - `evaluate` returns the decision for `ok`; throwing a *string* returns it as `err`. Any other
-//   thrown value traps the plugin instance, which is why `evaluator()` below turns every error
-//   into its message.
+// - `option<T>` is the value or `undefined`; `u64` is a BigInt; `tuple<a, b>` is `[a, b]`;
+// - a function returning `result<T, string>` returns T for `ok`; throwing a *string* returns
+//   it as `err`. Any other thrown value traps the plugin instance, which is why `rule()` below
+//   turns every error into its message.
 
-import { log as hostLog, config as hostConfig } from 'glue:rules/host@0.1.0';
+import {
+  log as hostLog, config as hostConfig, detailJson as hostDetailJson, eventJson as hostEventJson,
+} from 'glue:rules/host@0.2.0';
 
 // ------------------------------------------------------------------------------------------
 // Logging
@@ -59,43 +62,69 @@ export function truncateChars(text, max) {
 // Settings
 // ------------------------------------------------------------------------------------------
 
+/** Setting readers over `lookup(key)`: the same rules for `config` and for `Settings`. */
+function readers(lookup) {
+  const self = {
+    /** The raw value of `key`, or `undefined`. */
+    raw(key) {
+      return lookup(key) ?? undefined;
+    },
+    /** The trimmed value of `key`; `undefined` when unset, empty or only white space. */
+    get(key) {
+      const value = lookup(key);
+      if (value === undefined || value === null) return undefined;
+      const trimmed = trim(value);
+      return trimmed === '' ? undefined : trimmed;
+    },
+    /** The trimmed value of `key`, or `fallback`. */
+    getOr(key, fallback) {
+      return self.get(key) ?? fallback;
+    },
+    /** The trimmed value of `key`; throws when it is not set. */
+    require(key) {
+      const value = self.get(key);
+      if (value === undefined) throw `setting \`${key}\` is required but not set`;
+      return value;
+    },
+    /** `key` as a boolean (true/false, yes/no, on/off, 1/0, any case), or `fallback`. */
+    bool(key, fallback) {
+      const value = self.get(key);
+      if (value === undefined) return fallback;
+      switch (value.replace(/[A-Z]/g, (c) => c.toLowerCase())) {
+        case 'true': case 'yes': case 'on': case '1': return true;
+        case 'false': case 'no': case 'off': case '0': return false;
+        default: throw `setting \`${key}\` must be true or false, not "${value}"`;
+      }
+    },
+  };
+  return self;
+}
+
 /**
- * The plugin's settings, from the host's `[plugins.NAME.config]` table. Values are trimmed and
- * an empty value counts as unset. A value that is set but unreadable throws a sentence naming
- * the key, which `evaluate` reports as a plugin error.
+ * The plugin's settings during `evaluate`, from the host's `[plugins.NAME.config]` table (or
+ * the declared defaults). Values are trimmed and an empty value counts as unset. A value that
+ * is set but unreadable throws a sentence naming the key, which `evaluate` reports as a plugin
+ * error.
  */
-export const config = {
-  /** The raw value of `key`, or `undefined`. */
-  raw(key) {
-    return hostConfig(key) ?? undefined;
-  },
-  /** The trimmed value of `key`; `undefined` when unset, empty or only white space. */
-  get(key) {
-    const value = hostConfig(key);
-    if (value === undefined || value === null) return undefined;
-    const trimmed = trim(value);
-    return trimmed === '' ? undefined : trimmed;
-  },
-  /** The trimmed value of `key`, or `fallback`. */
-  getOr(key, fallback) {
-    return config.get(key) ?? fallback;
-  },
-  /** The trimmed value of `key`; throws when it is not set. */
-  require(key) {
-    const value = config.get(key);
-    if (value === undefined) throw `setting \`${key}\` is required but not set`;
-    return value;
-  },
-  /** `key` as a boolean (true/false, yes/no, on/off, 1/0, any case), or `fallback`. */
-  bool(key, fallback) {
-    const value = config.get(key);
-    if (value === undefined) return fallback;
-    switch (value.replace(/[A-Z]/g, (c) => c.toLowerCase())) {
-      case 'true': case 'yes': case 'on': case '1': return true;
-      case 'false': case 'no': case 'off': case '0': return false;
-      default: throw `setting \`${key}\` must be true or false, not "${value}"`;
-    }
-  },
+export const config = readers(hostConfig);
+
+/**
+ * The settings `describe(settings)` receives: the configured `[key, value]` pairs, without the
+ * declared defaults. The same readers as `config`.
+ */
+export class Settings {
+  constructor(pairs = []) {
+    const values = new Map(pairs);
+    Object.assign(this, readers((key) => values.get(key)));
+  }
+}
+
+/** The JSON of the event being evaluated, copied only when asked for. */
+export const eventJson = {
+  /** The event's `detail` as compact JSON text. */
+  detail: () => hostDetailJson(),
+  /** The whole envelope as compact JSON text. */
+  envelope: () => hostEventJson(),
 };
 
 // ------------------------------------------------------------------------------------------
@@ -162,6 +191,12 @@ export class JsonObject {
     return this;
   }
 
+  /** Adds a member whose value is an array of strings. */
+  strings(key, values) {
+    this.#members.push(`${jsonString(key)}:[${values.map(jsonString).join(',')}]`);
+    return this;
+  }
+
   /** Adds a member whose value is already JSON text. */
   raw(key, json) {
     this.#members.push(`${jsonString(key)}:${json}`);
@@ -172,6 +207,25 @@ export class JsonObject {
   finish() {
     return `{${this.#members.join(',')}}`;
   }
+}
+
+/**
+ * The event-pattern value (JSON text) that selects what the glob `glob` matches: the string
+ * itself without wildcards, `{"prefix":...}` for one trailing `*`, `{"wildcard":...}` for other
+ * `*`s. `undefined` when `glob` has a `?`, which event patterns cannot express: keep the filter
+ * in `evaluate` alone then.
+ */
+export function globPatternValue(glob) {
+  if (glob.includes('?')) return undefined;
+  if (!glob.includes('*')) return jsonString(glob);
+  // Runs of `*` mean one `*` (EventBridge refuses `**`).
+  const collapsed = glob.replace(/\*+/g, '*');
+  const prefix = collapsed.slice(0, -1);
+  if (collapsed.endsWith('*') && !prefix.includes('*')) {
+    return new JsonObject().string('prefix', prefix).finish();
+  }
+  // In a wildcard, a backslash escapes: a literal one is written twice.
+  return new JsonObject().string('wildcard', collapsed.replace(/\\/g, '\\\\')).finish();
 }
 
 // ------------------------------------------------------------------------------------------
@@ -206,9 +260,20 @@ export function partition(region) {
 // Decisions and actions
 // ------------------------------------------------------------------------------------------
 
-/** Metadata for `describe()`. */
-export function metadata(name, version, description, patterns = []) {
-  return { name, version, description, patterns };
+/**
+ * Metadata for `describe`: `patterns` are EventBridge patterns as JSON text, `settings` the
+ * declarations made with `setting`.
+ */
+export function metadata(name, version, description, patterns = [], settings = []) {
+  return { name, version, description, patterns, settings };
+}
+
+/**
+ * Declares a setting the plugin reads, for `metadata`: the host checks the configuration
+ * against it at load. `kind` is 'string', 'bool', 'number' or 'list'.
+ */
+export function setting(kind, name, description, { defaultValue, required = false } = {}) {
+  return { name, kind, required, defaultValue, description };
 }
 
 /** The rule's condition did not hold. */
@@ -260,15 +325,21 @@ export function sns(topicArn, { subject, message = '', attributes = [] } = {}) {
 }
 
 /**
- * Wraps an `evaluate` function so that anything it throws is reported as a plugin error with
- * the error's message, instead of trapping the instance.
+ * The `handler` export of a rule: `describe(settings)` gets a `Settings`, and anything either
+ * function throws is returned as its `err` with the error's message, instead of trapping the
+ * instance.
  */
-export function evaluator(evaluate) {
-  return (event) => {
-    try {
-      return evaluate(event);
-    } catch (e) {
-      throw typeof e === 'string' ? e : String(e && e.message !== undefined ? e.message : e);
-    }
+export function rule({ describe, evaluate }) {
+  return {
+    describe: (pairs) => errorsAsText(() => describe(new Settings(pairs))),
+    evaluate: (event) => errorsAsText(() => evaluate(event)),
   };
+}
+
+function errorsAsText(call) {
+  try {
+    return call();
+  } catch (e) {
+    throw typeof e === 'string' ? e : String(e && e.message !== undefined ? e.message : e);
+  }
 }

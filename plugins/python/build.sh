@@ -8,5 +8,5 @@ mkdir -p "$out"
 componentize_py="componentize-py"
 if [ -n "${GLUE_RULES_VENV:-}" ]; then componentize_py="$GLUE_RULES_VENV/bin/componentize-py"; fi
 for module in lambda_on_success sns_on_failure; do
-  "$componentize_py" -d ../../wit/0.1.0 -w rule componentize -p . "$module" -o "$out/${module//_/-}.wasm"
+  "$componentize_py" -d ../../wit -w rule componentize -p . "$module" -o "$out/${module//_/-}.wasm"
 done

@@ -1,18 +1,19 @@
 """glue_rules: helpers for writing glue-rules rule plugins in Python.
 
-A plugin is a Python module with a class ``WitWorld`` whose methods ``describe()`` and
-``evaluate(event)`` implement the ``rule`` world of wit/rule.wit; componentize-py turns it into a
-WebAssembly component. This module is the Python counterpart of the Rust guest SDK
-(guest-sdk/): the same setting rules, the same glob matcher, the same JSON text and the same
-action builders, so that a rule written with it decides byte for byte what the Rust rule
-decides.
+A plugin is a Python module with a class ``Handler`` whose methods ``describe(settings)`` and
+``evaluate(event)`` implement the ``glue:rules/handler@0.2.0`` interface of wit/rule.wit;
+componentize-py turns it into a WebAssembly component. This module is the Python counterpart
+of the Rust guest SDK (guest-sdk/): the same setting rules, the same glob matcher and pattern
+values, the same JSON text and the same action builders, so that a rule written with it decides
+byte for byte what the Rust rule decides.
 
 How WIT values look in Python (componentize-py, module ``wit_world``): records are dataclasses
 with snake_case fields (``event.detail_type``); a variant case is a class of its own
 (``Detail_JobStateChange(value=...)``, ``JobState_Succeeded()``, ``JobState_Other(value=...)``);
-enums are ``Enum`` classes (``InvocationType.EVENT``); ``option<T>`` is ``T`` or ``None``.
-``evaluate`` returns the decision for ``ok`` and raises ``Err(text)`` for ``err``; any other
-exception traps the plugin instance, which is why ``evaluator`` turns errors into ``Err``.
+enums are ``Enum`` classes (``InvocationType.EVENT``); ``option<T>`` is ``T`` or ``None``;
+``tuple<a, b>`` is a tuple. A function returning ``result<T, string>`` returns T for ``ok`` and
+raises ``Err(text)`` for ``err``; any other exception traps the plugin instance, which is why
+``describer`` and ``evaluator`` turn errors into ``Err``.
 """
 
 from typing import Callable, List, Optional, Sequence, Tuple
@@ -22,9 +23,10 @@ from wit_world.imports import host
 from wit_world.imports import types as t
 
 __all__ = [
-    "Err", "JsonObject", "config", "evaluator", "glob", "job_state_name", "json_string",
-    "lambda_invoke", "log", "matched", "metadata", "no_match", "parse_invocation_type",
-    "invocation_type_name", "partition", "severity_name", "sns_publish", "t", "trim",
+    "Err", "JsonObject", "SettingReader", "config", "describer", "detail_json", "envelope_json",
+    "evaluator", "glob", "glob_pattern_value", "job_state_name", "json_string", "lambda_invoke",
+    "log", "matched", "metadata", "no_match", "parse_invocation_type", "invocation_type_name",
+    "partition", "setting", "severity_name", "sns_publish", "t", "trim",
 ]
 
 # ------------------------------------------------------------------------------------------
@@ -82,45 +84,45 @@ def _is_control(c: str) -> bool:
 # ------------------------------------------------------------------------------------------
 
 
-class config:
-    """The plugin's settings, from the host's ``[plugins.NAME.config]`` table.
+class SettingReader:
+    """Reads settings: the same rules in ``evaluate`` (``config``, the host's
+    ``[plugins.NAME.config]`` table with the declared defaults) and in ``describe`` (the
+    configured pairs it receives, without the defaults).
 
     Values are trimmed and an empty value counts as unset. A value that is set but unreadable
-    raises ``Err`` with a sentence naming the key, which the host reports as a plugin error.
+    raises ``Err`` with a sentence naming the key.
     """
 
-    @staticmethod
-    def raw(key: str) -> Optional[str]:
-        """The raw value of ``key``, or ``None``."""
-        return host.config(key)
+    def __init__(self, lookup: Callable[[str], Optional[str]]) -> None:
+        self._lookup = lookup
 
-    @staticmethod
-    def get(key: str) -> Optional[str]:
+    def raw(self, key: str) -> Optional[str]:
+        """The raw value of ``key``, or ``None``."""
+        return self._lookup(key)
+
+    def get(self, key: str) -> Optional[str]:
         """The trimmed value of ``key``; ``None`` when unset, empty or only white space."""
-        value = host.config(key)
+        value = self._lookup(key)
         if value is None:
             return None
         trimmed = trim(value)
         return trimmed if trimmed else None
 
-    @staticmethod
-    def get_or(key: str, default: str) -> str:
+    def get_or(self, key: str, default: str) -> str:
         """The trimmed value of ``key``, or ``default``."""
-        value = config.get(key)
+        value = self.get(key)
         return default if value is None else value
 
-    @staticmethod
-    def require(key: str) -> str:
+    def require(self, key: str) -> str:
         """The trimmed value of ``key``; raises ``Err`` when it is not set."""
-        value = config.get(key)
+        value = self.get(key)
         if value is None:
             raise Err(f"setting `{key}` is required but not set")
         return value
 
-    @staticmethod
-    def bool(key: str, default: bool) -> bool:
+    def bool(self, key: str, default: bool) -> bool:
         """``key`` as a boolean (true/false, yes/no, on/off, 1/0, any case), or ``default``."""
-        value = config.get(key)
+        value = self.get(key)
         if value is None:
             return default
         folded = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in value)
@@ -129,6 +131,20 @@ class config:
         if folded in ("false", "no", "off", "0"):
             return False
         raise Err(f'setting `{key}` must be true or false, not "{value}"')
+
+
+#: The plugin's settings during ``evaluate``.
+config = SettingReader(host.config)
+
+
+def detail_json() -> str:
+    """The ``detail`` of the event being evaluated, as compact JSON text (copied on request)."""
+    return host.detail_json()
+
+
+def envelope_json() -> str:
+    """The whole envelope of the event being evaluated, as compact JSON text."""
+    return host.event_json()
 
 
 # ------------------------------------------------------------------------------------------
@@ -188,6 +204,11 @@ class JsonObject:
         self._members.append(f"{json_string(key)}:{json_string(value)}")
         return self
 
+    def strings(self, key: str, values: Sequence[str]) -> "JsonObject":
+        """Adds a member whose value is an array of strings."""
+        self._members.append(f"{json_string(key)}:[{','.join(json_string(v) for v in values)}]")
+        return self
+
     def raw(self, key: str, json: str) -> "JsonObject":
         """Adds a member whose value is already JSON text."""
         self._members.append(f"{json_string(key)}:{json}")
@@ -196,6 +217,27 @@ class JsonObject:
     def finish(self) -> str:
         """The finished JSON text."""
         return "{" + ",".join(self._members) + "}"
+
+
+def glob_pattern_value(pattern: str) -> Optional[str]:
+    """The event-pattern value (JSON text) that selects what the glob ``pattern`` matches: the
+    string itself without wildcards, ``{"prefix":...}`` for one trailing ``*``,
+    ``{"wildcard":...}`` for other ``*``s. ``None`` when it has a ``?``, which event patterns
+    cannot express: keep the filter in ``evaluate`` alone then."""
+    if "?" in pattern:
+        return None
+    if "*" not in pattern:
+        return json_string(pattern)
+    # Runs of `*` mean one `*` (EventBridge refuses `**`).
+    collapsed = ""
+    for c in pattern:
+        if not (c == "*" and collapsed.endswith("*")):
+            collapsed += c
+    prefix = collapsed[:-1]
+    if collapsed.endswith("*") and "*" not in prefix:
+        return JsonObject().string("prefix", prefix).finish()
+    # In a wildcard, a backslash escapes: a literal one is written twice.
+    return JsonObject().string("wildcard", collapsed.replace("\\", "\\\\")).finish()
 
 
 # ------------------------------------------------------------------------------------------
@@ -240,9 +282,48 @@ def partition(region: str) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def metadata(name: str, version: str, description: str, patterns: Sequence[str] = ()) -> t.Metadata:
-    """Metadata for ``describe()``."""
-    return t.Metadata(name=name, version=version, description=description, patterns=list(patterns))
+def metadata(
+    name: str,
+    version: str,
+    description: str,
+    patterns: Sequence[str] = (),
+    settings: Sequence[t.Setting] = (),
+) -> t.Metadata:
+    """Metadata for ``describe``: ``patterns`` are EventBridge patterns as JSON text,
+    ``settings`` the declarations made with ``setting``."""
+    return t.Metadata(
+        name=name,
+        version=version,
+        description=description,
+        patterns=list(patterns),
+        settings=list(settings),
+    )
+
+
+_KINDS = {
+    "string": t.SettingKind.STRING,
+    "bool": t.SettingKind.BOOL,
+    "number": t.SettingKind.NUMBER,
+    "list": t.SettingKind.LIST,
+}
+
+
+def setting(
+    kind: str,
+    name: str,
+    description: str,
+    default: Optional[str] = None,
+    required: bool = False,
+) -> t.Setting:
+    """Declares a setting the plugin reads (``kind``: string, bool, number or list), for
+    ``metadata``: the host checks the configuration against it at load."""
+    return t.Setting(
+        name=name,
+        kind=_KINDS[kind],
+        required=required,
+        default_value=default,
+        description=description,
+    )
 
 
 def no_match(reason: Optional[str] = None) -> t.Decision:
@@ -315,10 +396,34 @@ def sns_publish(
     )
 
 
+def _as_err(e: Exception) -> Err:
+    return Err(f"{type(e).__name__}: {e}")
+
+
+def describer(
+    describe: Callable[[object, SettingReader], t.Metadata],
+) -> Callable[[object, List[Tuple[str, str]]], t.Metadata]:
+    """Decorates ``Handler.describe`` so that it reads its settings through a
+    ``SettingReader`` and any exception refuses the plugin with its message (``Err``) instead
+    of trapping the instance."""
+
+    def wrapped(self: object, settings: List[Tuple[str, str]]) -> t.Metadata:
+        values = dict(settings)
+        try:
+            return describe(self, SettingReader(values.get))
+        except Err:
+            raise
+        except Exception as e:  # noqa: BLE001 - every failure becomes the plugin's error
+            raise _as_err(e) from None
+
+    wrapped.__doc__ = describe.__doc__
+    return wrapped
+
+
 def evaluator(
     evaluate: Callable[[object, t.Event], t.Decision],
 ) -> Callable[[object, t.Event], t.Decision]:
-    """Decorates ``WitWorld.evaluate`` so that any exception is reported as a plugin error with
+    """Decorates ``Handler.evaluate`` so that any exception is reported as a plugin error with
     its message (``Err``), instead of trapping the instance."""
 
     def wrapped(self: object, event: t.Event) -> t.Decision:
@@ -327,7 +432,7 @@ def evaluator(
         except Err:
             raise
         except Exception as e:  # noqa: BLE001 - every failure becomes the plugin's error
-            raise Err(f"{type(e).__name__}: {e}") from None
+            raise _as_err(e) from None
 
     wrapped.__doc__ = evaluate.__doc__
     return wrapped

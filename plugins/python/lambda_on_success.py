@@ -1,41 +1,81 @@
 """lambda-on-success, in Python: invokes a Lambda function when a Glue job run succeeds.
 
 The same rule as plugins/lambda-on-success (Rust), decision for decision. Settings, all
-optional: ``job-name`` (a glob), ``function-name`` (default ``glue-job-succeeded``),
-``invocation-type`` (``event``, the default, or ``request-response``).
+optional, declared in ``describe`` so that the host checks them at load (and ``describe``
+refuses an unknown ``invocation-type``): ``job-name`` (a glob, part of the event pattern unless
+it has a ``?``), ``function-name`` (default ``glue-job-succeeded``), ``invocation-type``
+(``event``, the default, or ``request-response``).
 """
 
-import wit_world
+from typing import Optional
+
+from wit_world import exports
 
 from glue_rules import (
-    Err, JsonObject, config, evaluator, glob, invocation_type_name, job_state_name,
-    lambda_invoke, log, matched, metadata, no_match, parse_invocation_type, t,
+    Err, JsonObject, SettingReader, config, describer, evaluator, glob, glob_pattern_value,
+    invocation_type_name, job_state_name, lambda_invoke, log, matched, metadata, no_match,
+    parse_invocation_type, setting, t,
 )
 
-PATTERN = '{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["SUCCEEDED"]}}'
 DEFAULT_FUNCTION = "glue-job-succeeded"
 
 
-class WitWorld(wit_world.WitWorld):
-    def describe(self) -> t.Metadata:
+def pattern(job_name: Optional[str]) -> str:
+    """The EventBridge pattern: successful job runs of the jobs the ``job-name`` glob selects."""
+    detail = JsonObject().strings("state", ["SUCCEEDED"])
+    value = None if job_name is None else glob_pattern_value(job_name)
+    if value is not None:
+        detail.raw("jobName", f"[{value}]")
+    return (
+        JsonObject()
+        .strings("source", ["aws.glue"])
+        .strings("detail-type", ["Glue Job State Change"])
+        .raw("detail", detail.finish())
+        .finish()
+    )
+
+
+def read_invocation_type(text: Optional[str]) -> t.InvocationType:
+    """``invocation-type`` as configured (``None`` when unset)."""
+    if text is None:
+        return t.InvocationType.EVENT
+    parsed = parse_invocation_type(text)
+    if parsed is None:
+        raise Err(f'setting `invocation-type` must be event or request-response, not "{text}"')
+    return parsed
+
+
+class Handler(exports.Handler):
+    @describer
+    def describe(self, settings: SettingReader) -> t.Metadata:
+        read_invocation_type(settings.get("invocation-type"))
         return metadata(
             "lambda-on-success",
             "0.1.0",
             "Invokes a Lambda function when a Glue job run succeeds.",
-            [PATTERN],
+            [pattern(settings.get("job-name"))],
+            [
+                setting(
+                    "string", "job-name", "A glob (*, ?) the job name must match, e.g. nightly-*."
+                ),
+                setting(
+                    "string",
+                    "function-name",
+                    "The Lambda function to invoke.",
+                    default=DEFAULT_FUNCTION,
+                ),
+                setting(
+                    "string",
+                    "invocation-type",
+                    "event (asynchronous) or request-response.",
+                    default="event",
+                ),
+            ],
         )
 
     @evaluator
     def evaluate(self, event: t.Event) -> t.Decision:
-        text = config.get("invocation-type")
-        invocation_type = t.InvocationType.EVENT
-        if text is not None:
-            parsed = parse_invocation_type(text)
-            if parsed is None:
-                raise Err(
-                    f'setting `invocation-type` must be event or request-response, not "{text}"'
-                )
-            invocation_type = parsed
+        invocation_type = read_invocation_type(config.get("invocation-type"))
         job_filter = config.get("job-name")
         function_name = config.get_or("function-name", DEFAULT_FUNCTION)
 

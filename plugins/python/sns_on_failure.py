@@ -1,31 +1,67 @@
 """sns-on-failure, in Python: publishes to an SNS topic when a Glue job run fails.
 
-The same rule as plugins/sns-on-failure (Rust), decision for decision. Settings, all optional:
-``topic-arn`` (default ``arn:<partition>:sns:<region>:<account>:glue-job-failures``),
-``notify-stopped`` (``true`` to publish for stopped runs too), ``job-name`` (a glob).
+The same rule as plugins/sns-on-failure (Rust), decision for decision. Settings, all optional,
+declared in ``describe`` so that the host checks them at load: ``topic-arn`` (default
+``arn:<partition>:sns:<region>:<account>:glue-job-failures``), ``notify-stopped`` (``true`` to
+publish for stopped runs too), ``job-name`` (a glob). ``describe`` turns ``notify-stopped`` and
+``job-name`` into the event pattern; ``evaluate`` checks them again.
 """
 
 from typing import Optional
 
-import wit_world
+from wit_world import exports
 
 from glue_rules import (
-    config, evaluator, glob, job_state_name, matched, metadata, no_match, partition,
-    severity_name, sns_publish, t,
+    JsonObject, SettingReader, config, describer, evaluator, glob, glob_pattern_value,
+    job_state_name, matched, metadata, no_match, partition, setting, severity_name, sns_publish, t,
 )
 
-PATTERN = '{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["FAILED","TIMEOUT","ERROR","STOPPED"]}}'
 DEFAULT_TOPIC_NAME = "glue-job-failures"
 FAILURES = (t.JobState_Failed, t.JobState_Timeout, t.JobState_Error)
 
 
-class WitWorld(wit_world.WitWorld):
-    def describe(self) -> t.Metadata:
+def pattern(notify_stopped: bool, job_name: Optional[str]) -> str:
+    """The EventBridge pattern for these settings (ERROR counts as a failure in Glue)."""
+    states = ["FAILED", "TIMEOUT", "ERROR"] + (["STOPPED"] if notify_stopped else [])
+    detail = JsonObject().strings("state", states)
+    value = None if job_name is None else glob_pattern_value(job_name)
+    if value is not None:
+        detail.raw("jobName", f"[{value}]")
+    return (
+        JsonObject()
+        .strings("source", ["aws.glue"])
+        .strings("detail-type", ["Glue Job State Change"])
+        .raw("detail", detail.finish())
+        .finish()
+    )
+
+
+class Handler(exports.Handler):
+    @describer
+    def describe(self, settings: SettingReader) -> t.Metadata:
+        notify_stopped = settings.bool("notify-stopped", False)
         return metadata(
             "sns-on-failure",
             "0.1.0",
             "Publishes to an SNS topic when a Glue job run fails or times out.",
-            [PATTERN],
+            [pattern(notify_stopped, settings.get("job-name"))],
+            [
+                setting(
+                    "string",
+                    "topic-arn",
+                    "The SNS topic to publish to; default "
+                    "arn:<partition>:sns:<region>:<account>:glue-job-failures.",
+                ),
+                setting(
+                    "bool",
+                    "notify-stopped",
+                    "Also publish for runs that were stopped.",
+                    default="false",
+                ),
+                setting(
+                    "string", "job-name", "A glob (*, ?) the job name must match, e.g. nightly-*."
+                ),
+            ],
         )
 
     @evaluator

@@ -10,6 +10,6 @@ node_modules/.bin/tsc --noEmit -p .
 for rule in lambda-on-success sns-on-failure; do
   node_modules/.bin/esbuild "$rule.ts" --bundle --format=esm --platform=neutral \
     '--external:glue:rules/*' --log-level=warning --outfile="build/js/$rule.js"
-  node_modules/.bin/componentize-js "build/js/$rule.js" --wit ../../wit/0.1.0 --world-name rule \
+  node_modules/.bin/componentize-js "build/js/$rule.js" --wit ../../wit --world-name rule \
     -d http fetch-event -o "$out/$rule.wasm"
 done

@@ -1,23 +1,28 @@
 // glue-rules.ts: helpers for writing glue-rules rule plugins in TypeScript.
 //
-// A plugin is an ES module that exports `describe()` and `evaluate(event)` (the `rule` world of
-// wit/rule.wit). esbuild bundles it to JavaScript and componentize-js turns that into a
-// WebAssembly component. This module is the TypeScript counterpart of the Rust guest SDK
-// (guest-sdk/): the same setting rules, the same glob matcher, the same JSON text and the same
-// action builders, so that a rule written with it decides byte for byte what the Rust rule
-// decides. The WIT types come from glue-rules-wit.d.ts (`npm run wit-types` regenerates it).
+// A plugin is an ES module that exports `handler`, an object with `describe(settings)` and
+// `evaluate(event)` (the `glue:rules/handler@0.2.0` interface of wit/rule.wit). esbuild bundles
+// it to JavaScript and componentize-js turns that into a WebAssembly component. This module is
+// the TypeScript counterpart of the Rust guest SDK (guest-sdk/): the same setting rules, the
+// same glob matcher and pattern values, the same JSON text and the same action builders, so
+// that a rule written with it decides byte for byte what the Rust rule decides. The WIT types
+// come from glue-rules-wit.d.ts (`npm run wit-types` regenerates it).
 //
 // How WIT values look here: records are objects with camelCase fields; variants are
-// `{ tag, val }`; enums are strings; `option<T>` is `T | undefined`; `u64` is `bigint`.
-// `evaluate` returns the decision for `ok`; throwing a *string* returns it as `err`. Any other
-// thrown value traps the plugin instance, which is why `evaluator()` turns errors into text.
+// `{ tag, val }`; enums are strings; `option<T>` is `T | undefined`; `u64` is `bigint`;
+// `tuple<a, b>` is `[a, b]`. A function returning `result<T, string>` returns T for `ok`;
+// throwing a *string* returns it as `err`. Any other thrown value traps the plugin instance,
+// which is why `rule()` turns errors into text.
 
-import { log as hostLog, config as hostConfig } from 'glue:rules/host@0.1.0';
+import {
+  log as hostLog, config as hostConfig, detailJson as hostDetailJson, eventJson as hostEventJson,
+} from 'glue:rules/host@0.2.0';
 import type {
-  Action, Decision, Event, InvocationType, JobState, LogLevel, Metadata, Severity,
-} from 'glue:rules/types@0.1.0';
+  Action, Decision, Event, InvocationType, JobState, LogLevel, Metadata, Setting, SettingKind,
+  Severity,
+} from 'glue:rules/types@0.2.0';
 
-export type * from 'glue:rules/types@0.1.0';
+export type * from 'glue:rules/types@0.2.0';
 
 // ------------------------------------------------------------------------------------------
 // Logging
@@ -65,43 +70,68 @@ export function truncateChars(text: string, max: number): string {
 // Settings
 // ------------------------------------------------------------------------------------------
 
-/**
- * The plugin's settings, from the host's `[plugins.NAME.config]` table. Values are trimmed and
- * an empty value counts as unset. A value that is set but unreadable throws a sentence naming
- * the key, which `evaluate` reports as a plugin error.
- */
-export const config = {
+/** Reads settings: the same rules for `config` (in `evaluate`) and `Settings` (in `describe`). */
+export interface SettingReader {
   /** The raw value of `key`, or `undefined`. */
-  raw(key: string): string | undefined {
-    return hostConfig(key) ?? undefined;
-  },
+  raw(key: string): string | undefined;
   /** The trimmed value of `key`; `undefined` when unset, empty or only white space. */
-  get(key: string): string | undefined {
-    const value = hostConfig(key);
-    if (value === undefined || value === null) return undefined;
-    const trimmed = trim(value);
-    return trimmed === '' ? undefined : trimmed;
-  },
+  get(key: string): string | undefined;
   /** The trimmed value of `key`, or `fallback`. */
-  getOr(key: string, fallback: string): string {
-    return config.get(key) ?? fallback;
-  },
+  getOr(key: string, fallback: string): string;
   /** The trimmed value of `key`; throws when it is not set. */
-  require(key: string): string {
-    const value = config.get(key);
-    if (value === undefined) throw `setting \`${key}\` is required but not set`;
-    return value;
-  },
+  require(key: string): string;
   /** `key` as a boolean (true/false, yes/no, on/off, 1/0, any case), or `fallback`. */
-  bool(key: string, fallback: boolean): boolean {
-    const value = config.get(key);
-    if (value === undefined) return fallback;
-    switch (value.replace(/[A-Z]/g, (c) => c.toLowerCase())) {
-      case 'true': case 'yes': case 'on': case '1': return true;
-      case 'false': case 'no': case 'off': case '0': return false;
-      default: throw `setting \`${key}\` must be true or false, not "${value}"`;
-    }
-  },
+  bool(key: string, fallback: boolean): boolean;
+}
+
+function readers(lookup: (key: string) => string | undefined | null): SettingReader {
+  const self: SettingReader = {
+    raw: (key) => lookup(key) ?? undefined,
+    get(key) {
+      const value = lookup(key);
+      if (value === undefined || value === null) return undefined;
+      const trimmed = trim(value);
+      return trimmed === '' ? undefined : trimmed;
+    },
+    getOr: (key, fallback) => self.get(key) ?? fallback,
+    require(key) {
+      const value = self.get(key);
+      if (value === undefined) throw `setting \`${key}\` is required but not set`;
+      return value;
+    },
+    bool(key, fallback) {
+      const value = self.get(key);
+      if (value === undefined) return fallback;
+      switch (value.replace(/[A-Z]/g, (c) => c.toLowerCase())) {
+        case 'true': case 'yes': case 'on': case '1': return true;
+        case 'false': case 'no': case 'off': case '0': return false;
+        default: throw `setting \`${key}\` must be true or false, not "${value}"`;
+      }
+    },
+  };
+  return self;
+}
+
+/**
+ * The plugin's settings during `evaluate`, from the host's `[plugins.NAME.config]` table (or
+ * the declared defaults). Values are trimmed and an empty value counts as unset. A value that
+ * is set but unreadable throws a sentence naming the key, which `evaluate` reports as a plugin
+ * error.
+ */
+export const config: SettingReader = readers(hostConfig);
+
+/** The settings `describe` receives: the configured pairs, without the declared defaults. */
+export function settingsOf(pairs: Array<[string, string]>): SettingReader {
+  const values = new Map(pairs);
+  return readers((key) => values.get(key));
+}
+
+/** The JSON of the event being evaluated, copied only when asked for. */
+export const eventJson = {
+  /** The event's `detail` as compact JSON text. */
+  detail: (): string => hostDetailJson(),
+  /** The whole envelope as compact JSON text. */
+  envelope: (): string => hostEventJson(),
 };
 
 // ------------------------------------------------------------------------------------------
@@ -168,6 +198,12 @@ export class JsonObject {
     return this;
   }
 
+  /** Adds a member whose value is an array of strings. */
+  strings(key: string, values: string[]): this {
+    this.#members.push(`${jsonString(key)}:[${values.map(jsonString).join(',')}]`);
+    return this;
+  }
+
   /** Adds a member whose value is already JSON text. */
   raw(key: string, json: string): this {
     this.#members.push(`${jsonString(key)}:${json}`);
@@ -178,6 +214,25 @@ export class JsonObject {
   finish(): string {
     return `{${this.#members.join(',')}}`;
   }
+}
+
+/**
+ * The event-pattern value (JSON text) that selects what the glob `glob` matches: the string
+ * itself without wildcards, `{"prefix":...}` for one trailing `*`, `{"wildcard":...}` for other
+ * `*`s. `undefined` when `glob` has a `?`, which event patterns cannot express: keep the filter
+ * in `evaluate` alone then.
+ */
+export function globPatternValue(glob: string): string | undefined {
+  if (glob.includes('?')) return undefined;
+  if (!glob.includes('*')) return jsonString(glob);
+  // Runs of `*` mean one `*` (EventBridge refuses `**`).
+  const collapsed = glob.replace(/\*+/g, '*');
+  const prefix = collapsed.slice(0, -1);
+  if (collapsed.endsWith('*') && !prefix.includes('*')) {
+    return new JsonObject().string('prefix', prefix).finish();
+  }
+  // In a wildcard, a backslash escapes: a literal one is written twice.
+  return new JsonObject().string('wildcard', collapsed.replace(/\\/g, '\\\\')).finish();
 }
 
 // ------------------------------------------------------------------------------------------
@@ -214,14 +269,34 @@ export function partition(region: string): string {
 // Decisions and actions
 // ------------------------------------------------------------------------------------------
 
-/** Metadata for `describe()`. */
+/**
+ * Metadata for `describe`: `patterns` are EventBridge patterns as JSON text, `settings` the
+ * declarations made with `setting`.
+ */
 export function metadata(
   name: string,
   version: string,
   description: string,
   patterns: string[] = [],
+  settings: Setting[] = [],
 ): Metadata {
-  return { name, version, description, patterns };
+  return { name, version, description, patterns, settings };
+}
+
+/** What a setting declaration may add: its default (as text of its kind), whether required. */
+export interface SettingOptions {
+  defaultValue?: string;
+  required?: boolean;
+}
+
+/** Declares a setting the plugin reads, for `metadata`: the host checks the configuration. */
+export function setting(
+  kind: SettingKind,
+  name: string,
+  description: string,
+  { defaultValue, required = false }: SettingOptions = {},
+): Setting {
+  return { name, kind, required, defaultValue, description };
 }
 
 /** The rule's condition did not hold. */
@@ -286,17 +361,34 @@ export function sns(topicArn: string, { subject, message = '', attributes = [] }
   return { tag: 'sns', val: { topicArn, subject: cleaned, message, messageAttributes } };
 }
 
+/** A rule as written: `describe` gets its settings as a reader. */
+export interface RuleDefinition {
+  describe(settings: SettingReader): Metadata;
+  evaluate(event: Event): Decision;
+}
+
+/** The `handler` export: what componentize-js calls. */
+export interface Handler {
+  describe(settings: Array<[string, string]>): Metadata;
+  evaluate(event: Event): Decision;
+}
+
 /**
- * Wraps an `evaluate` function so that anything it throws is reported as a plugin error with
- * the error's message, instead of trapping the instance.
+ * The `handler` export of a rule: anything `describe` or `evaluate` throws is returned as its
+ * `err` with the error's message, instead of trapping the instance.
  */
-export function evaluator(evaluate: (event: Event) => Decision): (event: Event) => Decision {
-  return (event) => {
-    try {
-      return evaluate(event);
-    } catch (e) {
-      if (typeof e === 'string') throw e;
-      throw e instanceof Error ? e.message : String(e);
-    }
+export function rule(definition: RuleDefinition): Handler {
+  return {
+    describe: (pairs) => errorsAsText(() => definition.describe(settingsOf(pairs))),
+    evaluate: (event) => errorsAsText(() => definition.evaluate(event)),
   };
+}
+
+function errorsAsText<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    if (typeof e === 'string') throw e;
+    throw e instanceof Error ? e.message : String(e);
+  }
 }

@@ -272,7 +272,7 @@ impl Language {
                 build: "pip install -r requirements.txt\n./build.sh",
                 wasm: "build/{{name}}.wasm",
                 wasm_dir: "build",
-                layout: "- `src/app.py`: the rule (class `WitWorld`).\n- `src/glue_rules.py`: helpers (settings, glob, JSON text, actions), the Python twin of the Rust SDK.\n- `build.sh`, `requirements.txt`: the pinned build.",
+                layout: "- `src/app.py`: the rule (class `Handler`).\n- `src/glue_rules.py`: helpers (settings, glob, JSON text, actions), the Python twin of the Rust SDK.\n- `build.sh`, `requirements.txt`: the pinned build.",
             },
             Language::C => Guide {
                 title: "C",
@@ -286,17 +286,9 @@ impl Language {
         }
     }
 
-    /// The contract the language's template implements, written into the project as
-    /// `wit/rule.wit`: the current one for Rust (through the SDK); glue:rules@0.1.0, which the
-    /// host still serves, for the JavaScript, TypeScript, Python and C helpers until they move.
+    /// The contract every template implements, written into the project as `wit/rule.wit`.
     fn contract(self) -> (&'static str, &'static str) {
-        match self {
-            Language::Rust => ("glue:rules@0.2.0", include_str!("../../../wit/rule.wit")),
-            Language::Typescript | Language::Javascript | Language::Python | Language::C => (
-                "glue:rules@0.1.0",
-                include_str!("../../../wit/0.1.0/rule.wit"),
-            ),
-        }
+        ("glue:rules@0.2.0", include_str!("../../../wit/rule.wit"))
     }
 
     fn files(self) -> &'static [Template] {

@@ -3,43 +3,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-// Imported Functions from `glue:rules/host@0.1.0`
+// Imported Functions from `glue:rules/host@0.2.0`
 
-__attribute__((__import_module__("glue:rules/host@0.1.0"), __import_name__("log")))
+__attribute__((__import_module__("glue:rules/host@0.2.0"), __import_name__("log")))
 extern void __wasm_import_glue_rules_host_log(int32_t, uint8_t *, size_t);
 
-__attribute__((__import_module__("glue:rules/host@0.1.0"), __import_name__("config")))
+__attribute__((__import_module__("glue:rules/host@0.2.0"), __import_name__("config")))
 extern void __wasm_import_glue_rules_host_config(uint8_t *, size_t, uint8_t *);
 
-// Exported Functions from `rule`
+__attribute__((__import_module__("glue:rules/host@0.2.0"), __import_name__("detail-json")))
+extern void __wasm_import_glue_rules_host_detail_json(uint8_t *);
 
-__attribute__((__weak__, __export_name__("cabi_post_describe")))
-void __wasm_export_exports_rule_describe_post_return(uint8_t * arg0) {
-  if ((*((size_t*) (arg0 + sizeof(void*)))) > 0) {
-    free(*((uint8_t **) (arg0 + 0)));
-  }
-  if ((*((size_t*) (arg0 + (3*sizeof(void*))))) > 0) {
-    free(*((uint8_t **) (arg0 + (2*sizeof(void*)))));
-  }
-  if ((*((size_t*) (arg0 + (5*sizeof(void*))))) > 0) {
-    free(*((uint8_t **) (arg0 + (4*sizeof(void*)))));
-  }
-  size_t len = *((size_t*) (arg0 + (7*sizeof(void*))));
-  if (len > 0) {
-    uint8_t *ptr = *((uint8_t **) (arg0 + (6*sizeof(void*))));
-    for (size_t i = 0; i < len; i++) {
-      uint8_t *base = ptr + i * (2*sizeof(void*));
-      (void) base;
-      if ((*((size_t*) (base + sizeof(void*)))) > 0) {
-        free(*((uint8_t **) (base + 0)));
+__attribute__((__import_module__("glue:rules/host@0.2.0"), __import_name__("event-json")))
+extern void __wasm_import_glue_rules_host_event_json(uint8_t *);
+
+// Exported Functions from `glue:rules/handler@0.2.0`
+
+__attribute__((__weak__, __export_name__("cabi_post_glue:rules/handler@0.2.0#describe")))
+void __wasm_export_exports_glue_rules_handler_describe_post_return(uint8_t * arg0) {
+  switch ((int32_t) (int32_t) *((uint8_t*) (arg0 + 0))) {
+    case 0: {
+      if ((*((size_t*) (arg0 + (2*sizeof(void*))))) > 0) {
+        free(*((uint8_t **) (arg0 + sizeof(void*))));
       }
+      if ((*((size_t*) (arg0 + (4*sizeof(void*))))) > 0) {
+        free(*((uint8_t **) (arg0 + (3*sizeof(void*)))));
+      }
+      if ((*((size_t*) (arg0 + (6*sizeof(void*))))) > 0) {
+        free(*((uint8_t **) (arg0 + (5*sizeof(void*)))));
+      }
+      size_t len = *((size_t*) (arg0 + (8*sizeof(void*))));
+      if (len > 0) {
+        uint8_t *ptr = *((uint8_t **) (arg0 + (7*sizeof(void*))));
+        for (size_t i = 0; i < len; i++) {
+          uint8_t *base = ptr + i * (2*sizeof(void*));
+          (void) base;
+          if ((*((size_t*) (base + sizeof(void*)))) > 0) {
+            free(*((uint8_t **) (base + 0)));
+          }
+        }
+        free(ptr);
+      }
+      size_t len0 = *((size_t*) (arg0 + (10*sizeof(void*))));
+      if (len0 > 0) {
+        uint8_t *ptr1 = *((uint8_t **) (arg0 + (9*sizeof(void*))));
+        for (size_t i2 = 0; i2 < len0; i2++) {
+          uint8_t *base = ptr1 + i2 * (8*sizeof(void*));
+          (void) base;
+          if ((*((size_t*) (base + sizeof(void*)))) > 0) {
+            free(*((uint8_t **) (base + 0)));
+          }
+          switch ((int32_t) (int32_t) *((uint8_t*) (base + (3*sizeof(void*))))) {
+            case 0: {
+              break;
+            }
+            case 1: {
+              if ((*((size_t*) (base + (5*sizeof(void*))))) > 0) {
+                free(*((uint8_t **) (base + (4*sizeof(void*)))));
+              }
+              break;
+            }
+          }
+          if ((*((size_t*) (base + (7*sizeof(void*))))) > 0) {
+            free(*((uint8_t **) (base + (6*sizeof(void*)))));
+          }
+        }
+        free(ptr1);
+      }
+      break;
     }
-    free(ptr);
+    case 1: {
+      if ((*((size_t*) (arg0 + (2*sizeof(void*))))) > 0) {
+        free(*((uint8_t **) (arg0 + sizeof(void*))));
+      }
+      break;
+    }
   }
 }
 
-__attribute__((__weak__, __export_name__("cabi_post_evaluate")))
-void __wasm_export_exports_rule_evaluate_post_return(uint8_t * arg0) {
+__attribute__((__weak__, __export_name__("cabi_post_glue:rules/handler@0.2.0#evaluate")))
+void __wasm_export_exports_glue_rules_handler_evaluate_post_return(uint8_t * arg0) {
   switch ((int32_t) (int32_t) *((uint8_t*) (arg0 + 0))) {
     case 0: {
       size_t len15 = *((size_t*) (arg0 + (3*sizeof(void*))));
@@ -282,7 +325,7 @@ void *cabi_realloc(void *ptr, size_t old_size, size_t align, size_t new_size) {
 }
 
 __attribute__((__aligned__(sizeof(void*))))
-static uint8_t RET_AREA[(8*sizeof(void*))];
+static uint8_t RET_AREA[(11*sizeof(void*))];
 
 // Helper Functions
 
@@ -485,7 +528,6 @@ void glue_rules_types_event_free(glue_rules_types_event_t *ptr) {
   rule_string_free(&ptr->region);
   rule_list_string_free(&ptr->resources);
   glue_rules_types_detail_free(&ptr->detail);
-  rule_string_free(&ptr->detail_json);
 }
 
 void glue_rules_types_lambda_invoke_free(glue_rules_types_lambda_invoke_t *ptr) {
@@ -634,28 +676,70 @@ void glue_rules_types_decision_free(glue_rules_types_decision_t *ptr) {
   rule_option_string_free(&ptr->reason);
 }
 
+void glue_rules_types_setting_free(glue_rules_types_setting_t *ptr) {
+  rule_string_free(&ptr->name);
+  rule_option_string_free(&ptr->default_value);
+  rule_string_free(&ptr->description);
+}
+
+void glue_rules_types_list_setting_free(glue_rules_types_list_setting_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    glue_rules_types_setting_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      glue_rules_types_setting_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
 void glue_rules_types_metadata_free(glue_rules_types_metadata_t *ptr) {
   rule_string_free(&ptr->name);
   rule_string_free(&ptr->version);
   rule_string_free(&ptr->description);
   rule_list_string_free(&ptr->patterns);
+  glue_rules_types_list_setting_free(&ptr->settings);
 }
 
-void rule_event_free(rule_event_t *ptr) {
+void exports_glue_rules_handler_event_free(exports_glue_rules_handler_event_t *ptr) {
   glue_rules_types_event_free(ptr);
 }
 
-void rule_decision_free(rule_decision_t *ptr) {
+void exports_glue_rules_handler_decision_free(exports_glue_rules_handler_decision_t *ptr) {
   glue_rules_types_decision_free(ptr);
 }
 
-void rule_metadata_free(rule_metadata_t *ptr) {
+void exports_glue_rules_handler_metadata_free(exports_glue_rules_handler_metadata_t *ptr) {
   glue_rules_types_metadata_free(ptr);
 }
 
-void rule_result_decision_string_free(rule_result_decision_string_t *ptr) {
+void rule_tuple2_string_string_free(rule_tuple2_string_string_t *ptr) {
+  rule_string_free(&ptr->f0);
+  rule_string_free(&ptr->f1);
+}
+
+void rule_list_tuple2_string_string_free(rule_list_tuple2_string_string_t *ptr) {
+  size_t list_len = ptr->len;
+  if (list_len > 0) {
+    rule_tuple2_string_string_t *list_ptr = ptr->ptr;
+    for (size_t i = 0; i < list_len; i++) {
+      rule_tuple2_string_string_free(&list_ptr[i]);
+    }
+    free(list_ptr);
+  }
+}
+
+void exports_glue_rules_handler_result_metadata_string_free(exports_glue_rules_handler_result_metadata_string_t *ptr) {
   if (!ptr->is_err) {
-    rule_decision_free(&ptr->val.ok);
+    exports_glue_rules_handler_metadata_free(&ptr->val.ok);
+  } else {
+    rule_string_free(&ptr->val.err);
+  }
+}
+
+void exports_glue_rules_handler_result_decision_string_free(exports_glue_rules_handler_result_decision_string_t *ptr) {
+  if (!ptr->is_err) {
+    exports_glue_rules_handler_decision_free(&ptr->val.ok);
   } else {
     rule_string_free(&ptr->val.err);
   }
@@ -713,24 +797,58 @@ bool glue_rules_host_config(rule_string_t *key, rule_string_t *ret) {
   return option.is_some;
 }
 
-__attribute__((__export_name__("describe")))
-uint8_t * __wasm_export_exports_rule_describe(void) {
-  rule_metadata_t ret;
-  exports_rule_describe(&ret);
+void glue_rules_host_detail_json(rule_string_t *ret) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(2*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_glue_rules_host_detail_json(ptr);
+  *ret = (rule_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 0))), (*((size_t*) (ptr + sizeof(void*)))) };
+}
+
+void glue_rules_host_event_json(rule_string_t *ret) {
+  __attribute__((__aligned__(sizeof(void*))))
+  uint8_t ret_area[(2*sizeof(void*))];
+  uint8_t *ptr = (uint8_t *) &ret_area;
+  __wasm_import_glue_rules_host_event_json(ptr);
+  *ret = (rule_string_t) { (uint8_t*)(*((uint8_t **) (ptr + 0))), (*((size_t*) (ptr + sizeof(void*)))) };
+}
+
+__attribute__((__export_name__("glue:rules/handler@0.2.0#describe")))
+uint8_t * __wasm_export_exports_glue_rules_handler_describe(uint8_t * arg, size_t arg0) {
+  rule_list_tuple2_string_string_t arg1 = (rule_list_tuple2_string_string_t) { (rule_tuple2_string_string_t*)(arg), (arg0) };
+  exports_glue_rules_handler_result_metadata_string_t ret;
+  exports_glue_rules_handler_metadata_t ok;
+  rule_string_t err;
+  ret.is_err = !exports_glue_rules_handler_describe(&arg1, &ok, &err);
+  if (ret.is_err) {
+    ret.val.err = err;
+  }
+  if (!ret.is_err) {
+    ret.val.ok = ok;
+  }
   uint8_t *ptr = (uint8_t *) &RET_AREA;
-  *((size_t*)(ptr + sizeof(void*))) = ((ret).name).len;
-  *((uint8_t **)(ptr + 0)) = (uint8_t *) ((ret).name).ptr;
-  *((size_t*)(ptr + (3*sizeof(void*)))) = ((ret).version).len;
-  *((uint8_t **)(ptr + (2*sizeof(void*)))) = (uint8_t *) ((ret).version).ptr;
-  *((size_t*)(ptr + (5*sizeof(void*)))) = ((ret).description).len;
-  *((uint8_t **)(ptr + (4*sizeof(void*)))) = (uint8_t *) ((ret).description).ptr;
-  *((size_t*)(ptr + (7*sizeof(void*)))) = ((ret).patterns).len;
-  *((uint8_t **)(ptr + (6*sizeof(void*)))) = (uint8_t *) ((ret).patterns).ptr;
+  if ((ret).is_err) {
+    const rule_string_t *payload4 = &(ret).val.err;*((int8_t*)(ptr + 0)) = 1;
+    *((size_t*)(ptr + (2*sizeof(void*)))) = (*payload4).len;
+    *((uint8_t **)(ptr + sizeof(void*))) = (uint8_t *) (*payload4).ptr;
+  } else {
+    const exports_glue_rules_handler_metadata_t *payload = &(ret).val.ok;*((int8_t*)(ptr + 0)) = 0;
+    *((size_t*)(ptr + (2*sizeof(void*)))) = ((*payload).name).len;
+    *((uint8_t **)(ptr + sizeof(void*))) = (uint8_t *) ((*payload).name).ptr;
+    *((size_t*)(ptr + (4*sizeof(void*)))) = ((*payload).version).len;
+    *((uint8_t **)(ptr + (3*sizeof(void*)))) = (uint8_t *) ((*payload).version).ptr;
+    *((size_t*)(ptr + (6*sizeof(void*)))) = ((*payload).description).len;
+    *((uint8_t **)(ptr + (5*sizeof(void*)))) = (uint8_t *) ((*payload).description).ptr;
+    *((size_t*)(ptr + (8*sizeof(void*)))) = ((*payload).patterns).len;
+    *((uint8_t **)(ptr + (7*sizeof(void*)))) = (uint8_t *) ((*payload).patterns).ptr;
+    *((size_t*)(ptr + (10*sizeof(void*)))) = ((*payload).settings).len;
+    *((uint8_t **)(ptr + (9*sizeof(void*)))) = (uint8_t *) ((*payload).settings).ptr;
+  }
   return ptr;
 }
 
-__attribute__((__export_name__("evaluate")))
-uint8_t * __wasm_export_exports_rule_evaluate(uint8_t * arg) {
+__attribute__((__export_name__("glue:rules/handler@0.2.0#evaluate")))
+uint8_t * __wasm_export_exports_glue_rules_handler_evaluate(uint8_t * arg) {
   glue_rules_types_detail_t variant37;
   variant37.tag = (int32_t) *((uint8_t*) (arg + (16*sizeof(void*))));
   switch ((int32_t) variant37.tag) {
@@ -1429,7 +1547,7 @@ uint8_t * __wasm_export_exports_rule_evaluate(uint8_t * arg) {
       break;
     }
   }
-  rule_event_t arg38 = (glue_rules_types_event_t) {
+  exports_glue_rules_handler_event_t arg38 = (glue_rules_types_event_t) {
     (rule_string_t) (rule_string_t) { (uint8_t*)(*((uint8_t **) (arg + 0))), (*((size_t*) (arg + sizeof(void*)))) },
     (rule_string_t) (rule_string_t) { (uint8_t*)(*((uint8_t **) (arg + (2*sizeof(void*))))), (*((size_t*) (arg + (3*sizeof(void*))))) },
     (rule_string_t) (rule_string_t) { (uint8_t*)(*((uint8_t **) (arg + (4*sizeof(void*))))), (*((size_t*) (arg + (5*sizeof(void*))))) },
@@ -1439,12 +1557,11 @@ uint8_t * __wasm_export_exports_rule_evaluate(uint8_t * arg) {
     (rule_string_t) (rule_string_t) { (uint8_t*)(*((uint8_t **) (arg + (12*sizeof(void*))))), (*((size_t*) (arg + (13*sizeof(void*))))) },
     (rule_list_string_t) (rule_list_string_t) { (rule_string_t*)(*((uint8_t **) (arg + (14*sizeof(void*))))), (*((size_t*) (arg + (15*sizeof(void*))))) },
     (glue_rules_types_detail_t) variant37,
-    (rule_string_t) (rule_string_t) { (uint8_t*)(*((uint8_t **) (arg + (120+42*sizeof(void*))))), (*((size_t*) (arg + (120+43*sizeof(void*))))) },
   };
-  rule_result_decision_string_t ret;
-  rule_decision_t ok;
+  exports_glue_rules_handler_result_decision_string_t ret;
+  exports_glue_rules_handler_decision_t ok;
   rule_string_t err;
-  ret.is_err = !exports_rule_evaluate(&arg38, &ok, &err);
+  ret.is_err = !exports_glue_rules_handler_evaluate(&arg38, &ok, &err);
   if (ret.is_err) {
     ret.val.err = err;
   }
@@ -1458,7 +1575,7 @@ uint8_t * __wasm_export_exports_rule_evaluate(uint8_t * arg) {
     *((size_t*)(ptr + (2*sizeof(void*)))) = (*payload61).len;
     *((uint8_t **)(ptr + sizeof(void*))) = (uint8_t *) (*payload61).ptr;
   } else {
-    const rule_decision_t *payload = &(ret).val.ok;*((int8_t*)(ptr + 0)) = 0;
+    const exports_glue_rules_handler_decision_t *payload = &(ret).val.ok;*((int8_t*)(ptr + 0)) = 0;
     *((int8_t*)(ptr + sizeof(void*))) = (*payload).matched;
     *((size_t*)(ptr + (3*sizeof(void*)))) = ((*payload).actions).len;
     *((uint8_t **)(ptr + (2*sizeof(void*)))) = (uint8_t *) ((*payload).actions).ptr;

@@ -326,8 +326,9 @@ typedef struct glue_rules_types_detail_t {
 #define GLUE_RULES_TYPES_DETAIL_TABLE_STATE_CHANGE 4
 // "Data Quality Evaluation Results Available".
 #define GLUE_RULES_TYPES_DETAIL_DATA_QUALITY_RESULT 5
-// Any other detail-type (another Glue event or not a Glue event at all): read
-// `event.detail-json`.
+// Any other detail-type (another Glue event or not a Glue event at all), or a Glue
+// detail that lacks a field or has one of the wrong type (the typed view is lenient:
+// the event is delivered rather than refused): read `host.detail-json`.
 #define GLUE_RULES_TYPES_DETAIL_OTHER 6
 
 // One EventBridge event. Field names follow the envelope (`detail-type` and so on).
@@ -353,8 +354,6 @@ typedef struct glue_rules_types_event_t {
   rule_list_string_t   resources;
   // `detail`, typed.
   glue_rules_types_detail_t   detail;
-  // `detail` as compact JSON text, always present, for fields the typed view lacks.
-  rule_string_t   detail_json;
 } glue_rules_types_event_t;
 
 // ---------------------------------------------------------------------------------------
@@ -526,6 +525,40 @@ typedef struct glue_rules_types_decision_t {
   rule_option_string_t   reason;
 } glue_rules_types_decision_t;
 
+// The kind of value a setting holds. Values reach the plugin as text, checked and
+// normalised by the host: `string` as configured; `bool` as "true" or "false" (the host
+// accepts true/false, yes/no, on/off and 1/0 in any case); `number` as configured, a finite
+// decimal number; `list` as a JSON array of strings (configured as a TOML array of
+// strings, a JSON array of strings, or comma-separated text).
+typedef uint8_t glue_rules_types_setting_kind_t;
+
+#define GLUE_RULES_TYPES_SETTING_KIND_STRING 0
+#define GLUE_RULES_TYPES_SETTING_KIND_BOOL 1
+#define GLUE_RULES_TYPES_SETTING_KIND_NUMBER 2
+#define GLUE_RULES_TYPES_SETTING_KIND_LIST 3
+
+// One setting a plugin reads, declared in its metadata: the host checks the configuration
+// against these at load and reload and refuses the plugin with the key's name when a
+// required one is missing or a value is not of its kind.
+typedef struct glue_rules_types_setting_t {
+  // The key under `[plugins.NAME.config]`, e.g. "topic-arn".
+  rule_string_t   name;
+  // What its value is.
+  glue_rules_types_setting_kind_t   kind;
+  // Whether the plugin cannot work without it.
+  bool   required;
+  // The value `host.config` returns when it is not configured (a blank value counts as
+  // not configured), as text of its kind.
+  rule_option_string_t   default_value;
+  // One sentence for `glue-rules inspect` and `glue-rules new`.
+  rule_string_t   description;
+} glue_rules_types_setting_t;
+
+typedef struct {
+  glue_rules_types_setting_t *ptr;
+  size_t len;
+} glue_rules_types_list_setting_t;
+
 // Who a plugin is and which events it wants.
 typedef struct glue_rules_types_metadata_t {
   // A short unique name, e.g. "sns-on-failure". Two loaded plugins may not share it.
@@ -535,35 +568,63 @@ typedef struct glue_rules_types_metadata_t {
   // One sentence for `glue-rules inspect` and the plugin list.
   rule_string_t   description;
   // EventBridge event patterns (JSON text). The host calls `evaluate` only for events
-  // that match at least one of them; an empty list means every event.
+  // that match at least one of them; an empty list means every event. Built from the
+  // settings `describe` received, a configured filter becomes a host-side pattern.
   rule_list_string_t   patterns;
+  // The settings this plugin reads.
+  glue_rules_types_list_setting_t   settings;
 } glue_rules_types_metadata_t;
 
 typedef glue_rules_types_log_level_t glue_rules_host_log_level_t;
 
-typedef glue_rules_types_event_t rule_event_t;
+typedef glue_rules_types_event_t exports_glue_rules_handler_event_t;
 
-typedef glue_rules_types_decision_t rule_decision_t;
+typedef glue_rules_types_decision_t exports_glue_rules_handler_decision_t;
 
-typedef glue_rules_types_metadata_t rule_metadata_t;
+typedef glue_rules_types_metadata_t exports_glue_rules_handler_metadata_t;
+
+typedef struct {
+  rule_string_t f0;
+  rule_string_t f1;
+} rule_tuple2_string_string_t;
+
+typedef struct {
+  rule_tuple2_string_string_t *ptr;
+  size_t len;
+} rule_list_tuple2_string_string_t;
 
 typedef struct {
   bool is_err;
   union {
-    rule_decision_t ok;
+    exports_glue_rules_handler_metadata_t ok;
     rule_string_t err;
   } val;
-} rule_result_decision_string_t;
+} exports_glue_rules_handler_result_metadata_string_t;
 
-// Imported Functions from `glue:rules/host@0.1.0`
+typedef struct {
+  bool is_err;
+  union {
+    exports_glue_rules_handler_decision_t ok;
+    rule_string_t err;
+  } val;
+} exports_glue_rules_handler_result_decision_string_t;
+
+// Imported Functions from `glue:rules/host@0.2.0`
 // Writes one line to the host's log, tagged with this plugin's name.
 extern void glue_rules_host_log(glue_rules_host_log_level_t level, rule_string_t *message);
-// Reads this plugin's setting `key` from the host configuration (`[plugins.NAME.config]`).
+// Reads this plugin's setting `key` from the host configuration (`[plugins.NAME.config]`,
+// or the declared default).
 extern bool glue_rules_host_config(rule_string_t *key, rule_string_t *ret);
+// The `detail` of the event being evaluated, as compact JSON text. Copied only when a rule
+// asks; outside `evaluate` it is "{}".
+extern void glue_rules_host_detail_json(rule_string_t *ret);
+// The whole envelope of the event being evaluated, as compact JSON text (for
+// input-transformer style templates). Outside `evaluate` it is "{}".
+extern void glue_rules_host_event_json(rule_string_t *ret);
 
-// Exported Functions from `rule`
-void exports_rule_describe(rule_metadata_t *ret);
-bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err);
+// Exported Functions from `glue:rules/handler@0.2.0`
+bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *settings, exports_glue_rules_handler_metadata_t *ret, rule_string_t *err);
+bool exports_glue_rules_handler_evaluate(exports_glue_rules_handler_event_t *event, exports_glue_rules_handler_decision_t *ret, rule_string_t *err);
 
 // Helper Functions
 
@@ -641,15 +702,25 @@ void glue_rules_types_list_action_free(glue_rules_types_list_action_t *ptr);
 
 void glue_rules_types_decision_free(glue_rules_types_decision_t *ptr);
 
+void glue_rules_types_setting_free(glue_rules_types_setting_t *ptr);
+
+void glue_rules_types_list_setting_free(glue_rules_types_list_setting_t *ptr);
+
 void glue_rules_types_metadata_free(glue_rules_types_metadata_t *ptr);
 
-void rule_event_free(rule_event_t *ptr);
+void exports_glue_rules_handler_event_free(exports_glue_rules_handler_event_t *ptr);
 
-void rule_decision_free(rule_decision_t *ptr);
+void exports_glue_rules_handler_decision_free(exports_glue_rules_handler_decision_t *ptr);
 
-void rule_metadata_free(rule_metadata_t *ptr);
+void exports_glue_rules_handler_metadata_free(exports_glue_rules_handler_metadata_t *ptr);
 
-void rule_result_decision_string_free(rule_result_decision_string_t *ptr);
+void rule_tuple2_string_string_free(rule_tuple2_string_string_t *ptr);
+
+void rule_list_tuple2_string_string_free(rule_list_tuple2_string_string_t *ptr);
+
+void exports_glue_rules_handler_result_metadata_string_free(exports_glue_rules_handler_result_metadata_string_t *ptr);
+
+void exports_glue_rules_handler_result_decision_string_free(exports_glue_rules_handler_result_decision_string_t *ptr);
 
 // Sets the string `ret` to reference the input string `s` without copying it
 void rule_string_set(rule_string_t *ret, const char*s);

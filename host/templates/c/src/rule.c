@@ -1,6 +1,7 @@
 // {{name}}: publishes to an SNS topic when a Glue job run fails.
 //
-// Setting `topic-arn` (required): the topic to publish to.
+// Setting `topic-arn` (required, declared in `describe`, so the host refuses to load the
+// plugin without it): the topic to publish to.
 #include "glue_rules.h"
 
 // The events this rule wants: failed Glue job runs.
@@ -8,12 +9,20 @@ static const char PATTERN[] =
     "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
     "\"detail\":{\"state\":[\"FAILED\",\"TIMEOUT\",\"ERROR\"]}}";
 
-void exports_rule_describe(rule_metadata_t *ret) {
+bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *settings,
+                                         glue_rules_types_metadata_t *ret, rule_string_t *err) {
+  (void)err;
   gr_metadata(ret, "{{name}}", "0.1.0", "Publishes to an SNS topic when a Glue job run fails.",
-              PATTERN);
+              gr_string(PATTERN));
+  gr_metadata_setting(ret, GLUE_RULES_TYPES_SETTING_KIND_STRING, "topic-arn",
+                      "The SNS topic to publish to.", NULL)
+      ->required = true;
+  rule_list_tuple2_string_string_free(settings);  // the settings belong to the plugin
+  return true;
 }
 
-static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t *ret,
+                   rule_string_t *err) {
   rule_string_t topic;
   if (!gr_config_get("topic-arn", &topic)) {
     *err = gr_string("setting `topic-arn` is required but not set");
@@ -68,8 +77,9 @@ static bool decide(rule_event_t *event, rule_decision_t *ret, rule_string_t *err
   return true;
 }
 
-bool exports_rule_evaluate(rule_event_t *event, rule_decision_t *ret, rule_string_t *err) {
+bool exports_glue_rules_handler_evaluate(glue_rules_types_event_t *event,
+                                         glue_rules_types_decision_t *ret, rule_string_t *err) {
   bool ok = decide(event, ret, err);
-  rule_event_free(event);  // the event belongs to the plugin
+  glue_rules_types_event_free(event);  // the event belongs to the plugin
   return ok;
 }

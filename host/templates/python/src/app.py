@@ -1,12 +1,14 @@
 """{{name}}: publishes to an SNS topic when a Glue job run fails.
 
-Setting ``topic-arn`` (required): the topic to publish to.
+Setting ``topic-arn`` (required, declared in ``describe``, so the host refuses to load the
+plugin without it): the topic to publish to.
 """
 
-import wit_world
+from wit_world import exports
 
 from glue_rules import (
-    config, evaluator, job_state_name, log, matched, metadata, no_match, sns_publish, t,
+    SettingReader, config, describer, evaluator, job_state_name, log, matched, metadata,
+    no_match, setting, sns_publish, t,
 )
 
 # The events this rule wants: failed Glue job runs.
@@ -14,10 +16,15 @@ PATTERN = '{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detai
 FAILURES = (t.JobState_Failed, t.JobState_Timeout, t.JobState_Error)
 
 
-class WitWorld(wit_world.WitWorld):
-    def describe(self) -> t.Metadata:
+class Handler(exports.Handler):
+    @describer
+    def describe(self, settings: SettingReader) -> t.Metadata:
         return metadata(
-            "{{name}}", "0.1.0", "Publishes to an SNS topic when a Glue job run fails.", [PATTERN]
+            "{{name}}",
+            "0.1.0",
+            "Publishes to an SNS topic when a Glue job run fails.",
+            [PATTERN],
+            [setting("string", "topic-arn", "The SNS topic to publish to.", required=True)],
         )
 
     @evaluator
