@@ -145,7 +145,15 @@ impl Intake {
                 match self.sink.record(&submissions) {
                     Ok(receipts) => {
                         for (i, receipt) in indexes.into_iter().zip(receipts) {
-                            verdicts[i] = Verdict::Accepted(receipt);
+                            verdicts[i] = if receipt.deferred {
+                                Verdict::Unrecorded(format!(
+                                    "event {} is being recorded by another replica (shared \
+                                     de-duplication); retry",
+                                    events[i].id()
+                                ))
+                            } else {
+                                Verdict::Accepted(receipt)
+                            };
                         }
                     }
                     Err(e) => {

@@ -66,6 +66,10 @@ pub struct Receipt {
     pub duplicate: bool,
     /// The event's evaluation failed: nothing was queued (see [`Submission::failed`]).
     pub failed: bool,
+    /// Another replica has claimed the event and is recording it (shared de-duplication):
+    /// nothing was queued here, and the event must not be acknowledged, so that it comes back
+    /// if that replica never finishes.
+    pub deferred: bool,
 }
 
 /// Why a sink could not accept a batch; none of its events may be acknowledged.

@@ -5,6 +5,8 @@
 //! mode = "aws"                  # or "log"; default "aws" when [dispatch.aws] exists, else "log"
 //! outbox = "state/outbox.sqlite" # default: $XDG_DATA_HOME/glue-rules/outbox.sqlite
 //! dedupe-window-secs = 86400    # 0 turns de-duplication off
+//! dedupe-table = "glue-rules-dedupe"  # DynamoDB, shared by replicas (default: the outbox's own)
+//! dedupe-lease-secs = 30        # how long a claim stays another replica's before it is taken over
 //! concurrency = 16              # sends in flight at once
 //!
 //! [dispatch.retry]              # EventBridge's own defaults
@@ -176,6 +178,12 @@ pub struct DispatchConfig {
     pub outbox: Option<PathBuf>,
     /// How long an event id is remembered; zero turns de-duplication off.
     pub dedupe_window: Duration,
+    /// A DynamoDB table that replicas share for de-duplication (`dedupe-table`); `None` keeps
+    /// it in the outbox file, which sees only this process's events.
+    pub dedupe_table: Option<String>,
+    /// How long a claim on an event stays with the replica that made it, if that replica
+    /// never finishes recording (it died): then a redelivery may take it over.
+    pub dedupe_lease: Duration,
     /// How many sends may be in flight at once.
     pub concurrency: usize,
     /// Retry and dead-letter policy.
@@ -187,6 +195,10 @@ pub struct DispatchConfig {
 /// Default de-duplication window: a day, the longest EventBridge retries a delivery.
 pub const DEFAULT_DEDUPE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
+/// Default claim lease: well past the time recording takes (an SQS batch, a disk flush), well
+/// under SQS's default visibility timeout (30 s) plus its redelivery.
+pub const DEFAULT_DEDUPE_LEASE: Duration = Duration::from_secs(30);
+
 /// Default number of sends in flight.
 pub const DEFAULT_CONCURRENCY: usize = 16;
 
@@ -196,6 +208,8 @@ impl Default for DispatchConfig {
             mode: DispatchMode::Log,
             outbox: None,
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
+            dedupe_table: None,
+            dedupe_lease: DEFAULT_DEDUPE_LEASE,
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
             aws: AwsSettings::default(),
@@ -231,6 +245,8 @@ pub struct RawDispatch {
     mode: Option<DispatchMode>,
     outbox: Option<PathBuf>,
     dedupe_window_secs: Option<u64>,
+    dedupe_table: Option<String>,
+    dedupe_lease_secs: Option<u64>,
     concurrency: Option<usize>,
     #[serde(default)]
     retry: RawRetry,
@@ -300,6 +316,31 @@ impl DispatchConfig {
         };
         if let Some(secs) = raw.dedupe_window_secs {
             config.dedupe_window = Duration::from_secs(secs);
+        }
+        if let Some(table) = raw.dedupe_table {
+            // DynamoDB's own rule for table names.
+            let valid = (3..=255).contains(&table.len())
+                && table
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+            if !valid {
+                return Err((
+                    "dispatch.dedupe-table".into(),
+                    format!(
+                        "{table:?} is not a DynamoDB table name (3 to 255 of a-z, A-Z, 0-9, _, -, .)"
+                    ),
+                ));
+            }
+            config.dedupe_table = Some(table);
+        }
+        if let Some(secs) = raw.dedupe_lease_secs {
+            if secs == 0 || secs > 3600 {
+                return Err((
+                    "dispatch.dedupe-lease-secs".into(),
+                    "must be between 1 and 3600".into(),
+                ));
+            }
+            config.dedupe_lease = Duration::from_secs(secs);
         }
         if let Some(n) = raw.concurrency {
             if n == 0 || n > 4096 {

@@ -35,8 +35,11 @@
 
 #[cfg(feature = "aws")]
 mod aws;
+pub mod claims;
 pub mod config;
 mod dispatcher;
+#[cfg(feature = "aws")]
+mod dynamo;
 mod outbox;
 mod stats;
 mod worker;
@@ -46,8 +49,11 @@ use std::sync::Arc;
 
 #[cfg(feature = "aws")]
 pub use aws::{AwsDispatcher, sdk_config};
+pub use claims::{Claim, ClaimStore, SharedDedupe};
 pub use config::{AwsSettings, DispatchConfig, DispatchMode, RetryPolicy, TargetTimeouts};
 pub use dispatcher::{Dispatcher, LogDispatcher, SendError, SendFuture};
+#[cfg(feature = "aws")]
+pub use dynamo::{DynamoClaims, TableInit, init_table};
 pub use outbox::{
     Completion, DeadLetter, DeadReason, KindTotals, Outbox, OutboxStatus, PendingAction,
 };
@@ -103,11 +109,58 @@ pub enum DispatchError {
     /// A background task failed.
     #[error("{0}")]
     Task(String),
+    /// The shared de-duplication table could not be read or written.
+    #[error("de-duplication: {0}")]
+    Claims(String),
 }
 
 /// Opens the outbox a configuration names, with its de-duplication window.
 pub fn open_outbox(config: &DispatchConfig) -> Result<Outbox, DispatchError> {
     Ok(Outbox::open(config.outbox_path())?.with_dedupe_window(config.dedupe_window))
+}
+
+/// The sink intake records into: `outbox` itself, or, with `[dispatch] dedupe-table`, the
+/// outbox behind the DynamoDB table that replicas share (see [`claims`]). `replica` names this
+/// process in the claims it makes. Call it on the runtime the sink will be used from.
+pub async fn sink_for(
+    config: &DispatchConfig,
+    outbox: Arc<Outbox>,
+    replica: &str,
+) -> Result<Arc<dyn glue_rules_core::ActionSink>, DispatchError> {
+    let Some(table) = &config.dedupe_table else {
+        return Ok(outbox);
+    };
+    #[cfg(feature = "aws")]
+    {
+        let sdk = sdk_config(
+            config.aws.region.as_deref(),
+            config.aws.endpoint_url.as_deref(),
+        )
+        .await;
+        if sdk.region().is_none() {
+            return Err(DispatchError::AwsConfig(
+                "`[dispatch] dedupe-table` needs an AWS region: set `region` in [dispatch.aws], \
+                 or AWS_REGION"
+                    .into(),
+            ));
+        }
+        let claims = DynamoClaims::new(
+            &sdk,
+            table,
+            replica,
+            config.dedupe_lease,
+            config.dedupe_window,
+        );
+        Ok(Arc::new(SharedDedupe::new(Arc::new(claims), outbox)))
+    }
+    #[cfg(not(feature = "aws"))]
+    {
+        let _ = (outbox, replica);
+        Err(DispatchError::AwsConfig(format!(
+            "`[dispatch] dedupe-table = {table:?}`: this glue-rules was built without the `aws` \
+             feature; rebuild with default features, or remove the key"
+        )))
+    }
 }
 
 /// The dispatcher a configuration calls for: [`LogDispatcher`] on stderr in `log` mode,

@@ -94,7 +94,8 @@ fn record_claim_complete_round_trip_survives_reopening() {
             Receipt {
                 queued: 2,
                 duplicate: false,
-                failed: false
+                failed: false,
+                deferred: false,
             }
         );
     }

@@ -1,5 +1,7 @@
 //! Command-line parsing and the shared set-up of every subcommand.
 
+#[cfg(feature = "aws")]
+mod dedupe;
 mod eval;
 mod inspect;
 mod new;
@@ -72,6 +74,9 @@ enum Command {
     Outbox(outbox::OutboxArgs),
     /// List, show, redrive or purge dead-lettered actions.
     Dlq(outbox::DlqArgs),
+    /// Set up the DynamoDB table that replicas share for de-duplication.
+    #[cfg(feature = "aws")]
+    Dedupe(dedupe::DedupeArgs),
     /// Create a plugin project: sources, build command, README, sample config and fixtures.
     New(new::NewArgs),
     /// Check a plugin against events and their expected decisions (`*.expected.json`).
@@ -250,6 +255,8 @@ pub fn main() -> ExitCode {
         Command::TestPattern(args) => test_pattern::run(args),
         Command::Outbox(args) => outbox::run_outbox(args),
         Command::Dlq(args) => outbox::run_dlq(args),
+        #[cfg(feature = "aws")]
+        Command::Dedupe(args) => dedupe::run(args),
         Command::New(args) => new::run(args),
         Command::Test(args) => test::run(args),
     };

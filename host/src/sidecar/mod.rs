@@ -479,7 +479,12 @@ impl Sidecar {
         let runtime = crate::runtime_for(&config.runtime, cache_dir, false)
             .map_err(|e| ServeError::Runtime(e.to_string()))?;
         let reloader = Reloader::new(runtime, config.runtime.clone(), sources);
-        let sink: Arc<dyn ActionSink> = outbox.clone();
+        let replica = replica_name(addr);
+        let sink: Arc<dyn ActionSink> =
+            glue_rules_dispatch::sink_for(&dispatch_config, outbox.clone(), &replica).await?;
+        if let Some(table) = &dispatch_config.dedupe_table {
+            tracing::info!(table = %table, replica = %replica, "de-duplicating on DynamoDB");
+        }
         let state = tokio::task::spawn_blocking({
             let options = options.clone();
             let outbox = outbox.clone();
@@ -565,4 +570,19 @@ async fn bind(options: &ServeOptions) -> Result<tokio::net::TcpListener, ServeEr
             addr: options.listen,
             source,
         })
+}
+
+/// This process's name in shared claims: the host, the process and the port, enough to tell
+/// replicas apart in the table and in logs.
+fn replica_name(addr: SocketAddr) -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| {
+            std::fs::read_to_string("/etc/hostname")
+                .ok()
+                .map(|h| h.trim().to_owned())
+        })
+        .unwrap_or_else(|| "localhost".into());
+    format!("{host}/{}/{}", std::process::id(), addr.port())
 }

@@ -23,6 +23,8 @@ mod http_api;
 mod languages;
 mod metrics_docs;
 mod sandbox;
+#[cfg(feature = "aws")]
+mod scale_out;
 mod serve;
 #[cfg(feature = "aws")]
 mod serve_aws;

@@ -9,7 +9,7 @@ use crate::support::{Sidecar, TempDir, fixture, plugins, wait_until};
 use serde_json::Value;
 
 /// A runtime for the SDK calls and SNS/SQS clients for moto.
-fn clients(
+pub(crate) fn clients(
     moto: &moto::Lease,
 ) -> (
     tokio::runtime::Runtime,
@@ -30,7 +30,18 @@ fn clients(
 
 /// A directory with sns-on-failure in plugins/ and a configuration that dispatches to
 /// `endpoint` and publishes failures to `topic`.
-fn setup(label: &str, endpoint: &str, topic: &str, extra: &str) -> TempDir {
+pub(crate) fn setup(label: &str, endpoint: &str, topic: &str, extra: &str) -> TempDir {
+    setup_dispatch(label, endpoint, topic, "", extra)
+}
+
+/// [`setup`] with `dispatch` added to the `[dispatch]` table.
+pub(crate) fn setup_dispatch(
+    label: &str,
+    endpoint: &str,
+    topic: &str,
+    dispatch: &str,
+    extra: &str,
+) -> TempDir {
     let dir = TempDir::new(label);
     std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
     std::fs::copy(
@@ -38,11 +49,11 @@ fn setup(label: &str, endpoint: &str, topic: &str, extra: &str) -> TempDir {
         dir.path().join("plugins/sns.wasm"),
     )
     .unwrap();
-    write_config(&dir, endpoint, topic, extra);
+    write_config(&dir, endpoint, topic, dispatch, extra);
     dir
 }
 
-fn write_config(dir: &TempDir, endpoint: &str, topic: &str, extra: &str) {
+fn write_config(dir: &TempDir, endpoint: &str, topic: &str, dispatch: &str, extra: &str) {
     std::fs::write(
         dir.path().join("glue-rules.toml"),
         format!(
@@ -51,6 +62,7 @@ plugins-dir = "plugins"
 
 [dispatch]
 outbox = "outbox.sqlite"
+{dispatch}
 
 [dispatch.retry]
 initial-backoff-ms = 100
@@ -71,7 +83,7 @@ topic-arn = "{topic}"
     .unwrap();
 }
 
-fn start(dir: &TempDir) -> Sidecar {
+pub(crate) fn start(dir: &TempDir) -> Sidecar {
     let cache = std::env::temp_dir().join("glue-rules-test-cache");
     let env = moto::aws_env();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -80,7 +92,7 @@ fn start(dir: &TempDir) -> Sidecar {
 }
 
 /// A Glue job failure, one line, with its own id and run id.
-fn failure(id: &str) -> String {
+pub(crate) fn failure(id: &str) -> String {
     serde_json::json!({
         "version": "0", "id": id, "detail-type": "Glue Job State Change", "source": "aws.glue",
         "account": ACCOUNT, "time": "2024-05-01T10:00:00Z", "region": REGION, "resources": [],
@@ -91,7 +103,7 @@ fn failure(id: &str) -> String {
 
 /// Receives from `url` until `expected` messages came and one more receive is empty, or the
 /// timeout passes; returns the SNS `Message` of each.
-async fn sns_messages(
+pub(crate) async fn sns_messages(
     sqs: &aws_sdk_sqs::Client,
     url: &str,
     expected: usize,
@@ -276,7 +288,7 @@ fn kill_9_of_the_sidecar_with_actions_pending_loses_nothing() {
     sidecar.wait(Duration::from_secs(10)).expect("killed");
 
     // Second life: AWS is back; what was acknowledged is delivered.
-    write_config(&dir, &moto.endpoint(), &topic, "");
+    write_config(&dir, &moto.endpoint(), &topic, "", "");
     let sidecar = start(&dir);
     let published = rt.block_on(sns_messages(&sqs, &alerts, 20, Duration::from_secs(60)));
     let mut seen: Vec<String> = published

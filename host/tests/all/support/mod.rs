@@ -132,9 +132,24 @@ pub fn binary() -> &'static Path {
 
 /// Runs the binary with `args` in `dir` and returns its output.
 pub fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> Result<Output> {
+    run_with(dir, args, stdin, &[])
+}
+
+/// [`run_in`] with no input and extra environment variables (the AWS ones, say).
+pub fn run_with_env(dir: &Path, args: &[&str], env: &[(&str, String)]) -> Result<Output> {
+    run_with(dir, args, None, env)
+}
+
+fn run_with(
+    dir: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, String)],
+) -> Result<Output> {
     use std::io::Write;
     let mut child = Command::new(binary())
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .current_dir(dir)
         .env_remove("GLUE_RULES_CONFIG")
         .env("GLUE_RULES_LOG", "warn")

@@ -1,0 +1,193 @@
+//! Replicas that share de-duplication on DynamoDB (moto): an event delivered to several
+//! replicas fires once; a claim left by a dead replica is taken over after its lease; a table
+//! that cannot be reached acknowledges nothing.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::serve_aws::{clients, failure, setup_dispatch, sns_messages, start};
+use crate::support::http::post_json;
+use crate::support::moto::{self, topic_with_queue};
+use crate::support::{Sidecar, TempDir, run_with_env};
+
+fn dynamodb(rt: &tokio::runtime::Runtime, moto: &moto::Lease) -> aws_sdk_dynamodb::Client {
+    aws_sdk_dynamodb::Client::new(&rt.block_on(moto::sdk_config(&moto.endpoint())))
+}
+
+/// A replica's directory: its own outbox, the shared table, a lease of `lease` seconds.
+fn replica(label: &str, moto: &moto::Lease, topic: &str, table: &str, lease: u64) -> TempDir {
+    setup_dispatch(
+        label,
+        &moto.endpoint(),
+        topic,
+        &format!("dedupe-table = \"{table}\"\ndedupe-lease-secs = {lease}\n"),
+        "",
+    )
+}
+
+/// `glue-rules dedupe init` in `dir` (the table its configuration names).
+fn init(dir: &TempDir) -> String {
+    let output =
+        run_with_env(dir.path(), &["dedupe", "init"], &moto::aws_env()).expect("dedupe init runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn post(sidecar: &Sidecar, body: &str) -> (u16, serde_json::Value) {
+    let response = post_json(sidecar.addr, "/v1/events", body.as_bytes()).unwrap();
+    (response.status, response.json())
+}
+
+fn key_of(item: &std::collections::HashMap<String, AttributeValue>) -> String {
+    item["key"].as_s().unwrap().clone()
+}
+
+#[test]
+fn an_event_delivered_to_two_replicas_fires_once() {
+    let moto = moto::lease();
+    let (rt, sns, sqs) = clients(&moto);
+    let name = moto::unique("shared-dedupe");
+    let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
+    let table = format!("{name}-dedupe");
+    let (a, b) = (
+        replica("replica-a", &moto, &topic, &table, 30),
+        replica("replica-b", &moto, &topic, &table, 30),
+    );
+    assert!(init(&a).contains(&format!("created DynamoDB table {table}")));
+    // Idempotent.
+    assert!(init(&b).contains("exists"));
+    let (a, b) = (start(&a), start(&b));
+
+    let events: Vec<String> = (0..10).map(|i| failure(&format!("{name}-{i}"))).collect();
+    for (i, event) in events.iter().enumerate() {
+        // Each event to one replica, then again to the other and to the first: three
+        // deliveries, every one acknowledged.
+        let (first, second) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        for sidecar in [first, second, first] {
+            let (status, body) = post(sidecar, event);
+            assert_eq!(status, 200, "{body}\n{}", sidecar.log());
+        }
+    }
+    let published = rt.block_on(sns_messages(&sqs, &alerts, 10, Duration::from_secs(60)));
+    assert_eq!(
+        published.len(),
+        10,
+        "one message per distinct event: {published:?}\n{}\n{}",
+        a.log(),
+        b.log()
+    );
+    // Every claim is done, with a TTL.
+    let items = rt
+        .block_on(dynamodb(&rt, &moto).scan().table_name(&table).send())
+        .unwrap();
+    assert_eq!(items.items().len(), 10);
+    for item in items.items() {
+        assert_eq!(item["state"].as_s().unwrap(), "done", "{}", key_of(item));
+        assert!(item.contains_key("expires_at"));
+    }
+}
+
+#[test]
+fn a_claim_left_by_a_dead_replica_is_taken_over_once_its_lease_expires() {
+    let moto = moto::lease();
+    let (rt, sns, sqs) = clients(&moto);
+    let name = moto::unique("claim-lease");
+    let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
+    let table = format!("{name}-dedupe");
+    let dir = replica("replica-lease", &moto, &topic, &table, 30);
+    init(&dir);
+    let sidecar = start(&dir);
+    let dynamo = dynamodb(&rt, &moto);
+    let event = failure(&format!("{name}-1"));
+
+    // The pending claim of a replica that died while recording the event, its lease still
+    // running: the item as that replica wrote it, under the event's key.
+    let parsed = glue_rules::runtime::event::Event::parse(
+        event.as_bytes(),
+        glue_rules::runtime::event::MAX_EVENT_BYTES,
+    )
+    .unwrap();
+    let key: String = parsed
+        .dedupe_key()
+        .0
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let set_claim = |lease_until_ms: u64| {
+        rt.block_on(
+            dynamo
+                .put_item()
+                .table_name(&table)
+                .item("key", AttributeValue::S(key.clone()))
+                .item("state", AttributeValue::S("pending".into()))
+                .item("owner", AttributeValue::S("dead-replica".into()))
+                .item(
+                    "lease_until_ms",
+                    AttributeValue::N(lease_until_ms.to_string()),
+                )
+                .item(
+                    "expires_at",
+                    AttributeValue::N((now_ms / 1000 + 3600).to_string()),
+                )
+                .send(),
+        )
+        .unwrap();
+    };
+    set_claim(now_ms + 600_000);
+    // Held by the dead replica: not acknowledged, so that the sender retries.
+    let response = post_json(sidecar.addr, "/v1/events", event.as_bytes()).unwrap();
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert!(response.header("retry-after").is_some());
+    assert!(
+        response.text().contains("another replica"),
+        "{}",
+        response.text()
+    );
+    // The lease runs out: the next delivery takes the claim over and fires.
+    set_claim(now_ms - 1);
+    let (status, body) = post(&sidecar, &event);
+    assert_eq!(status, 200, "{body}");
+    let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(60)));
+    assert_eq!(published.len(), 1, "{published:?}");
+}
+
+#[test]
+fn an_unreachable_table_acknowledges_nothing_and_loses_nothing() {
+    let moto = moto::lease();
+    let (rt, sns, sqs) = clients(&moto);
+    let name = moto::unique("no-table");
+    let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
+    let table = format!("{name}-dedupe");
+    // The table does not exist yet.
+    let dir = replica("replica-no-table", &moto, &topic, &table, 30);
+    let sidecar = start(&dir);
+    let event = failure(&format!("{name}-1"));
+    let response = post_json(sidecar.addr, "/v1/events", event.as_bytes()).unwrap();
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert!(response.header("retry-after").is_some());
+    assert!(
+        response.text().contains("de-duplication") && response.text().contains(&table),
+        "{}",
+        response.text()
+    );
+    assert!(
+        rt.block_on(sns_messages(&sqs, &alerts, 0, Duration::from_secs(3)))
+            .is_empty()
+    );
+    // Once the table is there, the retry fires.
+    init(&dir);
+    let (status, body) = post(&sidecar, &event);
+    assert_eq!(status, 200, "{body}");
+    let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(60)));
+    assert_eq!(published.len(), 1);
+}
