@@ -7,6 +7,8 @@
 //! dedupe-window-secs = 86400    # 0 turns de-duplication off
 //! dedupe-table = "glue-rules-dedupe"  # DynamoDB, shared by replicas (default: the outbox's own)
 //! dedupe-lease-secs = 30        # how long a claim stays another replica's before it is taken over
+//! outbox-queue-url = "https://sqs.eu-west-1.amazonaws.com/123456789012/glue-rules-outbox"
+//!                               # an SQS outbox shared by replicas, instead of the SQLite file
 //! concurrency = 16              # sends in flight at once
 //!
 //! [dispatch.retry]              # EventBridge's own defaults
@@ -184,6 +186,10 @@ pub struct DispatchConfig {
     /// How long a claim on an event stays with the replica that made it, if that replica
     /// never finishes recording (it died): then a redelivery may take it over.
     pub dedupe_lease: Duration,
+    /// An SQS queue that replicas share as the outbox (`outbox-queue-url`), instead of the
+    /// SQLite file: recording is a `SendMessageBatch`, every replica's worker sends what it
+    /// receives, and the queue's redrive policy names the dead-letter queue.
+    pub outbox_queue_url: Option<String>,
     /// How many sends may be in flight at once.
     pub concurrency: usize,
     /// Retry and dead-letter policy.
@@ -210,6 +216,7 @@ impl Default for DispatchConfig {
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
             dedupe_table: None,
             dedupe_lease: DEFAULT_DEDUPE_LEASE,
+            outbox_queue_url: None,
             concurrency: DEFAULT_CONCURRENCY,
             retry: RetryPolicy::default(),
             aws: AwsSettings::default(),
@@ -247,6 +254,7 @@ pub struct RawDispatch {
     dedupe_window_secs: Option<u64>,
     dedupe_table: Option<String>,
     dedupe_lease_secs: Option<u64>,
+    outbox_queue_url: Option<String>,
     concurrency: Option<usize>,
     #[serde(default)]
     retry: RawRetry,
@@ -341,6 +349,23 @@ impl DispatchConfig {
                 ));
             }
             config.dedupe_lease = Duration::from_secs(secs);
+        }
+        if let Some(url) = raw.outbox_queue_url {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err((
+                    "dispatch.outbox-queue-url".into(),
+                    format!(
+                        "{url:?} is not an SQS queue URL (https://sqs.REGION.amazonaws.com/ACCOUNT/NAME)"
+                    ),
+                ));
+            }
+            if config.outbox.is_some() {
+                return Err((
+                    "dispatch.outbox-queue-url".into(),
+                    "cannot be used with `outbox` (the SQS queue is the outbox)".into(),
+                ));
+            }
+            config.outbox_queue_url = Some(url);
         }
         if let Some(n) = raw.concurrency {
             if n == 0 || n > 4096 {

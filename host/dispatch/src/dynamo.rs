@@ -207,33 +207,9 @@ impl DynamoClaims {
         let calls = keys.iter().map(|k| call(hex(k)));
         let results = self
             .runtime
-            .block_on(async move { join_all(calls.collect()).await });
+            .block_on(async move { crate::queue::join_all(calls.collect()).await });
         results.into_iter().collect()
     }
-}
-
-/// Every future of `futures`, driven together, their outputs in order.
-async fn join_all<T, Fut: std::future::Future<Output = T>>(futures: Vec<Fut>) -> Vec<T> {
-    let mut futures: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut outputs: Vec<Option<T>> = futures.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in futures.iter_mut().zip(outputs.iter_mut()) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *output = Some(value),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 impl ClaimStore for DynamoClaims {

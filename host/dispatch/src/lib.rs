@@ -41,6 +41,8 @@ mod dispatcher;
 #[cfg(feature = "aws")]
 mod dynamo;
 mod outbox;
+#[cfg(feature = "aws")]
+mod queue;
 mod stats;
 mod worker;
 
@@ -57,6 +59,8 @@ pub use dynamo::{DynamoClaims, TableInit, init_table};
 pub use outbox::{
     Completion, DeadLetter, DeadReason, KindTotals, Outbox, OutboxStatus, PendingAction,
 };
+#[cfg(feature = "aws")]
+pub use queue::{QueueWorker, QueueWorkerOptions, SqsOutbox};
 pub use stats::{KindStats, StatsSnapshot};
 pub use worker::{DrainReport, Worker, WorkerOptions, spawn};
 
@@ -119,16 +123,103 @@ pub fn open_outbox(config: &DispatchConfig) -> Result<Outbox, DispatchError> {
     Ok(Outbox::open(config.outbox_path())?.with_dedupe_window(config.dedupe_window))
 }
 
-/// The sink intake records into: `outbox` itself, or, with `[dispatch] dedupe-table`, the
-/// outbox behind the DynamoDB table that replicas share (see [`claims`]). `replica` names this
-/// process in the claims it makes. Call it on the runtime the sink will be used from.
-pub async fn sink_for(
+/// What intake records into, and the worker that sends what was recorded: the dispatch side of
+/// a running sidecar, as the configuration chooses it.
+pub struct Dispatching {
+    /// Where intake records actions; acknowledged only once this accepted them.
+    pub sink: Arc<dyn glue_rules_core::ActionSink>,
+    /// The local outbox, when actions are kept in one (for metrics and the admin API).
+    pub outbox: Option<Arc<Outbox>>,
+    /// The worker sending what the sink holds.
+    pub worker: Running,
+}
+
+/// A running dispatch worker.
+pub enum Running {
+    /// Sending from the local SQLite outbox.
+    Outbox(Worker),
+    /// Sending from the SQS outbox queue, beside the other replicas.
+    #[cfg(feature = "aws")]
+    Queue(QueueWorker),
+}
+
+impl Running {
+    /// Stops the worker once the sends in flight have finished; what is not sent stays in the
+    /// outbox (the file, or the queue).
+    pub async fn shutdown(self) -> Result<(), DispatchError> {
+        match self {
+            Running::Outbox(worker) => worker.shutdown().await,
+            #[cfg(feature = "aws")]
+            Running::Queue(worker) => worker.shutdown().await,
+        }
+    }
+}
+
+/// Opens what `config` asks for and starts its worker: the SQLite outbox (the default) or the
+/// SQS outbox queue (`outbox-queue-url`), behind the DynamoDB de-duplication table when
+/// `dedupe-table` is set. `replica` names this process in the claims it makes. Call it on the
+/// runtime the sink and the worker will use.
+pub async fn start(config: &DispatchConfig, replica: &str) -> Result<Dispatching, DispatchError> {
+    let dispatcher = dispatcher_for(config).await?;
+    if let Some(url) = &config.outbox_queue_url {
+        #[cfg(feature = "aws")]
+        {
+            let (sdk, outbox) = queue::open(config, url).await?;
+            let worker = QueueWorker::start(
+                &sdk,
+                dispatcher,
+                QueueWorkerOptions::from_config(config, url),
+            )
+            .await?;
+            let outbox: Arc<dyn glue_rules_core::ActionSink> = Arc::new(outbox);
+            if config.dedupe_table.is_none() {
+                tracing::warn!(
+                    "`[dispatch] outbox-queue-url` without `dedupe-table`: events are not \
+                     de-duplicated (the SQS outbox keeps no record of them)"
+                );
+            }
+            return Ok(Dispatching {
+                sink: shared_dedupe(config, outbox, replica).await?,
+                outbox: None,
+                worker: Running::Queue(worker),
+            });
+        }
+        #[cfg(not(feature = "aws"))]
+        {
+            return Err(DispatchError::AwsConfig(format!(
+                "`[dispatch] outbox-queue-url = {url:?}`: this glue-rules was built without the \
+                 `aws` feature"
+            )));
+        }
+    }
+    let outbox = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || open_outbox(&config))
+            .await
+            .map_err(|e| DispatchError::Task(e.to_string()))??
+    };
+    let outbox = Arc::new(outbox);
+    let worker = spawn(
+        outbox.clone(),
+        dispatcher,
+        WorkerOptions::from_config(config),
+    );
+    Ok(Dispatching {
+        sink: shared_dedupe(config, outbox.clone(), replica).await?,
+        outbox: Some(outbox),
+        worker: Running::Outbox(worker),
+    })
+}
+
+/// `sink` itself, or, with `[dispatch] dedupe-table`, `sink` behind the DynamoDB table that
+/// replicas share (see [`claims`]).
+async fn shared_dedupe(
     config: &DispatchConfig,
-    outbox: Arc<Outbox>,
+    sink: Arc<dyn glue_rules_core::ActionSink>,
     replica: &str,
 ) -> Result<Arc<dyn glue_rules_core::ActionSink>, DispatchError> {
     let Some(table) = &config.dedupe_table else {
-        return Ok(outbox);
+        return Ok(sink);
     };
     #[cfg(feature = "aws")]
     {
@@ -151,11 +242,11 @@ pub async fn sink_for(
             config.dedupe_lease,
             config.dedupe_window,
         );
-        Ok(Arc::new(SharedDedupe::new(Arc::new(claims), outbox)))
+        Ok(Arc::new(SharedDedupe::new(Arc::new(claims), sink)))
     }
     #[cfg(not(feature = "aws"))]
     {
-        let _ = (outbox, replica);
+        let _ = (sink, replica);
         Err(DispatchError::AwsConfig(format!(
             "`[dispatch] dedupe-table = {table:?}`: this glue-rules was built without the `aws` \
              feature; rebuild with default features, or remove the key"

@@ -229,7 +229,7 @@ async fn acquire(shared: &Shared, poll: Duration) -> Option<OutboxLock> {
 }
 
 /// A uniform draw in `[0, 1)` for jitter: splitmix64 over a seeded counter. Not for secrets.
-fn unit_random() -> f64 {
+pub(crate) fn unit_random() -> f64 {
     static STATE: AtomicU64 = AtomicU64::new(0);
     let mut seed = STATE.load(Ordering::Relaxed);
     if seed == 0 {

@@ -169,6 +169,13 @@ impl ServeArgs {
 pub(crate) fn run(args: ServeArgs) -> anyhow::Result<u8> {
     let mut config = Config::discover(args.config.as_deref())?;
     if let Some(outbox) = &args.outbox {
+        if let Some(url) = &config.dispatch.outbox_queue_url {
+            anyhow::bail!(
+                "--outbox {}: the configuration's `[dispatch] outbox-queue-url` ({url}) makes \
+                 that SQS queue the outbox; drop one of them",
+                outbox.display()
+            );
+        }
         config.dispatch.outbox = Some(outbox.clone());
     }
     #[cfg(not(feature = "aws"))]

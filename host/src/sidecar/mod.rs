@@ -424,7 +424,7 @@ pub struct Sidecar {
     #[cfg(feature = "aws")]
     sqs: Option<tokio::task::JoinHandle<()>>,
     watcher: Option<tokio::task::JoinHandle<()>>,
-    worker: glue_rules_dispatch::Worker,
+    worker: glue_rules_dispatch::Running,
 }
 
 impl std::fmt::Debug for Sidecar {
@@ -454,41 +454,39 @@ impl Sidecar {
             source,
         })?;
 
-        // Dispatch: every action is in the outbox before its event is acknowledged.
+        // Dispatch: every action is in the outbox (the file, or the SQS queue) before its event
+        // is acknowledged.
         let dispatch_config = config.dispatch.clone();
-        let outbox = {
-            let dispatch_config = dispatch_config.clone();
-            tokio::task::spawn_blocking(move || glue_rules_dispatch::open_outbox(&dispatch_config))
-                .await
-                .map_err(|e| ServeError::Task(e.to_string()))??
-        };
-        let outbox = Arc::new(outbox);
-        let dispatcher = glue_rules_dispatch::dispatcher_for(&dispatch_config).await?;
-        let worker = glue_rules_dispatch::spawn(
-            outbox.clone(),
-            dispatcher,
-            glue_rules_dispatch::WorkerOptions::from_config(&dispatch_config),
-        );
-        tracing::info!(
-            mode = dispatch_config.mode.as_str(),
-            outbox = %outbox.path().display(),
-            "dispatching"
-        );
+        let replica = replica_name(addr);
+        let glue_rules_dispatch::Dispatching {
+            sink,
+            outbox,
+            worker,
+        } = glue_rules_dispatch::start(&dispatch_config, &replica).await?;
+        match (&outbox, &dispatch_config.outbox_queue_url) {
+            (Some(outbox), _) => tracing::info!(
+                mode = dispatch_config.mode.as_str(),
+                outbox = %outbox.path().display(),
+                "dispatching"
+            ),
+            (None, Some(url)) => tracing::info!(
+                mode = dispatch_config.mode.as_str(),
+                outbox_queue = %url,
+                "dispatching from the outbox queue"
+            ),
+            (None, None) => {}
+        }
+        if let Some(table) = &dispatch_config.dedupe_table {
+            tracing::info!(table = %table, replica = %replica, "de-duplicating on DynamoDB");
+        }
 
         let options_for_server = options.clone();
         let runtime = crate::runtime_for(&config.runtime, cache_dir, false)
             .map_err(|e| ServeError::Runtime(e.to_string()))?;
         let reloader = Reloader::new(runtime, config.runtime.clone(), sources);
-        let replica = replica_name(addr);
-        let sink: Arc<dyn ActionSink> =
-            glue_rules_dispatch::sink_for(&dispatch_config, outbox.clone(), &replica).await?;
-        if let Some(table) = &dispatch_config.dedupe_table {
-            tracing::info!(table = %table, replica = %replica, "de-duplicating on DynamoDB");
-        }
         let state = tokio::task::spawn_blocking({
             let options = options.clone();
-            let outbox = outbox.clone();
-            move || AppState::new(reloader, sink, Some(outbox), config, options)
+            move || AppState::new(reloader, sink, outbox, config, options)
         })
         .await
         .map_err(|e| ServeError::Task(e.to_string()))??;

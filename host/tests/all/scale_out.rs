@@ -191,3 +191,226 @@ fn an_unreachable_table_acknowledges_nothing_and_loses_nothing() {
     let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(60)));
     assert_eq!(published.len(), 1);
 }
+
+/// A stateless replica: SQS intake, the SQS outbox, DynamoDB de-duplication; nothing local.
+fn stateless_replica(
+    label: &str,
+    moto: &moto::Lease,
+    topic: &str,
+    queues: &Queues,
+    table: &str,
+) -> TempDir {
+    let dir = TempDir::new(label);
+    std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
+    std::fs::copy(
+        &crate::support::plugins().sns_on_failure,
+        dir.path().join("plugins/sns.wasm"),
+    )
+    .unwrap();
+    let endpoint = moto.endpoint();
+    std::fs::write(
+        dir.path().join("glue-rules.toml"),
+        format!(
+            r#"
+plugins-dir = "plugins"
+
+[serve.sqs]
+queue-url = "{intake}"
+wait-time-secs = 1
+# A killed replica's messages come back after this, and its claims' leases (below) are over
+# by then.
+visibility-timeout-secs = 6
+
+[dispatch]
+outbox-queue-url = "{outbox}"
+dedupe-table = "{table}"
+dedupe-lease-secs = 3
+
+[dispatch.retry]
+initial-backoff-ms = 1000
+max-backoff-ms = 2000
+
+[dispatch.aws]
+region = "{region}"
+endpoint-url = "{endpoint}"
+timeout-ms = 5000
+connect-timeout-ms = 500
+
+[plugins.sns-on-failure.config]
+topic-arn = "{topic}"
+"#,
+            intake = queues.intake,
+            outbox = queues.outbox,
+            region = moto::REGION,
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+struct Queues {
+    intake: String,
+    outbox: String,
+    dead: String,
+}
+
+async fn queues(sqs: &aws_sdk_sqs::Client, name: &str) -> Queues {
+    use aws_sdk_sqs::types::QueueAttributeName;
+    let create = |queue: String, attributes: Vec<(QueueAttributeName, String)>| async move {
+        let mut call = sqs.create_queue().queue_name(queue);
+        for (k, v) in attributes {
+            call = call.attributes(k, v);
+        }
+        call.send().await.unwrap().queue_url.unwrap()
+    };
+    let dead = create(format!("{name}-outbox-dead"), vec![]).await;
+    let dead_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dead)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes()
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let outbox = create(
+        format!("{name}-outbox"),
+        vec![(
+            QueueAttributeName::RedrivePolicy,
+            format!(r#"{{"deadLetterTargetArn":"{dead_arn}","maxReceiveCount":"20"}}"#),
+        )],
+    )
+    .await;
+    let intake = create(format!("{name}-intake"), vec![]).await;
+    Queues {
+        intake,
+        outbox,
+        dead,
+    }
+}
+
+/// The event id in each SNS message (sns-on-failure writes `Event id: ...`).
+fn event_ids(messages: &[String]) -> Vec<String> {
+    messages
+        .iter()
+        .filter_map(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("Event id: "))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn three_stateless_replicas_fire_every_event_once_though_one_is_killed() {
+    let moto = moto::lease();
+    let (rt, sns, sqs) = clients(&moto);
+    let name = moto::unique("replicas");
+    let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
+    let queues = rt.block_on(queues(&sqs, &name));
+    let table = format!("{name}-dedupe");
+    let dirs: Vec<TempDir> = (0..3)
+        .map(|i| stateless_replica(&format!("replica-{i}"), &moto, &topic, &queues, &table))
+        .collect();
+    init(&dirs[0]);
+    let mut replicas: Vec<Sidecar> = dirs.iter().map(start).collect();
+
+    // 300 distinct failures, and 100 re-deliveries of some of them, in one shuffled stream.
+    let distinct: Vec<String> = (0..300).map(|i| format!("{name}-{i}")).collect();
+    let mut deliveries: Vec<&String> = distinct.iter().collect();
+    deliveries.extend(distinct.iter().step_by(3).take(100));
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for i in (1..deliveries.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        deliveries.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    let send = |batch: &[&String]| {
+        rt.block_on(async {
+            for chunk in batch.chunks(10) {
+                let entries = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, id)| {
+                        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                            .id(format!("m{i}"))
+                            .message_body(failure(id))
+                            .build()
+                            .unwrap()
+                    })
+                    .collect();
+                sqs.send_message_batch()
+                    .queue_url(&queues.intake)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        })
+    };
+    let started = std::time::Instant::now();
+    let (first, second) = deliveries.split_at(deliveries.len() / 2);
+    send(first);
+    // Half-way: one replica dies with whatever it holds, and is not restarted.
+    crate::support::wait_until(
+        "the first half to be taken",
+        Duration::from_secs(120),
+        || {
+            let attributes = rt
+                .block_on(
+                    sqs.get_queue_attributes()
+                        .queue_url(&queues.intake)
+                        .attribute_names(
+                            aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages,
+                        )
+                        .send(),
+                )
+                .unwrap();
+            let visible: u64 = attributes.attributes().unwrap()
+                [&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages]
+                .parse()
+                .unwrap();
+            visible < 100
+        },
+    );
+    replicas[1].signal(9);
+    assert!(replicas[1].wait(Duration::from_secs(30)).is_some());
+    send(second);
+
+    let published = rt.block_on(sns_messages(&sqs, &alerts, 300, Duration::from_secs(240)));
+    let elapsed = started.elapsed();
+    let ids = event_ids(&published);
+    let unique: std::collections::BTreeSet<&String> = ids.iter().collect();
+    let missing: Vec<&String> = distinct.iter().filter(|id| !unique.contains(id)).collect();
+    let duplicates = ids.len() - unique.len();
+    eprintln!(
+        "3 replicas, one killed: {} deliveries of {} events; {} SNS messages, {} distinct, {} \
+         duplicates, in {elapsed:?}",
+        deliveries.len(),
+        distinct.len(),
+        ids.len(),
+        unique.len(),
+        duplicates
+    );
+    assert!(
+        missing.is_empty(),
+        "{} events never fired: {:?}\n{}\n{}",
+        missing.len(),
+        &missing[..missing.len().min(5)],
+        replicas[0].log(),
+        replicas[2].log()
+    );
+    // At least once: only actions in flight on the killed replica may fire twice.
+    assert!(duplicates <= 20, "{duplicates} duplicates");
+    // Nothing was dead-lettered, and the outbox queue drained.
+    let dead = rt.block_on(
+        sqs.receive_message()
+            .queue_url(&queues.dead)
+            .wait_time_seconds(1)
+            .send(),
+    );
+    assert!(dead.unwrap().messages().is_empty());
+    replicas.truncate(0);
+}

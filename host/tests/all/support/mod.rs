@@ -220,11 +220,14 @@ impl Sidecar {
     pub fn start(dir: &Path, args: &[&str], envs: &[(&str, &str)]) -> Result<Self> {
         use std::io::BufRead;
         let mut command = Command::new(binary());
+        command.arg("serve").args(["--listen", "127.0.0.1:0"]);
+        // A local outbox in the test's directory, unless the configuration makes an SQS queue
+        // the outbox (serve refuses both).
+        let config = std::fs::read_to_string(dir.join("glue-rules.toml")).unwrap_or_default();
+        if !config.contains("outbox-queue-url") {
+            command.arg("--outbox").arg(dir.join("outbox.sqlite"));
+        }
         command
-            .arg("serve")
-            .args(["--listen", "127.0.0.1:0"])
-            .arg("--outbox")
-            .arg(dir.join("outbox.sqlite"))
             .args(args)
             .current_dir(dir)
             .env_remove("GLUE_RULES_CONFIG")
