@@ -60,7 +60,7 @@ pub use outbox::{
     Completion, DeadLetter, DeadReason, KindTotals, Outbox, OutboxStatus, PendingAction,
 };
 #[cfg(feature = "aws")]
-pub use queue::{QueueWorker, QueueWorkerOptions, SqsOutbox};
+pub use queue::{DeadLetterQueue, QueueWorker, QueueWorkerOptions, SqsOutbox};
 pub use stats::{KindStats, StatsSnapshot};
 pub use worker::{DrainReport, Worker, WorkerOptions, spawn};
 

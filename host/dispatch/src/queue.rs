@@ -547,3 +547,222 @@ mod tests {
         assert_eq!(action_id(&key, 0).1.len(), 64);
     }
 }
+
+/// The SQS outbox's dead-letter queue, for `glue-rules dlq` (the queue's own redrive policy
+/// names it).
+pub struct DeadLetterQueue {
+    client: Client,
+    outbox: String,
+    dead: String,
+}
+
+/// Most receives one listing or redrive makes: each returns at most ten messages.
+const MAX_RECEIVES: usize = 1000;
+
+impl DeadLetterQueue {
+    /// The dead-letter queue of `config`'s `outbox-queue-url`.
+    pub async fn open(config: &DispatchConfig) -> Result<Self, DispatchError> {
+        let Some(url) = &config.outbox_queue_url else {
+            return Err(DispatchError::AwsConfig(
+                "no `[dispatch] outbox-queue-url` in the configuration".into(),
+            ));
+        };
+        let (sdk, _) = open(config, url).await?;
+        let client = Client::new(&sdk);
+        let dead = dead_letter_queue(&client, url).await?;
+        Ok(Self {
+            client,
+            outbox: url.clone(),
+            dead,
+        })
+    }
+
+    /// The dead-letter queue's URL.
+    pub fn url(&self) -> &str {
+        &self.dead
+    }
+
+    /// Receives up to ten messages, hidden for `visibility` seconds (0: a peek).
+    async fn receive(
+        &self,
+        visibility: i32,
+    ) -> Result<Vec<aws_sdk_sqs::types::Message>, DispatchError> {
+        let out = self
+            .client
+            .receive_message()
+            .queue_url(&self.dead)
+            .max_number_of_messages(10)
+            .visibility_timeout(visibility)
+            .wait_time_seconds(1)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .message_attribute_names("All")
+            .send()
+            .await
+            .map_err(|e| DispatchError::Task(sqs_error(&self.dead, "ReceiveMessage", e)))?;
+        Ok(out.messages.unwrap_or_default())
+    }
+
+    /// Up to `limit` dead letters, without taking them off the queue. SQS has no listing, so
+    /// this peeks (receives with no visibility timeout) until it sees nothing new: on a busy
+    /// queue a listing can miss messages other readers hold.
+    pub async fn list(&self, limit: usize) -> Result<Vec<crate::DeadLetter>, DispatchError> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut letters = Vec::new();
+        for _ in 0..MAX_RECEIVES {
+            let messages = self.receive(0).await?;
+            let mut new = 0;
+            for message in &messages {
+                let id = message.message_id().unwrap_or_default().to_owned();
+                if seen.insert(id) {
+                    new += 1;
+                    letters.push(dead_letter(message));
+                }
+            }
+            if new == 0 || letters.len() >= limit {
+                break;
+            }
+        }
+        letters.sort_by_key(|l| l.dead_ms);
+        letters.truncate(limit);
+        Ok(letters)
+    }
+
+    /// Takes the dead letters with these action ids (every one, with `None`) off the queue and
+    /// sends them back to the outbox queue. Returns the ids moved.
+    pub async fn redrive(&self, ids: Option<&[i64]>) -> Result<Vec<i64>, DispatchError> {
+        let mut moved = Vec::new();
+        self.take(ids, |message| async move {
+            let body = message.body().unwrap_or_default();
+            let mut send = self
+                .client
+                .send_message()
+                .queue_url(&self.outbox)
+                .message_body(body);
+            if self.outbox.ends_with(".fifo") {
+                let letter = dead_letter(&message);
+                send = send
+                    .message_group_id(letter.id.to_string())
+                    .message_deduplication_id(format!("{}-{}", letter.id, now_ms()));
+            }
+            send.send()
+                .await
+                .map_err(|e| DispatchError::Task(sqs_error(&self.outbox, "SendMessage", e)))?;
+            Ok(())
+        })
+        .await
+        .map(|ids| moved.extend(ids))?;
+        Ok(moved)
+    }
+
+    /// Deletes the dead letters with these action ids, or all of them (`PurgeQueue`). Returns
+    /// how many went.
+    pub async fn purge(&self, ids: Option<&[i64]>) -> Result<usize, DispatchError> {
+        if ids.is_none() {
+            let count = self.list(usize::MAX).await?.len();
+            self.client
+                .purge_queue()
+                .queue_url(&self.dead)
+                .send()
+                .await
+                .map_err(|e| DispatchError::Task(sqs_error(&self.dead, "PurgeQueue", e)))?;
+            return Ok(count);
+        }
+        let taken = self.take(ids, |_| async { Ok(()) }).await?;
+        Ok(taken.len())
+    }
+
+    /// Receives the matching dead letters, runs `then` on each, and deletes it once `then`
+    /// succeeded; the others are made visible again at once.
+    async fn take<F, Fut>(&self, ids: Option<&[i64]>, then: F) -> Result<Vec<i64>, DispatchError>
+    where
+        F: Fn(aws_sdk_sqs::types::Message) -> Fut,
+        Fut: std::future::Future<Output = Result<(), DispatchError>>,
+    {
+        let mut taken = Vec::new();
+        let mut passed = std::collections::BTreeSet::new();
+        for _ in 0..MAX_RECEIVES {
+            let messages = self.receive(30).await?;
+            if messages.is_empty() {
+                break;
+            }
+            let mut new = 0;
+            for message in messages {
+                let letter = dead_letter(&message);
+                let handle = message.receipt_handle().unwrap_or_default().to_owned();
+                if ids.is_some_and(|ids| !ids.contains(&letter.id)) {
+                    if passed.insert(message.message_id().unwrap_or_default().to_owned()) {
+                        new += 1;
+                    }
+                    let _ = self
+                        .client
+                        .change_message_visibility()
+                        .queue_url(&self.dead)
+                        .receipt_handle(&handle)
+                        .visibility_timeout(0)
+                        .send()
+                        .await;
+                    continue;
+                }
+                new += 1;
+                then(message).await?;
+                self.client
+                    .delete_message()
+                    .queue_url(&self.dead)
+                    .receipt_handle(&handle)
+                    .send()
+                    .await
+                    .map_err(|e| DispatchError::Task(sqs_error(&self.dead, "DeleteMessage", e)))?;
+                taken.push(letter.id);
+            }
+            if new == 0 || ids.is_some_and(|ids| ids.iter().all(|id| taken.contains(id))) {
+                break;
+            }
+        }
+        Ok(taken)
+    }
+}
+
+/// A dead-lettered message as the dead letters of the local outbox look. A message the
+/// queue's own redrive policy moved (too many receives) carries no reason of ours.
+fn dead_letter(message: &aws_sdk_sqs::types::Message) -> crate::DeadLetter {
+    let body = message.body().unwrap_or_default();
+    let attribute = |name: &str| {
+        message
+            .message_attributes()
+            .and_then(|a| a.get(name))
+            .and_then(|v| v.string_value())
+            .map(str::to_owned)
+    };
+    let system = |name: MessageSystemAttributeName| {
+        message
+            .attributes()
+            .and_then(|a| a.get(&name))
+            .and_then(|v| v.parse::<i64>().ok())
+    };
+    let error = attribute("error").unwrap_or_default();
+    let (code, text) = error.split_once(": ").unwrap_or((error.as_str(), ""));
+    let queued: Option<QueuedAction> = serde_json::from_str(body).ok();
+    let action = serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v.get("action").cloned())
+        .unwrap_or_else(|| serde_json::Value::String(body.to_owned()));
+    crate::DeadLetter {
+        id: queued.as_ref().map_or(0, |q| q.id),
+        event_id: queued
+            .as_ref()
+            .map(|q| q.event_id.clone())
+            .unwrap_or_default(),
+        plugin: queued
+            .as_ref()
+            .map(|q| q.plugin.clone())
+            .unwrap_or_default(),
+        kind: action["type"].as_str().unwrap_or("unknown").to_owned(),
+        action,
+        created_ms: queued.as_ref().map_or(0, |q| q.recorded_ms as i64),
+        dead_ms: system(MessageSystemAttributeName::SentTimestamp).unwrap_or(0),
+        attempts: 0,
+        reason: attribute("reason").unwrap_or_else(|| "max-receive-count".into()),
+        error_code: code.to_owned(),
+        error_message: text.to_owned(),
+    }
+}

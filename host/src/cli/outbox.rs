@@ -41,6 +41,13 @@ impl OutboxLocation {
     /// Opens an outbox that must exist already: looking at one must not create it.
     fn open_existing(&self) -> anyhow::Result<Arc<Outbox>> {
         let config = self.dispatch_config()?;
+        if let (Some(url), None) = (&config.outbox_queue_url, &self.outbox) {
+            anyhow::bail!(
+                "the configuration's outbox is the SQS queue {url} (`[dispatch] \
+                 outbox-queue-url`), which every replica's worker sends from; `glue-rules dlq` \
+                 works on its dead-letter queue, and --outbox FILE opens a local outbox instead"
+            );
+        }
         let path = config.outbox_path();
         if !path.is_file() {
             anyhow::bail!(
@@ -387,8 +394,7 @@ pub(crate) fn run_dlq(args: DlqArgs) -> anyhow::Result<u8> {
             json,
             limit,
         } => {
-            let outbox = location.open_existing()?;
-            let letters = outbox.dead_letters(limit)?;
+            let letters = DeadLetters::open(&location)?.list(limit)?;
             let mut out = std::io::stdout().lock();
             if json {
                 for letter in &letters {
@@ -429,22 +435,18 @@ pub(crate) fn run_dlq(args: DlqArgs) -> anyhow::Result<u8> {
             out.flush()?;
             Ok(exit::OK)
         }
-        DlqCommand::Show { location, id } => {
-            let outbox = location.open_existing()?;
-            match outbox.dead_letter(id)? {
-                Some(letter) => {
-                    println!("{}", serde_json::to_string_pretty(&letter)?);
-                    Ok(exit::OK)
-                }
-                None => {
-                    eprintln!("error: no dead letter with id {id}");
-                    Ok(exit::PLUGIN_FAILED)
-                }
+        DlqCommand::Show { location, id } => match DeadLetters::open(&location)?.get(id)? {
+            Some(letter) => {
+                println!("{}", serde_json::to_string_pretty(&letter)?);
+                Ok(exit::OK)
             }
-        }
+            None => {
+                eprintln!("error: no dead letter with id {id}");
+                Ok(exit::PLUGIN_FAILED)
+            }
+        },
         DlqCommand::Redrive { location, ids, all } => {
-            let outbox = location.open_existing()?;
-            let moved = outbox.redrive((!all).then_some(ids.as_slice()))?;
+            let moved = DeadLetters::open(&location)?.redrive((!all).then_some(ids.as_slice()))?;
             let missing: Vec<i64> = ids
                 .iter()
                 .copied()
@@ -469,8 +471,7 @@ pub(crate) fn run_dlq(args: DlqArgs) -> anyhow::Result<u8> {
             Ok(exit::OK)
         }
         DlqCommand::Purge { location, ids, all } => {
-            let outbox = location.open_existing()?;
-            let n = outbox.purge((!all).then_some(ids.as_slice()))?;
+            let n = DeadLetters::open(&location)?.purge((!all).then_some(ids.as_slice()))?;
             println!("purged {n} dead letters");
             Ok(if !all && n < ids.len() {
                 exit::PLUGIN_FAILED
@@ -478,6 +479,67 @@ pub(crate) fn run_dlq(args: DlqArgs) -> anyhow::Result<u8> {
                 exit::OK
             })
         }
+    }
+}
+
+/// Where dead letters are: the local outbox's table, or the SQS outbox's dead-letter queue
+/// (with `[dispatch] outbox-queue-url` and no `--outbox`).
+enum DeadLetters {
+    Local(Arc<Outbox>),
+    #[cfg(feature = "aws")]
+    Queue(tokio::runtime::Runtime, dispatch::DeadLetterQueue),
+}
+
+impl DeadLetters {
+    fn open(location: &OutboxLocation) -> anyhow::Result<Self> {
+        #[cfg(feature = "aws")]
+        if location.outbox.is_none() {
+            let config = location.dispatch_config()?;
+            if config.outbox_queue_url.is_some() {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("cannot start the async runtime")?;
+                let queue = runtime.block_on(dispatch::DeadLetterQueue::open(&config))?;
+                return Ok(DeadLetters::Queue(runtime, queue));
+            }
+        }
+        Ok(DeadLetters::Local(location.open_existing()?))
+    }
+
+    fn list(&self, limit: usize) -> anyhow::Result<Vec<dispatch::DeadLetter>> {
+        Ok(match self {
+            DeadLetters::Local(outbox) => outbox.dead_letters(limit)?,
+            #[cfg(feature = "aws")]
+            DeadLetters::Queue(rt, queue) => rt.block_on(queue.list(limit))?,
+        })
+    }
+
+    fn get(&self, id: i64) -> anyhow::Result<Option<dispatch::DeadLetter>> {
+        Ok(match self {
+            DeadLetters::Local(outbox) => outbox.dead_letter(id)?,
+            #[cfg(feature = "aws")]
+            DeadLetters::Queue(rt, queue) => rt
+                .block_on(queue.list(usize::MAX))?
+                .into_iter()
+                .find(|l| l.id == id),
+        })
+    }
+
+    fn redrive(&self, ids: Option<&[i64]>) -> anyhow::Result<Vec<i64>> {
+        Ok(match self {
+            DeadLetters::Local(outbox) => outbox.redrive(ids)?,
+            #[cfg(feature = "aws")]
+            DeadLetters::Queue(rt, queue) => rt.block_on(queue.redrive(ids))?,
+        })
+    }
+
+    fn purge(&self, ids: Option<&[i64]>) -> anyhow::Result<usize> {
+        Ok(match self {
+            DeadLetters::Local(outbox) => outbox.purge(ids)?,
+            #[cfg(feature = "aws")]
+            DeadLetters::Queue(rt, queue) => rt.block_on(queue.purge(ids))?,
+        })
     }
 }
 

@@ -200,6 +200,25 @@ fn stateless_replica(
     queues: &Queues,
     table: &str,
 ) -> TempDir {
+    let intake = format!(
+        "[serve.sqs]\nqueue-url = \"{}\"\nwait-time-secs = 1\n\
+         # A killed replica's messages come back after this, and its claims' leases (below)\n\
+         # are over by then.\nvisibility-timeout-secs = 6\n",
+        queues.intake
+    );
+    replica_on_queues(label, moto, topic, queues, table, &intake)
+}
+
+/// A replica with the SQS outbox and DynamoDB de-duplication, and `intake` added (an SQS
+/// intake table, or nothing for HTTP alone).
+fn replica_on_queues(
+    label: &str,
+    moto: &moto::Lease,
+    topic: &str,
+    queues: &Queues,
+    table: &str,
+    intake: &str,
+) -> TempDir {
     let dir = TempDir::new(label);
     std::fs::create_dir_all(dir.path().join("plugins")).unwrap();
     std::fs::copy(
@@ -214,12 +233,7 @@ fn stateless_replica(
             r#"
 plugins-dir = "plugins"
 
-[serve.sqs]
-queue-url = "{intake}"
-wait-time-secs = 1
-# A killed replica's messages come back after this, and its claims' leases (below) are over
-# by then.
-visibility-timeout-secs = 6
+{intake}
 
 [dispatch]
 outbox-queue-url = "{outbox}"
@@ -239,7 +253,6 @@ connect-timeout-ms = 500
 [plugins.sns-on-failure.config]
 topic-arn = "{topic}"
 "#,
-            intake = queues.intake,
             outbox = queues.outbox,
             region = moto::REGION,
         ),
@@ -413,4 +426,110 @@ fn three_stateless_replicas_fire_every_event_once_though_one_is_killed() {
     );
     assert!(dead.unwrap().messages().is_empty());
     replicas.truncate(0);
+}
+
+fn run_cli(dir: &TempDir, args: &[&str]) -> (i32, String, String) {
+    let output = run_with_env(dir.path(), args, &moto::aws_env()).expect("glue-rules runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_sqs_outboxs_dead_letters_are_listed_redriven_and_purged() {
+    let moto = moto::lease();
+    let (rt, sns, sqs) = clients(&moto);
+    let name = moto::unique("queue-dlq");
+    let queues = rt.block_on(queues(&sqs, &name));
+    let table = format!("{name}-dedupe");
+    // A topic that does not exist yet: SNS answers NotFound, which is not retryable.
+    let topic = format!(
+        "arn:aws:sns:{}:{}:{name}-later",
+        moto::REGION,
+        moto::ACCOUNT
+    );
+    let dir = replica_on_queues("queue-dlq", &moto, &topic, &queues, &table, "");
+    init(&dir);
+    let sidecar = start(&dir);
+    for i in 0..2 {
+        let (status, body) = post(&sidecar, &failure(&format!("{name}-{i}")));
+        assert_eq!(status, 200, "{body}");
+    }
+    let mut letters = Vec::new();
+    crate::support::wait_until("two dead letters", Duration::from_secs(60), || {
+        let (code, out, err) = run_cli(&dir, &["dlq", "list", "--json"]);
+        assert_eq!(code, 0, "{err}");
+        letters = out
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .collect();
+        letters.len() == 2
+    });
+    for letter in &letters {
+        assert_eq!(letter["reason"], "non-retryable", "{letter}");
+        assert_eq!(letter["plugin"], "sns-on-failure");
+        assert_eq!(letter["kind"], "sns");
+    }
+    let (code, out, _) = run_cli(&dir, &["dlq", "show", &letters[0]["id"].to_string()]);
+    assert_eq!(code, 0);
+    assert!(out.contains(&topic), "{out}");
+
+    // The topic appears; one letter is redriven and sent, the other purged.
+    let (created, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &format!("{name}-later")));
+    assert_eq!(created, topic);
+    let first = letters[0]["id"].to_string();
+    let (code, out, err) = run_cli(&dir, &["dlq", "redrive", &first]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("redrove 1 dead letters"), "{out}");
+    let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(60)));
+    assert_eq!(published.len(), 1, "{}", sidecar.log());
+    let (code, out, err) = run_cli(&dir, &["dlq", "purge", "--all"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("purged 1 dead letters"), "{out}");
+    let (_, out, _) = run_cli(&dir, &["dlq", "list"]);
+    assert!(out.contains("no dead letters"), "{out}");
+}
+
+#[test]
+fn an_unavailable_outbox_queue_acknowledges_nothing_and_loses_nothing() {
+    let moto = moto::lease();
+    let (rt, sns, sqs) = clients(&moto);
+    let name = moto::unique("queue-down");
+    let (topic, alerts) = rt.block_on(topic_with_queue(&sns, &sqs, &name));
+    let queues = rt.block_on(queues(&sqs, &name));
+    let table = format!("{name}-dedupe");
+    let dir = replica_on_queues("queue-down", &moto, &topic, &queues, &table, "");
+    init(&dir);
+    let sidecar = start(&dir);
+    rt.block_on(sqs.delete_queue().queue_url(&queues.outbox).send())
+        .unwrap();
+    let event = failure(&format!("{name}-1"));
+    let response = post_json(sidecar.addr, "/v1/events", event.as_bytes()).unwrap();
+    assert_eq!(response.status, 503, "{}", response.text());
+    assert!(response.header("retry-after").is_some());
+    assert!(
+        response.text().contains("outbox queue"),
+        "{}",
+        response.text()
+    );
+    // The queue is back (same name, same URL); the sender's retry is recorded and sent.
+    let back = rt.block_on(queues_again(&sqs, &name));
+    assert_eq!(back, queues.outbox);
+    let (status, body) = post(&sidecar, &event);
+    assert_eq!(status, 200, "{body}\n{}", sidecar.log());
+    let published = rt.block_on(sns_messages(&sqs, &alerts, 1, Duration::from_secs(60)));
+    assert_eq!(published.len(), 1, "{}", sidecar.log());
+}
+
+/// Creates the outbox queue again after it was deleted.
+async fn queues_again(sqs: &aws_sdk_sqs::Client, name: &str) -> String {
+    sqs.create_queue()
+        .queue_name(format!("{name}-outbox"))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap()
 }
