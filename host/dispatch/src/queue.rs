@@ -534,20 +534,6 @@ pub(crate) async fn open(
     Ok((sdk, outbox))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_actions_id_is_stable_and_differs_by_place() {
-        let key = [7u8; 32];
-        assert_eq!(action_id(&key, 0), action_id(&key, 0));
-        assert_ne!(action_id(&key, 0).0, action_id(&key, 1).0);
-        assert!(action_id(&key, 3).0 >= 0);
-        assert_eq!(action_id(&key, 0).1.len(), 64);
-    }
-}
-
 /// The SQS outbox's dead-letter queue, for `glue-rules dlq` (the queue's own redrive policy
 /// names it).
 pub struct DeadLetterQueue {
@@ -764,5 +750,19 @@ fn dead_letter(message: &aws_sdk_sqs::types::Message) -> crate::DeadLetter {
         reason: attribute("reason").unwrap_or_else(|| "max-receive-count".into()),
         error_code: code.to_owned(),
         error_message: text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_actions_id_is_stable_and_differs_by_place() {
+        let key = [7u8; 32];
+        assert_eq!(action_id(&key, 0), action_id(&key, 0));
+        assert_ne!(action_id(&key, 0).0, action_id(&key, 1).0);
+        assert!(action_id(&key, 3).0 >= 0);
+        assert_eq!(action_id(&key, 0).1.len(), 64);
     }
 }
