@@ -185,6 +185,18 @@ pub const ACTIONS_DEAD_LETTERED: MetricDef = def(
     MetricType::Counter,
     "Actions moved to the dead-letter table, by type",
 );
+/// Shared de-duplication claims, by outcome.
+pub const DEDUPE_CLAIMS: MetricDef = def(
+    "glue_rules_dedupe_claims",
+    MetricType::Counter,
+    "Claims on the shared de-duplication table, by outcome",
+);
+/// The outbox queue worker's actions, by outcome.
+pub const OUTBOX_QUEUE_ACTIONS: MetricDef = def(
+    "glue_rules_outbox_queue_actions",
+    MetricType::Counter,
+    "Actions received from the SQS outbox queue, by outcome",
+);
 
 /// Every metric the process exports, in one place.
 pub const CATALOGUE: &[MetricDef] = &[
@@ -209,6 +221,8 @@ pub const CATALOGUE: &[MetricDef] = &[
     ACTIONS_RETRIED,
     ACTIONS_FAILED,
     ACTIONS_DEAD_LETTERED,
+    DEDUPE_CLAIMS,
+    OUTBOX_QUEUE_ACTIONS,
 ];
 
 /// Upper bounds of the evaluation latency histogram, in seconds.
@@ -340,6 +354,11 @@ struct StatusLabels {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct StateLabels {
     state: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OutcomeLabels {
+    outcome: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -521,6 +540,11 @@ pub struct Scrape {
     pub log_lines_dropped: Vec<(String, u64)>,
     /// The outbox's statistics, when there is an outbox.
     pub outbox: Option<StatsSnapshot>,
+    /// Shared claims since start, with `dedupe-table`.
+    pub claims: Option<glue_rules_dispatch::ClaimTotals>,
+    /// The outbox queue worker's actions since start (sent, retried, dead-lettered), with
+    /// `outbox-queue-url`.
+    pub queue: Option<[u64; 3]>,
 }
 
 impl Scrape {
@@ -554,6 +578,29 @@ impl Scrape {
         let untyped: Counter = Counter::default();
         untyped.inc_by(glue_rules_runtime::event::lenient_details());
         register(&mut registry, UNTYPED_DETAILS, &untyped);
+        if let Some(claims) = &self.claims {
+            let family = Family::<OutcomeLabels, Counter>::default();
+            for (outcome, n) in [
+                ("won", claims.won),
+                ("duplicate", claims.duplicates),
+                ("held", claims.held),
+                ("completion-failed", claims.completion_failures),
+            ] {
+                family.get_or_create(&OutcomeLabels { outcome }).inc_by(n);
+            }
+            register(&mut registry, DEDUPE_CLAIMS, &family);
+        }
+        if let Some([sent, retried, dead]) = self.queue {
+            let family = Family::<OutcomeLabels, Counter>::default();
+            for (outcome, n) in [
+                ("sent", sent),
+                ("retried", retried),
+                ("dead-lettered", dead),
+            ] {
+                family.get_or_create(&OutcomeLabels { outcome }).inc_by(n);
+            }
+            register(&mut registry, OUTBOX_QUEUE_ACTIONS, &family);
+        }
         let Some(stats) = &self.outbox else {
             return registry;
         };

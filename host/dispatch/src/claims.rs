@@ -21,6 +21,7 @@
 //! them again elsewhere (at least once, as documented in docs/scale-out.md).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use glue_rules_core::{ActionSink, DedupeKey, Receipt, SinkError, Submission};
 
@@ -49,16 +50,60 @@ pub trait ClaimStore: Send + Sync {
     fn release(&self, keys: &[DedupeKey]) -> Result<(), DispatchError>;
 }
 
+/// What the claims of this process came to, since it started: the `/metrics` figures.
+#[derive(Debug, Default)]
+pub struct ClaimCounters {
+    won: AtomicU64,
+    duplicates: AtomicU64,
+    held: AtomicU64,
+    completion_failures: AtomicU64,
+}
+
+/// A reading of [`ClaimCounters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClaimTotals {
+    /// Claims this replica won, and then recorded.
+    pub won: u64,
+    /// Events found done: duplicates, not recorded again.
+    pub duplicates: u64,
+    /// Events another replica held: not acknowledged, left for redelivery.
+    pub held: u64,
+    /// Won claims whose completion failed after their actions were recorded.
+    pub completion_failures: u64,
+}
+
+impl ClaimCounters {
+    /// The counts now.
+    pub fn totals(&self) -> ClaimTotals {
+        ClaimTotals {
+            won: self.won.load(Ordering::Relaxed),
+            duplicates: self.duplicates.load(Ordering::Relaxed),
+            held: self.held.load(Ordering::Relaxed),
+            completion_failures: self.completion_failures.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// A sink behind shared de-duplication: only events this replica wins reach `inner`.
 pub struct SharedDedupe {
     claims: Arc<dyn ClaimStore>,
     inner: Arc<dyn ActionSink>,
+    counters: Arc<ClaimCounters>,
 }
 
 impl SharedDedupe {
     /// `inner` (the outbox) behind `claims`.
     pub fn new(claims: Arc<dyn ClaimStore>, inner: Arc<dyn ActionSink>) -> Self {
-        Self { claims, inner }
+        Self {
+            claims,
+            inner,
+            counters: Arc::default(),
+        }
+    }
+
+    /// Its counts, shared with whoever renders them.
+    pub fn counters(&self) -> Arc<ClaimCounters> {
+        self.counters.clone()
     }
 }
 
@@ -86,11 +131,21 @@ impl ActionSink for SharedDedupe {
             .map_err(|e| SinkError(format!("de-duplication table: {e}")))?;
         let mut won = Vec::new();
         for (&i, answer) in claimed.iter().zip(&answers) {
-            match answer {
-                Claim::Won => won.push(i),
-                Claim::Done => receipts[i].duplicate = true,
-                Claim::Held => receipts[i].deferred = true,
-            }
+            let counter = match answer {
+                Claim::Won => {
+                    won.push(i);
+                    &self.counters.won
+                }
+                Claim::Done => {
+                    receipts[i].duplicate = true;
+                    &self.counters.duplicates
+                }
+                Claim::Held => {
+                    receipts[i].deferred = true;
+                    &self.counters.held
+                }
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
         }
         if won.is_empty() {
             return Ok(receipts);
@@ -103,6 +158,9 @@ impl ActionSink for SharedDedupe {
                     receipts[i] = receipt;
                 }
                 if let Err(e) = self.claims.complete(&won_keys) {
+                    self.counters
+                        .completion_failures
+                        .fetch_add(won_keys.len() as u64, Ordering::Relaxed);
                     // The actions are durable: the events may be acknowledged. The claims stay
                     // pending until their lease ends; only a redelivery after that, on another
                     // replica, would fire them again.
@@ -208,6 +266,8 @@ mod tests {
         assert!(receipts[1].deferred && receipts[1].queued == 0);
         let again = sink.record(&[a]).unwrap();
         assert!(again[0].duplicate && again[0].queued == 0);
+        let totals = sink.counters().totals();
+        assert_eq!((totals.won, totals.duplicates, totals.held), (1, 1, 1));
     }
 
     #[test]

@@ -51,7 +51,7 @@ use std::sync::Arc;
 
 #[cfg(feature = "aws")]
 pub use aws::{AwsDispatcher, sdk_config};
-pub use claims::{Claim, ClaimStore, SharedDedupe};
+pub use claims::{Claim, ClaimCounters, ClaimStore, ClaimTotals, SharedDedupe};
 pub use config::{AwsSettings, DispatchConfig, DispatchMode, RetryPolicy, TargetTimeouts};
 pub use dispatcher::{Dispatcher, LogDispatcher, SendError, SendFuture};
 #[cfg(feature = "aws")]
@@ -60,7 +60,9 @@ pub use outbox::{
     Completion, DeadLetter, DeadReason, KindTotals, Outbox, OutboxStatus, PendingAction,
 };
 #[cfg(feature = "aws")]
-pub use queue::{DeadLetterQueue, QueueWorker, QueueWorkerOptions, SqsOutbox};
+pub use queue::{
+    DeadLetterQueue, QueueCounters, QueueTotals, QueueWorker, QueueWorkerOptions, SqsOutbox,
+};
 pub use stats::{KindStats, StatsSnapshot};
 pub use worker::{DrainReport, Worker, WorkerOptions, spawn};
 
@@ -132,6 +134,11 @@ pub struct Dispatching {
     pub outbox: Option<Arc<Outbox>>,
     /// The worker sending what the sink holds.
     pub worker: Running,
+    /// The shared claims' counts, with `dedupe-table`.
+    pub claims: Option<Arc<ClaimCounters>>,
+    /// The queue worker's counts, with `outbox-queue-url`.
+    #[cfg(feature = "aws")]
+    pub queue: Option<Arc<QueueCounters>>,
 }
 
 /// A running dispatch worker.
@@ -178,9 +185,12 @@ pub async fn start(config: &DispatchConfig, replica: &str) -> Result<Dispatching
                      de-duplicated (the SQS outbox keeps no record of them)"
                 );
             }
+            let (sink, claims) = shared_dedupe(config, outbox, replica).await?;
             return Ok(Dispatching {
-                sink: shared_dedupe(config, outbox, replica).await?,
+                sink,
                 outbox: None,
+                claims,
+                queue: Some(worker.counters()),
                 worker: Running::Queue(worker),
             });
         }
@@ -204,12 +214,22 @@ pub async fn start(config: &DispatchConfig, replica: &str) -> Result<Dispatching
         dispatcher,
         WorkerOptions::from_config(config),
     );
+    let (sink, claims) = shared_dedupe(config, outbox.clone(), replica).await?;
     Ok(Dispatching {
-        sink: shared_dedupe(config, outbox.clone(), replica).await?,
+        sink,
         outbox: Some(outbox),
+        claims,
+        #[cfg(feature = "aws")]
+        queue: None,
         worker: Running::Outbox(worker),
     })
 }
+
+/// A sink and the counts of the claims in front of it, if any.
+type Deduped = (
+    Arc<dyn glue_rules_core::ActionSink>,
+    Option<Arc<ClaimCounters>>,
+);
 
 /// `sink` itself, or, with `[dispatch] dedupe-table`, `sink` behind the DynamoDB table that
 /// replicas share (see [`claims`]).
@@ -217,9 +237,9 @@ async fn shared_dedupe(
     config: &DispatchConfig,
     sink: Arc<dyn glue_rules_core::ActionSink>,
     replica: &str,
-) -> Result<Arc<dyn glue_rules_core::ActionSink>, DispatchError> {
+) -> Result<Deduped, DispatchError> {
     let Some(table) = &config.dedupe_table else {
-        return Ok(sink);
+        return Ok((sink, None));
     };
     #[cfg(feature = "aws")]
     {
@@ -242,7 +262,9 @@ async fn shared_dedupe(
             config.dedupe_lease,
             config.dedupe_window,
         );
-        Ok(Arc::new(SharedDedupe::new(Arc::new(claims), sink)))
+        let shared = SharedDedupe::new(Arc::new(claims), sink);
+        let counters = shared.counters();
+        Ok((Arc::new(shared), Some(counters)))
     }
     #[cfg(not(feature = "aws"))]
     {

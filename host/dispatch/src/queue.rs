@@ -15,6 +15,7 @@
 //! keeps no durable state of its own.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_sqs::Client;
@@ -226,10 +227,41 @@ impl QueueWorkerOptions {
     }
 }
 
+/// What this process's queue worker did with the actions it received, since it started.
+#[derive(Debug, Default)]
+pub struct QueueCounters {
+    sent: AtomicU64,
+    retried: AtomicU64,
+    dead_lettered: AtomicU64,
+}
+
+/// A reading of [`QueueCounters`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct QueueTotals {
+    /// Actions the target accepted (and that were deleted from the queue).
+    pub sent: u64,
+    /// Failed attempts put back with a back-off.
+    pub retried: u64,
+    /// Actions moved to the dead-letter queue by the worker.
+    pub dead_lettered: u64,
+}
+
+impl QueueCounters {
+    /// The counts now.
+    pub fn totals(&self) -> QueueTotals {
+        QueueTotals {
+            sent: self.sent.load(Ordering::Relaxed),
+            retried: self.retried.load(Ordering::Relaxed),
+            dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
+        }
+    }
+}
+
 /// Sends what the outbox queue holds: the worker every replica runs.
 pub struct QueueWorker {
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
+    counters: Arc<QueueCounters>,
 }
 
 impl QueueWorker {
@@ -243,8 +275,25 @@ impl QueueWorker {
         let client = Client::new(sdk);
         let dead = dead_letter_queue(&client, &options.url).await?;
         let (stop, stop_rx) = watch::channel(false);
-        let task = tokio::spawn(run(client, dead, dispatcher, options, stop_rx));
-        Ok(Self { stop, task })
+        let counters = Arc::new(QueueCounters::default());
+        let task = tokio::spawn(run(
+            client,
+            dead,
+            dispatcher,
+            options,
+            stop_rx,
+            counters.clone(),
+        ));
+        Ok(Self {
+            stop,
+            task,
+            counters,
+        })
+    }
+
+    /// Its counts, shared with whoever renders them.
+    pub fn counters(&self) -> Arc<QueueCounters> {
+        self.counters.clone()
     }
 
     /// Stops receiving, lets the sends in flight finish, and returns. Actions not yet sent stay
@@ -312,6 +361,7 @@ async fn run(
     dispatcher: Arc<dyn Dispatcher>,
     options: QueueWorkerOptions,
     mut stop: watch::Receiver<bool>,
+    counters: Arc<QueueCounters>,
 ) {
     let url = options.url.clone();
     while !*stop.borrow() {
@@ -349,6 +399,12 @@ async fn run(
             let Some(handle) = message.receipt_handle() else {
                 continue;
             };
+            let counter = match &fate {
+                Fate::Sent => &counters.sent,
+                Fate::Retry(_) => &counters.retried,
+                Fate::Dead { .. } => &counters.dead_lettered,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
             match fate {
                 Fate::Sent => delete.push(
                     DeleteMessageBatchRequestEntry::builder()

@@ -471,6 +471,16 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let (admitted, evaluating) = (state.pool.admitted(), state.pool.running());
     scrape.evaluating = evaluating as u64;
     scrape.waiting = admitted.saturating_sub(evaluating) as u64;
+    if let Some(counts) = state.dispatch_counts.get() {
+        scrape.claims = counts.claims.as_ref().map(|c| c.totals());
+        #[cfg(feature = "aws")]
+        {
+            scrape.queue = counts.queue.as_ref().map(|c| {
+                let t = c.totals();
+                [t.sent, t.retried, t.dead_lettered]
+            });
+        }
+    }
     if let Some(outbox) = &state.outbox {
         let outbox = outbox.clone();
         if let Ok(Ok(stats)) = tokio::task::spawn_blocking(move || outbox.stats()).await {

@@ -149,6 +149,9 @@ pub struct AppState {
     pub ready: AtomicBool,
     /// The outbox behind the sink, when there is one, for its metrics.
     pub outbox: Option<Arc<Outbox>>,
+    /// The counts of shared claims and of the outbox queue's worker, set once by
+    /// [`Sidecar::start`] when those are configured, for `/metrics`.
+    pub dispatch_counts: std::sync::OnceLock<DispatchCounts>,
     /// The threads that evaluate, and the bound on requests admitted.
     pub pool: pool::EvaluationPool,
     /// The component files' statuses as of the last reload: a snapshot swapped like the
@@ -185,6 +188,7 @@ impl AppState {
             options,
             ready: AtomicBool::new(false),
             outbox,
+            dispatch_counts: std::sync::OnceLock::new(),
             pool,
             files: RwLock::new(Arc::new(Vec::new())),
             reload_turn: Arc::new(tokio::sync::Mutex::new(())),
@@ -462,7 +466,15 @@ impl Sidecar {
             sink,
             outbox,
             worker,
+            claims,
+            #[cfg(feature = "aws")]
+            queue,
         } = glue_rules_dispatch::start(&dispatch_config, &replica).await?;
+        let counts = DispatchCounts {
+            claims,
+            #[cfg(feature = "aws")]
+            queue,
+        };
         match (&outbox, &dispatch_config.outbox_queue_url) {
             (Some(outbox), _) => tracing::info!(
                 mode = dispatch_config.mode.as_str(),
@@ -490,6 +502,7 @@ impl Sidecar {
         })
         .await
         .map_err(|e| ServeError::Task(e.to_string()))??;
+        let _ = state.dispatch_counts.set(counts);
 
         let (stop, stop_rx) = tokio::sync::watch::channel(false);
         #[cfg(feature = "aws")]
@@ -583,4 +596,14 @@ fn replica_name(addr: SocketAddr) -> String {
         })
         .unwrap_or_else(|| "localhost".into());
     format!("{host}/{}/{}", std::process::id(), addr.port())
+}
+
+/// The counters of the scale-out backends, when they are in use.
+#[derive(Debug, Default)]
+pub struct DispatchCounts {
+    /// Shared claims (`dedupe-table`).
+    pub claims: Option<Arc<glue_rules_dispatch::ClaimCounters>>,
+    /// The outbox queue's worker (`outbox-queue-url`).
+    #[cfg(feature = "aws")]
+    pub queue: Option<Arc<glue_rules_dispatch::QueueCounters>>,
 }

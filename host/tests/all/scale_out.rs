@@ -82,6 +82,19 @@ fn an_event_delivered_to_two_replicas_fires_once() {
         a.log(),
         b.log()
     );
+    // Each replica counts its claims: 10 won, 20 duplicates, between them.
+    let count = |sidecar: &Sidecar, outcome: &str| -> f64 {
+        let text = crate::support::http::get(sidecar.addr, "/metrics")
+            .unwrap()
+            .text();
+        let prefix = format!("glue_rules_dedupe_claims_total{{outcome=\"{outcome}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&prefix))
+            .map_or(0.0, |v| v.parse().unwrap())
+    };
+    assert_eq!(count(&a, "won") + count(&b, "won"), 10.0);
+    assert_eq!(count(&a, "duplicate") + count(&b, "duplicate"), 20.0);
+    assert_eq!(count(&a, "held") + count(&b, "held"), 0.0);
     // Every claim is done, with a TTL.
     let items = rt
         .block_on(dynamodb(&rt, &moto).scan().table_name(&table).send())
