@@ -8,6 +8,13 @@
 //! `{"errorKind": .., "error": ..}`, and an array of those when the file holds several events.
 //! Files are compared as JSON values, so their formatting and key order do not matter.
 //! `--update` (re)writes the expected files from what the plugin decides now.
+//!
+//! Every event is evaluated whether the plugin's event patterns select it or not, and the
+//! expected file records whether they do (`"selected"`): `serve` never calls a plugin for an
+//! event its patterns do not select, so a fixture that expects a matched decision fails when
+//! they do not, with each pattern's own explanation (the field that failed). An expected file
+//! written before `"selected"` existed is held to that rule too, and otherwise compared
+//! without it.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -57,6 +64,8 @@ pub(crate) struct TestArgs {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Outcome<'a> {
+    /// Whether the plugin's patterns select the event (whether `serve` would call it).
+    selected: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     matched: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -70,9 +79,10 @@ struct Outcome<'a> {
 }
 
 impl<'a> Outcome<'a> {
-    fn new(result: &'a Result<glue_rules::core::Decision, EvalError>) -> Self {
+    fn new(result: &'a Result<glue_rules::core::Decision, EvalError>, selected: bool) -> Self {
         match result {
             Ok(decision) => Outcome {
+                selected,
                 matched: Some(decision.matched),
                 reason: decision.reason.as_deref(),
                 actions: Some(&decision.actions),
@@ -80,6 +90,7 @@ impl<'a> Outcome<'a> {
                 error: None,
             },
             Err(e) => Outcome {
+                selected,
                 matched: None,
                 reason: None,
                 actions: None,
@@ -268,7 +279,12 @@ fn check_fixture(
             result
         })
         .collect();
-    let outcomes: Vec<Outcome<'_>> = results.iter().map(Outcome::new).collect();
+    let selections: Vec<Result<(), String>> = events.iter().map(|e| selection(plugin, e)).collect();
+    let outcomes: Vec<Outcome<'_>> = results
+        .iter()
+        .zip(&selections)
+        .map(|(result, selection)| Outcome::new(result, selection.is_ok()))
+        .collect();
     let serialized = if outcomes.len() == 1 {
         serde_json::to_string_pretty(&outcomes[0])
     } else {
@@ -323,7 +339,42 @@ fn check_fixture(
             return;
         }
     };
-    let actual: Value = serde_json::from_str(&actual_text).unwrap_or(Value::Null);
+    let mut actual: Value = serde_json::from_str(&actual_text).unwrap_or(Value::Null);
+    // A decision is expected but `serve` would never ask for it.
+    let unselected: Vec<String> = as_list(&expected)
+        .iter()
+        .zip(&selections)
+        .enumerate()
+        .filter(|(_, (want, _))| want.get("matched") == Some(&Value::Bool(true)))
+        .filter_map(|(i, (_, selection))| selection.as_ref().err().map(|why| (i, why)))
+        .map(|(i, why)| {
+            if selections.len() == 1 {
+                why.clone()
+            } else {
+                format!("event {}: {why}", i + 1)
+            }
+        })
+        .collect();
+    if !unselected.is_empty() {
+        println!(
+            "FAIL {label}: {} expects a matched decision, but the plugin's event patterns do \
+             not select the event, so `serve` never calls the plugin for it",
+            expected_file.display()
+        );
+        for why in &unselected {
+            println!("     {why}");
+        }
+        tally.failed += 1;
+        return;
+    }
+    // Expected files from before `selected` are compared without it.
+    for (want, got) in as_list(&expected).iter().zip(as_list_mut(&mut actual)) {
+        if want.get("selected").is_none()
+            && let Some(object) = got.as_object_mut()
+        {
+            object.remove("selected");
+        }
+    }
     if expected == actual {
         println!("ok   {label}");
         tally.passed += 1;
@@ -337,6 +388,43 @@ fn check_fixture(
             println!("     {line}");
         }
         tally.failed += 1;
+    }
+}
+
+/// Whether `plugin`'s event patterns select `event` (a plugin without patterns is entered for
+/// every event), or why not: each pattern's explanation, its first failing field.
+fn selection(plugin: &Plugin, event: &Event) -> Result<(), String> {
+    let patterns = plugin.patterns();
+    if patterns.is_empty() {
+        return Ok(());
+    }
+    let mut reasons = Vec::with_capacity(patterns.len());
+    for (i, pattern) in patterns.iter().enumerate() {
+        let explanation = pattern.explain(&event.json);
+        if explanation.is_match() {
+            return Ok(());
+        }
+        reasons.push(if patterns.len() == 1 {
+            format!("its pattern: {explanation}")
+        } else {
+            format!("pattern {}: {explanation}", i + 1)
+        });
+    }
+    Err(reasons.join("; "))
+}
+
+/// The outcomes of an expected or actual file: one, or an array of them.
+fn as_list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        other => vec![other],
+    }
+}
+
+fn as_list_mut(value: &mut Value) -> Vec<&mut Value> {
+    match value {
+        Value::Array(items) => items.iter_mut().collect(),
+        other => vec![other],
     }
 }
 

@@ -634,3 +634,73 @@ fn plugins_are_entered_only_for_events_their_patterns_select() {
         assert_eq!(line["reason"], "not selected by its event patterns");
     }
 }
+
+#[test]
+fn test_fails_a_fixture_the_plugins_patterns_do_not_select_naming_the_field() {
+    let dir = TempDir::new("test-patterns");
+    let fixtures = dir.path().join("fixtures");
+    std::fs::create_dir_all(&fixtures).unwrap();
+    std::fs::copy(fixture("failed-job-run.json"), fixtures.join("failed.json")).unwrap();
+    let cache = dir.path().join("cache");
+    let hostile = plugins().hostile.to_str().unwrap();
+    let test = |pattern: &str, extra: &[&str]| {
+        // The hostile plugin's name follows its mode unless set: keep the name it has without
+        // settings, which is how `test` first finds its configuration.
+        let mode = "mode=all-actions".to_owned();
+        let name = "name=hostile-well-behaved".to_owned();
+        let pattern = format!("pattern={pattern}");
+        let mut args = vec![
+            "test",
+            hostile,
+            "--fixtures",
+            fixtures.to_str().unwrap(),
+            "--cache-dir",
+            cache.to_str().unwrap(),
+            "--set",
+            &mode,
+            "--set",
+            &name,
+            "--set",
+            &pattern,
+        ];
+        args.extend_from_slice(extra);
+        let output = run_in(dir.path(), &args, None).unwrap();
+        let report = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.code(), report)
+    };
+    let right = r#"{"source":["aws.glue"],"detail-type":["Glue Job State Change"]}"#;
+    let typo = r#"{"source":["aws.glue"],"detail-type":["Glue Job State Chnage"]}"#;
+
+    // Written from the plugin: selected, and matched.
+    let (code, report) = test(right, &["--update"]);
+    assert_eq!(code, Some(0), "{report}");
+    let expected_file = fixtures.join("failed.expected.json");
+    let expected: Value =
+        serde_json::from_str(&std::fs::read_to_string(&expected_file).unwrap()).unwrap();
+    assert_eq!(expected["selected"], true, "{expected}");
+    assert_eq!(expected["matched"], true, "{expected}");
+
+    // A typo in the pattern: the decision is the same, but serve would never ask for it.
+    let (code, report) = test(typo, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(
+        report.contains("the plugin's event patterns do not select the event")
+            && report.contains("detail-type"),
+        "{report}"
+    );
+
+    // An expected file from before `selected` is held to the same rule, and otherwise
+    // compared without it.
+    let mut old = expected.clone();
+    old.as_object_mut().unwrap().remove("selected");
+    std::fs::write(&expected_file, old.to_string()).unwrap();
+    let (code, report) = test(right, &[]);
+    assert_eq!(code, Some(0), "{report}");
+    let (code, report) = test(typo, &[]);
+    assert_eq!(code, Some(1), "{report}");
+    assert!(report.contains("detail-type"), "{report}");
+}
