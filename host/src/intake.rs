@@ -9,7 +9,7 @@
 use std::sync::Arc;
 
 use glue_rules_core::{ActionSink, Receipt, Submission};
-use glue_rules_runtime::engine::{EventOutcome, evaluate_event};
+use glue_rules_runtime::engine::{EventOutcome, evaluate_event, evaluate_event_explained};
 use glue_rules_runtime::event::Event;
 use glue_rules_runtime::registry::{PluginSet, Registry};
 
@@ -110,9 +110,24 @@ impl Intake {
     /// set and counts the outcomes. CPU work: the sidecar runs it on its evaluation threads, so
     /// that plugins never wait for a core while their deadline runs.
     pub fn evaluate(&self, events: &[Event]) -> Evaluated {
+        self.evaluate_with(events, false)
+    }
+
+    /// [`Intake::evaluate`], keeping each plugin's log lines when `explain` is set (for
+    /// [`EventOutcome::explained_records`]).
+    pub fn evaluate_with(&self, events: &[Event], explain: bool) -> Evaluated {
         // One snapshot for the whole call: a reload never changes the set mid-batch.
         let set = self.registry.snapshot();
-        let outcomes: Vec<EventOutcome> = events.iter().map(|e| evaluate_event(&set, e)).collect();
+        let outcomes: Vec<EventOutcome> = events
+            .iter()
+            .map(|e| {
+                if explain {
+                    evaluate_event_explained(&set, e)
+                } else {
+                    evaluate_event(&set, e)
+                }
+            })
+            .collect();
         for outcome in &outcomes {
             self.metrics.observe(outcome);
         }

@@ -20,6 +20,9 @@ pub struct PluginOutcome {
     pub result: Result<Decision, EvalError>,
     /// How long the call took, including instance set-up when one was needed.
     pub elapsed: Duration,
+    /// The lines the plugin logged during the call, when they were asked for
+    /// ([`evaluate_event_explained`]).
+    pub logs: Vec<crate::sandbox::LogRecord>,
 }
 
 impl PluginOutcome {
@@ -100,6 +103,73 @@ impl EventOutcome {
     }
 }
 
+/// Why a plugin was or was not entered for an event, and what it logged: `eval --explain`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation<'a> {
+    /// Whether its event patterns selected the event (a plugin without patterns is entered for
+    /// every event).
+    pub selected: bool,
+    /// Each pattern's verdict on the event: `match`, or the first field that failed.
+    pub patterns: Vec<String>,
+    /// The lines it logged during the evaluation (empty when it was not entered).
+    pub logs: &'a [crate::sandbox::LogRecord],
+}
+
+/// An [`OutcomeRecord`] with its [`Explanation`].
+#[derive(Debug, Serialize)]
+pub struct ExplainedRecord<'a> {
+    /// The outcome, as `eval` prints it.
+    #[serde(flatten)]
+    pub record: OutcomeRecord<'a>,
+    /// Why.
+    pub explain: Explanation<'a>,
+}
+
+impl EventOutcome {
+    /// [`EventOutcome::records_for`] with each plugin's [`Explanation`] for `event` (the event
+    /// this outcome is of; log lines are there when it was evaluated with
+    /// [`evaluate_event_explained`]).
+    pub fn explained_records<'a>(
+        &'a self,
+        set: &'a PluginSet,
+        event: &Event,
+    ) -> Vec<ExplainedRecord<'a>> {
+        let logs: Vec<&[crate::sandbox::LogRecord]> = set
+            .plugins()
+            .iter()
+            .map(|plugin| {
+                self.outcomes
+                    .iter()
+                    .find(|o| Arc::ptr_eq(&o.plugin, plugin))
+                    .map_or(&[][..], |o| o.logs.as_slice())
+            })
+            .collect();
+        self.records_for(set)
+            .into_iter()
+            .zip(set.plugins())
+            .zip(logs)
+            .map(|((record, plugin), logs)| {
+                let verdicts: Vec<_> = plugin
+                    .patterns()
+                    .iter()
+                    .map(|p| p.explain(&event.json))
+                    .collect();
+                let selected = verdicts.is_empty() || verdicts.iter().any(|v| v.is_match());
+                let patterns = verdicts.iter().map(ToString::to_string).collect();
+                ExplainedRecord {
+                    record,
+                    explain: Explanation {
+                        selected,
+                        patterns,
+                        logs,
+                    },
+                }
+            })
+            .collect()
+    }
+}
+
 /// The JSON shape of one (event, plugin) outcome.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -169,6 +239,16 @@ impl<'a> OutcomeRecord<'a> {
 /// Runs on `event` every plugin of `set` whose event patterns select it. Plugins not selected
 /// are not entered and have no outcome.
 pub fn evaluate_event(set: &PluginSet, event: &Event) -> EventOutcome {
+    evaluate(set, event, false)
+}
+
+/// [`evaluate_event`], keeping each plugin's log lines of the call in its outcome: for
+/// [`EventOutcome::explained_records`].
+pub fn evaluate_event_explained(set: &PluginSet, event: &Event) -> EventOutcome {
+    evaluate(set, event, true)
+}
+
+fn evaluate(set: &PluginSet, event: &Event, capture: bool) -> EventOutcome {
     let mut candidates = Vec::new();
     set.candidates(&event.json, &mut candidates);
     let outcomes = candidates
@@ -176,11 +256,12 @@ pub fn evaluate_event(set: &PluginSet, event: &Event) -> EventOutcome {
         .map(|&i| &set.plugins()[i])
         .map(|plugin| {
             let start = Instant::now();
-            let result = plugin.evaluate(event);
+            let (result, logs) = plugin.evaluate_logged(event, capture);
             PluginOutcome {
                 plugin: plugin.clone(),
                 result,
                 elapsed: start.elapsed(),
+                logs,
             }
         })
         .collect();

@@ -773,24 +773,46 @@ impl Plugin {
     /// Decides about one event. Failures of any kind come back as an [`EvalError`]; none of
     /// them affects the host or other plugins.
     pub fn evaluate(&self, event: &Event) -> Result<Decision, EvalError> {
+        self.evaluate_logged(event, false).0
+    }
+
+    /// [`Plugin::evaluate`], also returning the lines the plugin logged during this evaluation
+    /// (within its log budget) when `capture` is set: what `eval --explain` shows beside the
+    /// decision.
+    pub fn evaluate_logged(
+        &self,
+        event: &Event,
+        capture: bool,
+    ) -> (Result<Decision, EvalError>, Vec<crate::sandbox::LogRecord>) {
         self.stats.evaluations.fetch_add(1, Ordering::Relaxed);
         if let Some(err) = self.parked() {
             self.stats.errors.fetch_add(1, Ordering::Relaxed);
-            return Err(err);
+            return (Err(err), Vec::new());
         }
-        let result = self.evaluate_in_instance(event);
+        let mut logs = Vec::new();
+        let result = self.evaluate_in_instance(event, capture.then_some(&mut logs));
         self.record(&result);
-        result
+        (result, logs)
     }
 
-    fn evaluate_in_instance(&self, event: &Event) -> Result<Decision, EvalError> {
+    fn evaluate_in_instance(
+        &self,
+        event: &Event,
+        logs: Option<&mut Vec<crate::sandbox::LogRecord>>,
+    ) -> Result<Decision, EvalError> {
         let mut instance = match self.take_instance() {
             Some(instance) => instance,
             None => self.instantiate()?,
         };
         self.arm(&mut instance.store, self.settings.limits.timeout);
+        if logs.is_some() {
+            instance.store.data().log.capture();
+        }
         let outcome = instance.rule.evaluate(&mut instance.store, event);
         let dropped = instance.store.data().log.finish();
+        if let Some(logs) = logs {
+            *logs = instance.store.data().log.take_captured();
+        }
         if dropped > 0 {
             self.stats
                 .log_lines_dropped

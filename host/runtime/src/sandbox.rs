@@ -589,6 +589,20 @@ struct LogState {
     bytes: usize,
     dropped: u64,
     partial: [Vec<u8>; 2],
+    /// The lines of the evaluation in progress, kept when an explanation is asked for.
+    captured: Option<Vec<LogRecord>>,
+}
+
+/// One line a plugin wrote during an evaluation (its `log` calls, or a line of stdout or
+/// stderr), kept for `eval --explain`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LogRecord {
+    /// `trace` to `error`.
+    pub level: &'static str,
+    /// `log`, `stdout` or `stderr`.
+    pub stream: &'static str,
+    /// The text, as written.
+    pub message: String,
 }
 
 /// The longest stdout/stderr line kept whole; longer lines are split.
@@ -609,6 +623,18 @@ impl GuestLog {
         let mut state = self.lock();
         state.lines = 0;
         state.bytes = 0;
+        state.captured = None;
+    }
+
+    /// Keeps the lines of the evaluation that starts now (within the same budget), for
+    /// [`GuestLog::take_captured`].
+    pub(crate) fn capture(&self) {
+        self.lock().captured = Some(Vec::new());
+    }
+
+    /// The lines kept since [`GuestLog::capture`].
+    pub(crate) fn take_captured(&self) -> Vec<LogRecord> {
+        self.lock().captured.take().unwrap_or_default()
     }
 
     /// Flushes unterminated stdout/stderr lines and returns how many lines were dropped since
@@ -641,6 +667,19 @@ impl GuestLog {
             }
             state.lines += 1;
             state.bytes += message.len();
+            if let Some(captured) = &mut state.captured {
+                captured.push(LogRecord {
+                    level: match level {
+                        LogLevel::Trace => "trace",
+                        LogLevel::Debug => "debug",
+                        LogLevel::Info => "info",
+                        LogLevel::Warn => "warn",
+                        LogLevel::Error => "error",
+                    },
+                    stream,
+                    message: message.to_owned(),
+                });
+            }
         }
         let plugin = &*self.plugin;
         // A plugin's text never starts a line of its own in the host's log: newlines and other

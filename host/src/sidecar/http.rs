@@ -9,15 +9,15 @@ use std::sync::atomic::Ordering;
 use axum::Json;
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use glue_rules_runtime::engine::OutcomeRecord;
+use glue_rules_runtime::engine::{ExplainedRecord, OutcomeRecord};
 use glue_rules_runtime::event::{Event, EventError};
 use glue_rules_runtime::input::parse_document;
 
@@ -197,16 +197,35 @@ fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
 
 #[derive(Serialize)]
 struct EventsResponse<'a> {
-    decisions: Vec<OutcomeRecord<'a>>,
+    decisions: Decisions<'a>,
+}
+
+/// The decisions of a request: as `eval` prints them, or with `?explain=true` as
+/// `eval --explain` does.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Decisions<'a> {
+    Plain(Vec<OutcomeRecord<'a>>),
+    Explained(Vec<ExplainedRecord<'a>>),
+}
+
+/// The query `POST /v1/events` takes.
+#[derive(Debug, Default, Deserialize)]
+struct EventsQuery {
+    /// Add why each plugin was or was not entered and what it logged.
+    #[serde(default)]
+    explain: bool,
 }
 
 /// `POST /v1/events`: one event, a JSON array of events, or NDJSON. The whole request is
 /// refused if any event is malformed, so a client never has to work out which part was taken.
 async fn post_events(
     State(state): State<Arc<AppState>>,
+    Query(query): Query<EventsQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
+    let explain = query.explain;
     if let Err(e) = check_content_type(&headers) {
         state
             .metrics
@@ -252,7 +271,7 @@ async fn post_events(
         .pool
         .run(admission, move || {
             let events = parse_events(&worker, &bytes)?;
-            let evaluated = worker.intake.evaluate(&events);
+            let evaluated = worker.intake.evaluate_with(&events, explain);
             Ok::<_, ApiError>((events, evaluated))
         })
         .await
@@ -266,14 +285,15 @@ async fn post_events(
     // Recording waits for the outbox's disk flush, not for a core: off the evaluation threads,
     // still within the request's admission.
     let worker = state.clone();
-    let processed = tokio::task::spawn_blocking(move || {
+    let (processed, events) = tokio::task::spawn_blocking(move || {
         let _admission = admission;
-        worker.intake.record(
+        let processed = worker.intake.record(
             IntakeSource::Http,
             &events,
             evaluated,
             Batching::AllOrNothing,
-        )
+        );
+        (processed, events)
     })
     .await
     .map_err(|e| {
@@ -282,11 +302,24 @@ async fn post_events(
             format!("recording aborted: {e}"),
         )
     })?;
-    let decisions: Vec<OutcomeRecord<'_>> = processed
-        .outcomes
-        .iter()
-        .flat_map(|o| o.records_for(&processed.set))
-        .collect();
+    let decisions = if explain {
+        Decisions::Explained(
+            processed
+                .outcomes
+                .iter()
+                .zip(&events)
+                .flat_map(|(o, e)| o.explained_records(&processed.set, e))
+                .collect(),
+        )
+    } else {
+        Decisions::Plain(
+            processed
+                .outcomes
+                .iter()
+                .flat_map(|o| o.records_for(&processed.set))
+                .collect(),
+        )
+    };
     if let Some(Verdict::Unrecorded(e)) = processed
         .verdicts
         .iter()

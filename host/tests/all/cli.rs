@@ -704,3 +704,27 @@ fn test_fails_a_fixture_the_plugins_patterns_do_not_select_naming_the_field() {
     assert_eq!(code, Some(1), "{report}");
     assert!(report.contains("detail-type"), "{report}");
 }
+
+#[test]
+fn eval_explain_gives_each_patterns_verdict_and_the_plugins_log_lines() {
+    let dir = TempDir::new("eval-explain");
+    let output = eval(
+        dir.path(),
+        &[
+            "--explain",
+            fixture("successful-job-run.json").to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    let lambda = lines_for(&lines, "lambda-on-success")[0];
+    assert_eq!(lambda["explain"]["selected"], true, "{lambda}");
+    assert_eq!(lambda["explain"]["patterns"], json!(["match"]));
+    assert_eq!(lambda["explain"]["logs"][0]["stream"], "log", "{lambda}");
+    let sns = lines_for(&lines, "sns-on-failure")[0];
+    assert_eq!(sns["reason"], "not selected by its event patterns");
+    assert_eq!(sns["explain"]["selected"], false, "{sns}");
+    let why = sns["explain"]["patterns"][0].as_str().unwrap();
+    assert!(why.starts_with("no match: `detail.state`"), "{why}");
+}

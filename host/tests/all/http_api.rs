@@ -163,3 +163,82 @@ async fn a_public_address_without_an_intake_token_refuses_to_start() {
         .unwrap_err();
     assert!(err.to_string().contains("intake token"), "{err}");
 }
+
+#[tokio::test]
+async fn explain_true_says_why_each_plugin_was_entered_and_what_it_logged() {
+    let config = Config::builtin();
+    let runtime = glue_rules::runtime_for(&config.runtime, None, false).expect("a runtime");
+    let p = crate::support::plugins();
+    let sources = PluginSources {
+        files: vec![p.lambda_on_success.clone(), p.sns_on_failure.clone()],
+        dir: None,
+    };
+    let reloader = Reloader::new(runtime, config.runtime.clone(), sources);
+    let state = AppState::new(
+        reloader,
+        Arc::new(LogSink),
+        None,
+        config,
+        ServeOptions::default(),
+    )
+    .expect("the sidecar starts");
+    let event =
+        std::fs::read_to_string(crate::support::fixture("successful-job-run.json")).unwrap();
+    let first: serde_json::Value = match serde_json::from_str(&event).unwrap() {
+        serde_json::Value::Array(mut events) => events.remove(0),
+        one => one,
+    };
+    let request = Request::post("/v1/events?explain=true")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(first.to_string()))
+        .unwrap();
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = serde_json::from_slice(
+        &axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let decision = |plugin: &str| {
+        body["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["plugin"] == plugin)
+            .unwrap()
+            .clone()
+    };
+    let lambda = decision("lambda-on-success");
+    assert_eq!(lambda["matched"], true, "{lambda}");
+    assert_eq!(lambda["explain"]["selected"], true, "{lambda}");
+    assert_eq!(lambda["explain"]["patterns"][0], "match");
+    let log = &lambda["explain"]["logs"][0];
+    assert_eq!(log["level"], "debug", "{lambda}");
+    assert!(
+        log["message"].as_str().unwrap().starts_with("invoking "),
+        "{log}"
+    );
+    let sns = decision("sns-on-failure");
+    assert_eq!(sns["explain"]["selected"], false, "{sns}");
+    let why = sns["explain"]["patterns"][0].as_str().unwrap();
+    assert!(
+        why.contains("detail.state") && why.contains("SUCCEEDED"),
+        "{why}"
+    );
+    assert_eq!(sns["explain"]["logs"], serde_json::json!([]));
+
+    // Without the query, the answer has no explanations.
+    let request = Request::post("/v1/events")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(first.to_string()))
+        .unwrap();
+    let response = router(state).oneshot(request).await.unwrap();
+    let body: serde_json::Value = serde_json::from_slice(
+        &axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(body["decisions"][0].get("explain").is_none(), "{body}");
+}
