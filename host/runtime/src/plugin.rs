@@ -838,14 +838,17 @@ impl Plugin {
     /// guest.
     fn arm(&self, store: &mut Store<HostState>, budget: Duration) {
         let limits = &self.settings.limits;
-        if self.runtime.options().deadlines {
-            store.set_epoch_deadline(self.runtime.deadline_ticks(budget));
-        }
         if self.runtime.options().fuel {
             // Without a budget of its own, a plugin gets all the fuel there is.
             let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
         }
-        store.data_mut().begin(budget);
+        store
+            .data_mut()
+            .begin(budget, self.runtime.options().epoch_tick);
+        if self.runtime.options().deadlines {
+            let first = store.data().budget.first_deadline();
+            store.set_epoch_deadline(self.runtime.deadline_ticks(first));
+        }
     }
 
     /// A fresh instance, its start-up code bounded by the start-up budget (and the fuel of an

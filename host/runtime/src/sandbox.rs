@@ -156,7 +156,7 @@ impl HostState {
             config,
             clock,
             deadline: Instant::now(),
-            budget: Budget::start(Duration::ZERO, limits.overload_grace),
+            budget: Budget::start(Duration::ZERO, limits.overload_grace, Duration::ZERO),
             overload_grace: limits.overload_grace,
             slept_past_deadline: false,
             random_bytes: 0,
@@ -166,10 +166,10 @@ impl HostState {
     }
 
     /// Starts the per-call budgets of a call into the plugin that may spend `budget` of CPU
-    /// time.
-    pub(crate) fn begin(&mut self, budget: Duration) {
+    /// time, its first deadline check due after `first_check`.
+    pub(crate) fn begin(&mut self, budget: Duration, first_check: Duration) {
         self.deadline = Instant::now() + budget;
-        self.budget = Budget::start(budget, self.overload_grace);
+        self.budget = Budget::start(budget, self.overload_grace, first_check);
         self.slept_past_deadline = false;
         self.random_bytes = 0;
         self.limiter.hit = None;
@@ -888,7 +888,7 @@ mod tests {
         let limits = Limits::default();
         let log = Arc::new(GuestLog::new("p".into(), &limits));
         let mut state = HostState::new(&limits, log, Arc::default());
-        state.begin(Duration::ZERO);
+        state.begin(Duration::ZERO, Duration::ZERO);
         let err = state.take_random("get-random-bytes", 16 << 20).unwrap_err();
         assert!(err.to_string().contains("per call"), "{err}");
         for _ in 0..MAX_RANDOM_BYTES_PER_EVALUATION / MAX_RANDOM_BYTES_PER_CALL {
@@ -898,7 +898,7 @@ mod tests {
         }
         let err = state.take_random("get-random-bytes", 1).unwrap_err();
         assert!(err.to_string().contains("per evaluation"), "{err}");
-        state.begin(Duration::ZERO);
+        state.begin(Duration::ZERO, Duration::ZERO);
         state.take_random("get-random-bytes", 16).unwrap();
     }
 }
