@@ -313,6 +313,23 @@ mod error_tests {
     }
 }
 
+/// What an evaluation is asked to keep, and what it kept.
+#[derive(Debug, Default)]
+struct Probe {
+    capture_logs: bool,
+    logs: Vec<crate::sandbox::LogRecord>,
+    measured: Measured,
+}
+
+/// What one evaluation cost the sandbox ([`Plugin::evaluate_measured`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Measured {
+    /// Fuel used, when the runtime meters fuel.
+    pub fuel: Option<u64>,
+    /// The instance's linear memory after the evaluation, in bytes.
+    pub memory_bytes: usize,
+}
+
 /// Counters kept per plugin since it was loaded.
 #[derive(Debug, Default)]
 pub struct PluginStats {
@@ -776,6 +793,21 @@ impl Plugin {
         self.evaluate_logged(event, false).0
     }
 
+    /// Starts a fresh instance and calls `describe` with the plugin's settings, as loading
+    /// does, and discards the answer: what `glue-rules bench` times as the start-up cost.
+    pub fn describe_again(&self) -> Result<(), LoadError> {
+        self.describe_with(&self.settings.config).map(drop)
+    }
+
+    /// [`Plugin::evaluate`] with what the evaluation cost the sandbox: the fuel it used (when
+    /// the runtime meters fuel) and the instance's linear memory afterwards (memories only
+    /// grow, so this is its peak). For sizing limits (`glue-rules bench`).
+    pub fn evaluate_measured(&self, event: &Event) -> (Result<Decision, EvalError>, Measured) {
+        let mut probe = Probe::default();
+        let result = self.evaluate_probed(event, &mut probe);
+        (result, probe.measured)
+    }
+
     /// [`Plugin::evaluate`], also returning the lines the plugin logged during this evaluation
     /// (within its log budget) when `capture` is set: what `eval --explain` shows beside the
     /// decision.
@@ -784,35 +816,50 @@ impl Plugin {
         event: &Event,
         capture: bool,
     ) -> (Result<Decision, EvalError>, Vec<crate::sandbox::LogRecord>) {
+        let mut probe = Probe {
+            capture_logs: capture,
+            ..Probe::default()
+        };
+        let result = self.evaluate_probed(event, &mut probe);
+        (result, probe.logs)
+    }
+
+    fn evaluate_probed(&self, event: &Event, probe: &mut Probe) -> Result<Decision, EvalError> {
         self.stats.evaluations.fetch_add(1, Ordering::Relaxed);
         if let Some(err) = self.parked() {
             self.stats.errors.fetch_add(1, Ordering::Relaxed);
-            return (Err(err), Vec::new());
+            return Err(err);
         }
-        let mut logs = Vec::new();
-        let result = self.evaluate_in_instance(event, capture.then_some(&mut logs));
+        let result = self.evaluate_in_instance(event, probe);
         self.record(&result);
-        (result, logs)
+        result
     }
 
     fn evaluate_in_instance(
         &self,
         event: &Event,
-        logs: Option<&mut Vec<crate::sandbox::LogRecord>>,
+        probe: &mut Probe,
     ) -> Result<Decision, EvalError> {
         let mut instance = match self.take_instance() {
             Some(instance) => instance,
             None => self.instantiate()?,
         };
         self.arm(&mut instance.store, self.settings.limits.timeout);
-        if logs.is_some() {
+        if probe.capture_logs {
             instance.store.data().log.capture();
         }
+        let fuel_before = instance.store.get_fuel().ok();
         let outcome = instance.rule.evaluate(&mut instance.store, event);
         let dropped = instance.store.data().log.finish();
-        if let Some(logs) = logs {
-            *logs = instance.store.data().log.take_captured();
+        if probe.capture_logs {
+            probe.logs = instance.store.data().log.take_captured();
         }
+        probe.measured = Measured {
+            fuel: fuel_before
+                .zip(instance.store.get_fuel().ok())
+                .map(|(before, after)| before.saturating_sub(after)),
+            memory_bytes: instance.store.data().limiter.memory_used(),
+        };
         if dropped > 0 {
             self.stats
                 .log_lines_dropped

@@ -508,6 +508,11 @@ pub(crate) struct Limiter {
 }
 
 impl Limiter {
+    /// The linear memory of the instance now, across its memories.
+    pub(crate) fn memory_used(&self) -> usize {
+        self.memory_used
+    }
+
     fn new(limits: &Limits) -> Self {
         Self {
             memory_bytes: limits.memory_bytes,

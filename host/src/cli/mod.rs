@@ -1,5 +1,6 @@
 //! Command-line parsing and the shared set-up of every subcommand.
 
+mod bench;
 #[cfg(feature = "aws")]
 mod dedupe;
 mod eval;
@@ -79,6 +80,9 @@ enum Command {
     Dedupe(dedupe::DedupeArgs),
     /// Create a plugin project: sources, build command, README, sample config and fixtures.
     New(new::NewArgs),
+    /// Measure a plugin: reused and fresh evaluations, describe, fuel and memory per event,
+    /// and the limits they suggest.
+    Bench(bench::BenchArgs),
     /// Check a plugin against events and their expected decisions (`*.expected.json`).
     ///
     /// Exit status: 0 when every decision matches, 1 on a mismatch, 2 for bad usage, bad
@@ -181,6 +185,39 @@ pub(crate) fn read_events(
 }
 
 /// Expands directories among `inputs` into the `*.json`/`*.ndjson` files in them.
+/// `--set KEY=VALUE` arguments as pairs, or the first malformed one.
+pub(crate) fn parse_settings(settings: &[String]) -> Result<Vec<(String, String)>, String> {
+    settings
+        .iter()
+        .map(|setting| match setting.split_once('=') {
+            Some((key, value)) if !key.trim().is_empty() => {
+                Ok((key.trim().to_owned(), value.to_owned()))
+            }
+            _ => Err(format!("--set {setting:?}: expected KEY=VALUE")),
+        })
+        .collect()
+}
+
+/// Loads one plugin with the settings of the configuration's entry named like it (known after
+/// `describe`), `overrides` over them: how `test` and `bench` load the plugin they are given.
+pub(crate) fn load_configured(
+    runtime: &glue_rules::runtime::runtime::Runtime,
+    config: &glue_rules::config::Config,
+    path: &std::path::Path,
+    overrides: Vec<(String, String)>,
+) -> Result<glue_rules::runtime::plugin::Plugin, glue_rules::runtime::plugin::LoadError> {
+    glue_rules::runtime::plugin::Plugin::load_unconfigured(
+        runtime,
+        path,
+        config.runtime.defaults.clone(),
+    )
+    .and_then(|plugin| {
+        let mut settings = config.runtime.settings_for(plugin.name()).clone();
+        settings.config.extend(overrides);
+        plugin.configure(Some(settings))
+    })
+}
+
 pub(crate) fn expand_inputs(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
     for input in inputs {
@@ -259,6 +296,7 @@ pub fn main() -> ExitCode {
         Command::Dedupe(args) => dedupe::run(args),
         Command::New(args) => new::run(args),
         Command::Test(args) => test::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

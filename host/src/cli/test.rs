@@ -127,18 +127,13 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
         );
         return Ok(exit::BAD_INPUT);
     }
-    let mut overrides = Vec::new();
-    for setting in &args.settings {
-        match setting.split_once('=') {
-            Some((key, value)) if !key.trim().is_empty() => {
-                overrides.push((key.trim().to_owned(), value.to_owned()))
-            }
-            _ => {
-                eprintln!("error: --set {setting:?}: expected KEY=VALUE");
-                return Ok(exit::BAD_INPUT);
-            }
+    let overrides = match super::parse_settings(&args.settings) {
+        Ok(overrides) => overrides,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(exit::BAD_INPUT);
         }
-    }
+    };
     let fixtures = event_files(&args.fixtures)?;
     if fixtures.is_empty() {
         eprintln!(
@@ -152,13 +147,7 @@ pub(crate) fn run(args: TestArgs) -> anyhow::Result<u8> {
     let runtime = glue_rules::runtime_for(&config.runtime, args.cache_dir.clone(), args.no_cache)?;
     let started = Instant::now();
     // Its settings are those of the entry named like the plugin, known after `describe`.
-    let plugin = Plugin::load_unconfigured(&runtime, &args.plugin, config.runtime.defaults.clone())
-        .and_then(|plugin| {
-            let mut settings = config.runtime.settings_for(plugin.name()).clone();
-            settings.config.extend(overrides);
-            plugin.configure(Some(settings))
-        });
-    let plugin = match plugin {
+    let plugin = match super::load_configured(&runtime, &config, &args.plugin, overrides) {
         Ok(plugin) => plugin,
         Err(e) => {
             eprintln!("error: {e}");

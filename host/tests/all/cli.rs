@@ -728,3 +728,49 @@ fn eval_explain_gives_each_patterns_verdict_and_the_plugins_log_lines() {
     let why = sns["explain"]["patterns"][0].as_str().unwrap();
     assert!(why.starts_with("no match: `detail.state`"), "{why}");
 }
+
+#[test]
+fn bench_prints_its_timings_fuel_memory_and_suggested_limits() {
+    let dir = TempDir::new("bench");
+    let cache = dir.path().join("cache");
+    let output = run_in(
+        dir.path(),
+        &[
+            "bench",
+            plugins().sns_on_failure.to_str().unwrap(),
+            "--events",
+            fixtures_dir().to_str().unwrap(),
+            "--iterations",
+            "20",
+            "--warmup",
+            "5",
+            "--cache-dir",
+            cache.to_str().unwrap(),
+        ],
+        None,
+    )
+    .unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    for row in [
+        "evaluate (reused instance)",
+        "evaluate (fresh instance)",
+        "describe (fresh instance)",
+        "fuel per evaluation: max ",
+        "linear memory after evaluating: ",
+        "suggested limits ([plugins.sns-on-failure.limits]):",
+        "  timeout-ms = ",
+        "  memory-mib = ",
+        "  fuel = ",
+    ] {
+        assert!(out.contains(row), "no {row:?} in:\n{out}");
+    }
+    // The fuel is counted, not guessed: a real rule burns thousands of units an event.
+    let fuel: u64 = out
+        .lines()
+        .find_map(|l| l.strip_prefix("fuel per evaluation: max "))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(fuel > 1000, "{out}");
+}
