@@ -337,12 +337,12 @@ fn sighup_reloads_the_plugins() {
 fn sigterm_finishes_requests_in_flight_then_exits_0() {
     let p = plugins();
     let dir = plugin_dir("serve-term", &[&p.sns_on_failure]);
-    // A plugin that spins on the clock until its 1.5 s deadline: a slow request to be in
-    // flight when the signal arrives.
+    // A plugin that spins on the clock for 800 ms, well within its 5 s budget: a slow request
+    // to be in flight when the signal arrives, which then succeeds.
     std::fs::write(
         dir.path().join("glue-rules.toml"),
         format!(
-            "[plugins.hostile-spin-clock]\npath = {:?}\n[plugins.hostile-spin-clock.config]\nmode = \"spin-clock\"\n[plugins.hostile-spin-clock.limits]\ntimeout-ms = 1500\n",
+            "[plugins.hostile-spin-clock]\npath = {:?}\n[plugins.hostile-spin-clock.config]\nmode = \"spin-clock\"\nms = \"800\"\n[plugins.hostile-spin-clock.limits]\ntimeout-ms = 5000\n",
             p.hostile.to_str().unwrap()
         ),
     )
@@ -362,6 +362,11 @@ fn sigterm_finishes_requests_in_flight_then_exits_0() {
         .find(|d| d["plugin"] == "sns-on-failure")
         .unwrap();
     assert_eq!(sns["matched"], true);
+    let spinner = decisions
+        .iter()
+        .find(|d| d["plugin"] == "hostile-spin-clock")
+        .unwrap();
+    assert_eq!(spinner["reason"], "spun 800 ms", "{spinner}");
     let status = sidecar.wait(Duration::from_secs(10)).expect("exited");
     assert_eq!(status.code(), Some(0), "{}", sidecar.log());
     // And it no longer accepts connections.
