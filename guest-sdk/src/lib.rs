@@ -119,7 +119,9 @@ extern crate self as glue_rules_sdk;
 #[allow(missing_docs)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit",
+        // The crate carries its own copy of the contract, so that it builds from a package;
+        // a test holds it to wit/rule.wit.
+        path: "wit",
         world: "rule",
         pub_export_macro: true,
         export_macro_name: "__export_rule_world",

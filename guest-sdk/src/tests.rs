@@ -383,3 +383,13 @@ fn settings_helpers() {
     assert_eq!(s.get_list("l").unwrap(), vec!["p", "q"]);
     assert!(s.get_bool("a").is_err());
 }
+
+#[test]
+fn the_crates_copy_of_the_contract_is_wit_rule_wit() {
+    // The SDK builds its bindings from its own `wit/rule.wit`, so that a packaged crate needs
+    // nothing outside it; the repository's `wit/rule.wit` is the contract's source.
+    assert!(
+        include_str!("../wit/rule.wit") == include_str!("../../wit/rule.wit"),
+        "guest-sdk/wit/rule.wit differs from wit/rule.wit: copy it over"
+    );
+}

@@ -672,7 +672,6 @@ impl DeadLetterQueue {
     /// Takes the dead letters with these action ids (every one, with `None`) off the queue and
     /// sends them back to the outbox queue. Returns the ids moved.
     pub async fn redrive(&self, ids: Option<&[i64]>) -> Result<Vec<i64>, DispatchError> {
-        let mut moved = Vec::new();
         self.take(ids, |message| async move {
             let body = message.body().unwrap_or_default();
             let mut send = self
@@ -692,8 +691,6 @@ impl DeadLetterQueue {
             Ok(())
         })
         .await
-        .map(|ids| moved.extend(ids))?;
-        Ok(moved)
     }
 
     /// Deletes the dead letters with these action ids, or all of them (`PurgeQueue`). Returns
