@@ -16,7 +16,7 @@
 //! (up to days late), so expiry is checked in every condition, never left to TTL.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
@@ -27,8 +27,8 @@ use aws_sdk_dynamodb::types::{
 use glue_rules_core::DedupeKey;
 use tokio::runtime::Handle;
 
-use crate::DispatchError;
 use crate::claims::{Claim, ClaimStore};
+use crate::{DispatchError, now_ms};
 
 /// Claims on a DynamoDB table, made from blocking threads through the runtime they were
 /// created on.
@@ -39,12 +39,6 @@ pub struct DynamoClaims {
     lease: Duration,
     window: Duration,
     runtime: Handle,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn hex(key: &DedupeKey) -> String {

@@ -225,6 +225,34 @@ pub async fn start(config: &DispatchConfig, replica: &str) -> Result<Dispatching
     })
 }
 
+/// The AWS configuration for a `[dispatch]` key that needs AWS (`key` names it in the error):
+/// `[dispatch.aws]` over the standard chain, and a region, without which every call would fail.
+#[cfg(feature = "aws")]
+pub(crate) async fn aws_sdk(
+    config: &DispatchConfig,
+    key: &str,
+) -> Result<aws_config::SdkConfig, DispatchError> {
+    let sdk = sdk_config(
+        config.aws.region.as_deref(),
+        config.aws.endpoint_url.as_deref(),
+    )
+    .await;
+    if sdk.region().is_none() {
+        return Err(DispatchError::AwsConfig(format!(
+            "`[dispatch] {key}` needs an AWS region: set `region` in [dispatch.aws], or AWS_REGION"
+        )));
+    }
+    Ok(sdk)
+}
+
+/// Milliseconds since the Unix epoch, for the claims' leases and the queued actions' ages.
+#[cfg(feature = "aws")]
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// A sink and the counts of the claims in front of it, if any.
 type Deduped = (
     Arc<dyn glue_rules_core::ActionSink>,
@@ -243,18 +271,7 @@ async fn shared_dedupe(
     };
     #[cfg(feature = "aws")]
     {
-        let sdk = sdk_config(
-            config.aws.region.as_deref(),
-            config.aws.endpoint_url.as_deref(),
-        )
-        .await;
-        if sdk.region().is_none() {
-            return Err(DispatchError::AwsConfig(
-                "`[dispatch] dedupe-table` needs an AWS region: set `region` in [dispatch.aws], \
-                 or AWS_REGION"
-                    .into(),
-            ));
-        }
+        let sdk = aws_sdk(config, "dedupe-table").await?;
         let claims = DynamoClaims::new(
             &sdk,
             table,

@@ -34,7 +34,7 @@ use tokio::task::JoinHandle;
 use crate::config::{DispatchConfig, RetryPolicy};
 use crate::dispatcher::{Dispatcher, SendError};
 use crate::outbox::PendingAction;
-use crate::{DispatchError, sdk_config};
+use crate::{DispatchError, now_ms};
 
 /// SQS's limits on one `SendMessageBatch`: ten entries, 256 KiB of bodies in all.
 const BATCH_ENTRIES: usize = 10;
@@ -53,12 +53,6 @@ struct QueuedAction {
     action: Action,
     /// When the action was recorded (epoch milliseconds): its age is counted from here.
     recorded_ms: u64,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// The action's id: the first 63 bits of SHA-256 over the event key and its index.
@@ -574,18 +568,7 @@ pub(crate) async fn open(
     config: &DispatchConfig,
     url: &str,
 ) -> Result<(aws_config::SdkConfig, SqsOutbox), DispatchError> {
-    let sdk = sdk_config(
-        config.aws.region.as_deref(),
-        config.aws.endpoint_url.as_deref(),
-    )
-    .await;
-    if sdk.region().is_none() {
-        return Err(DispatchError::AwsConfig(
-            "`[dispatch] outbox-queue-url` needs an AWS region: set `region` in [dispatch.aws], \
-             or AWS_REGION"
-                .into(),
-        ));
-    }
+    let sdk = crate::aws_sdk(config, "outbox-queue-url").await?;
     let outbox = SqsOutbox::new(&sdk, url);
     Ok((sdk, outbox))
 }
