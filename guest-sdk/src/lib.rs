@@ -18,7 +18,9 @@
 //! * [`Setting`](types::Setting) declares the settings a rule reads, so that the host checks
 //!   them at load and `glue-rules inspect` lists them;
 //! * [`glob`] matches job names against `*` and `?` patterns without a regex engine;
-//! * [`json`] writes small JSON payloads without the weight of `serde_json`.
+//! * [`json`] writes small JSON payloads without the weight of `serde_json`;
+//! * [`template`] renders EventBridge input transformers (`InputPathsMap` and `InputTemplate`,
+//!   with the predefined variables and EventBridge's quoting) into payloads and messages.
 //!
 //! Everything a plugin usually needs is in [`prelude`].
 //!
@@ -137,6 +139,7 @@ mod event;
 pub mod glob;
 pub mod json;
 pub mod log;
+pub mod template;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
