@@ -215,6 +215,28 @@ impl Config {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_shipped_configuration_parses() {
+        // The deployment examples and the sample configuration are documentation users copy:
+        // each must be a configuration this build accepts.
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = vec![root.join("glue-rules.toml")];
+        for entry in std::fs::read_dir(root.join("deploy")).unwrap() {
+            let candidate = entry.unwrap().path().join("glue-rules.toml");
+            if candidate.is_file() {
+                files.push(candidate);
+            }
+        }
+        assert!(files.len() >= 4, "{files:?}");
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            if let Err(e) = Config::parse(&text, &file) {
+                panic!("{}: {e}", file.display());
+            }
+        }
+    }
+
     use super::*;
     use std::time::Duration;
 
