@@ -99,8 +99,8 @@ pub fn render_event(
     paths: &[(&str, &str)],
     predefined: &Predefined,
 ) -> Result<String, String> {
-    let event: Value = serde_json::from_str(&crate::event_json())
-        .map_err(|e| format!("the event's JSON: {e}"))?;
+    let event: Value =
+        serde_json::from_str(&crate::event_json()).map_err(|e| format!("the event's JSON: {e}"))?;
     render(template, paths, &event, predefined)
 }
 
