@@ -578,29 +578,29 @@ impl Scrape {
         let untyped: Counter = Counter::default();
         untyped.inc_by(glue_rules_runtime::event::lenient_details());
         register(&mut registry, UNTYPED_DETAILS, &untyped);
-        if let Some(claims) = &self.claims {
-            let family = Family::<OutcomeLabels, Counter>::default();
-            for (outcome, n) in [
-                ("won", claims.won),
-                ("duplicate", claims.duplicates),
-                ("held", claims.held),
-                ("completion-failed", claims.completion_failures),
-            ] {
-                family.get_or_create(&OutcomeLabels { outcome }).inc_by(n);
-            }
-            register(&mut registry, DEDUPE_CLAIMS, &family);
+        // Always exported, zero when the backend is not in use, so that dashboards and alerts
+        // need not tell "not configured" from "nothing happened".
+        let claims = self.claims.unwrap_or_default();
+        let family = Family::<OutcomeLabels, Counter>::default();
+        for (outcome, n) in [
+            ("won", claims.won),
+            ("duplicate", claims.duplicates),
+            ("held", claims.held),
+            ("completion-failed", claims.completion_failures),
+        ] {
+            family.get_or_create(&OutcomeLabels { outcome }).inc_by(n);
         }
-        if let Some([sent, retried, dead]) = self.queue {
-            let family = Family::<OutcomeLabels, Counter>::default();
-            for (outcome, n) in [
-                ("sent", sent),
-                ("retried", retried),
-                ("dead-lettered", dead),
-            ] {
-                family.get_or_create(&OutcomeLabels { outcome }).inc_by(n);
-            }
-            register(&mut registry, OUTBOX_QUEUE_ACTIONS, &family);
+        register(&mut registry, DEDUPE_CLAIMS, &family);
+        let [sent, retried, dead] = self.queue.unwrap_or_default();
+        let family = Family::<OutcomeLabels, Counter>::default();
+        for (outcome, n) in [
+            ("sent", sent),
+            ("retried", retried),
+            ("dead-lettered", dead),
+        ] {
+            family.get_or_create(&OutcomeLabels { outcome }).inc_by(n);
         }
+        register(&mut registry, OUTBOX_QUEUE_ACTIONS, &family);
         let Some(stats) = &self.outbox else {
             return registry;
         };

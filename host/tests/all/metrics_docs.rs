@@ -47,8 +47,6 @@ fn exported() -> BTreeMap<String, String> {
                 dead_lettered: 0,
             }],
         }),
-        claims: Some(glue_rules::dispatch::ClaimTotals::default()),
-        queue: Some([1, 0, 0]),
         ..Scrape::default()
     };
     metrics
