@@ -38,6 +38,12 @@ impl DedupeKey {
         }
         Self(hash.finalize().into())
     }
+
+    /// The key as 64 lowercase hex digits: how shared stores (DynamoDB items, SQS message
+    /// groups) name it.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
 }
 
 /// One evaluated event's actions, as evaluation hands them to dispatch.

@@ -41,10 +41,6 @@ pub struct DynamoClaims {
     runtime: Handle,
 }
 
-fn hex(key: &DedupeKey) -> String {
-    key.0.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 fn n(value: u64) -> AttributeValue {
     AttributeValue::N(value.to_string())
 }
@@ -198,7 +194,7 @@ impl DynamoClaims {
         F: Fn(String) -> Fut,
         Fut: std::future::Future<Output = Result<T, DispatchError>>,
     {
-        let calls = keys.iter().map(|k| call(hex(k)));
+        let calls = keys.iter().map(|k| call(k.to_hex()));
         let results = self
             .runtime
             .block_on(async move { crate::queue::join_all(calls.collect()).await });

@@ -107,12 +107,7 @@ impl SqsOutbox {
                 receipt.failed = true;
                 continue;
             }
-            let group: String = submission
-                .key
-                .0
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect();
+            let group = submission.key.to_hex();
             for (index, (plugin, action)) in submission.actions.iter().enumerate() {
                 let (id, dedupe) = action_id(&submission.key.0, index);
                 let body = serde_json::to_string(&QueuedAction {

@@ -317,6 +317,8 @@ mod error_tests {
 #[derive(Debug, Default)]
 struct Probe {
     capture_logs: bool,
+    /// Read the fuel and memory the call cost (two store reads: only when asked).
+    measure: bool,
     logs: Vec<crate::sandbox::LogRecord>,
     measured: Measured,
 }
@@ -803,7 +805,10 @@ impl Plugin {
     /// the runtime meters fuel) and the instance's linear memory afterwards (memories only
     /// grow, so this is its peak). For sizing limits (`glue-rules bench`).
     pub fn evaluate_measured(&self, event: &Event) -> (Result<Decision, EvalError>, Measured) {
-        let mut probe = Probe::default();
+        let mut probe = Probe {
+            measure: true,
+            ..Probe::default()
+        };
         let result = self.evaluate_probed(event, &mut probe);
         (result, probe.measured)
     }
@@ -848,18 +853,23 @@ impl Plugin {
         if probe.capture_logs {
             instance.store.data().log.capture();
         }
-        let fuel_before = instance.store.get_fuel().ok();
+        let fuel_before = probe
+            .measure
+            .then(|| instance.store.get_fuel().ok())
+            .flatten();
         let outcome = instance.rule.evaluate(&mut instance.store, event);
         let dropped = instance.store.data().log.finish();
         if probe.capture_logs {
             probe.logs = instance.store.data().log.take_captured();
         }
-        probe.measured = Measured {
-            fuel: fuel_before
-                .zip(instance.store.get_fuel().ok())
-                .map(|(before, after)| before.saturating_sub(after)),
-            memory_bytes: instance.store.data().limiter.memory_used(),
-        };
+        if probe.measure {
+            probe.measured = Measured {
+                fuel: fuel_before
+                    .zip(instance.store.get_fuel().ok())
+                    .map(|(before, after)| before.saturating_sub(after)),
+                memory_bytes: instance.store.data().limiter.memory_used(),
+            };
+        }
         if dropped > 0 {
             self.stats
                 .log_lines_dropped

@@ -126,12 +126,7 @@ fn a_claim_left_by_a_dead_replica_is_taken_over_once_its_lease_expires() {
         glue_rules::runtime::event::MAX_EVENT_BYTES,
     )
     .unwrap();
-    let key: String = parsed
-        .dedupe_key()
-        .0
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let key = parsed.dedupe_key().to_hex();
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
