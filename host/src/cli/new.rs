@@ -344,7 +344,7 @@ fn type_name(name: &str) -> String {
 
 /// The SDK of the checkout this binary was built from, when it is still there.
 fn default_sdk_path() -> Option<PathBuf> {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-sdk"))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-sdk/rust"))
         .canonicalize()
         .ok()
         .filter(|p| p.join("Cargo.toml").is_file())

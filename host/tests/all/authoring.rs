@@ -43,7 +43,7 @@ fn build(dir: &Path, program: &str, args: &[&str]) {
 /// `glue-rules new NAME --lang LANG` in `parent`; returns the project directory.
 fn new_project(parent: &Path, name: &str, lang: &str) -> PathBuf {
     let mut args = vec!["new", name, "--lang", lang];
-    let sdk = repo_root().join("guest-sdk");
+    let sdk = repo_root().join("guest-sdk/rust");
     if lang == "rust" {
         args.extend(["--sdk-path", sdk.to_str().unwrap()]);
     }

@@ -389,7 +389,7 @@ fn the_crates_copy_of_the_contract_is_wit_rule_wit() {
     // The SDK builds its bindings from its own `wit/rule.wit`, so that a packaged crate needs
     // nothing outside it; the repository's `wit/rule.wit` is the contract's source.
     assert!(
-        include_str!("../wit/rule.wit") == include_str!("../../wit/rule.wit"),
-        "guest-sdk/wit/rule.wit differs from wit/rule.wit: copy it over"
+        include_str!("../wit/rule.wit") == include_str!("../../../wit/rule.wit"),
+        "guest-sdk/rust/wit/rule.wit differs from wit/rule.wit: copy it over"
     );
 }

@@ -38,7 +38,7 @@
 //! crate-type = ["cdylib"]
 //!
 //! [dependencies]
-//! glue-rules-sdk = { path = "../../guest-sdk" }
+//! glue-rules-sdk = "0.2.0"
 //! ```
 //!
 //! `src/lib.rs`:
