@@ -144,54 +144,186 @@ impl Intake {
         evaluated: Evaluated,
         batching: Batching,
     ) -> Processed {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.hand_over(
+            source,
+            events,
+            evaluated,
+            batching,
+            false,
+            Box::new(move |processed| {
+                let _ = tx.send(processed);
+            }),
+        );
+        rx.recv()
+            .expect("a sink's record always answers before it returns")
+    }
+
+    /// [`Intake::record`] without the wait, when the sink [queues](ActionSink::queues): hands
+    /// the actions over and returns at once; `done` gets the verdicts once the sink has them
+    /// safe (on the sink's thread). With a sink that does not queue this blocks as `record`
+    /// does, so the caller must be allowed to block.
+    pub fn record_queued(
+        &self,
+        source: IntakeSource,
+        events: &[Event],
+        evaluated: Evaluated,
+        batching: Batching,
+        done: Box<dyn FnOnce(Processed) + Send>,
+    ) {
+        self.hand_over(source, events, evaluated, batching, true, done);
+    }
+
+    /// Whether [`Intake::record_queued`] returns without waiting.
+    pub fn records_without_blocking(&self) -> bool {
+        self.sink.queues()
+    }
+
+    fn hand_over(
+        &self,
+        source: IntakeSource,
+        events: &[Event],
+        evaluated: Evaluated,
+        batching: Batching,
+        queued: bool,
+        done: Box<dyn FnOnce(Processed) + Send>,
+    ) {
         let Evaluated { set, outcomes } = evaluated;
         debug_assert_eq!(events.len(), outcomes.len());
         let any_failed = outcomes.iter().any(EventOutcome::failed);
-        let mut verdicts = vec![Verdict::Failed; events.len()];
-        if !(any_failed && batching == Batching::AllOrNothing) {
-            let (indexes, submissions): (Vec<usize>, Vec<Submission<'_>>) = events
-                .iter()
-                .zip(&outcomes)
-                .enumerate()
-                .filter(|(_, (_, o))| !o.failed())
-                .map(|(i, (e, o))| (i, o.submission(e)))
-                .unzip();
-            if !submissions.is_empty() {
-                match self.sink.record(&submissions) {
-                    Ok(receipts) => {
-                        for (i, receipt) in indexes.into_iter().zip(receipts) {
-                            verdicts[i] = if receipt.deferred {
-                                Verdict::Unrecorded(format!(
-                                    "event {} is being recorded by another replica (shared \
-                                     de-duplication); retry",
-                                    events[i].id()
-                                ))
-                            } else {
-                                Verdict::Accepted(receipt)
-                            };
-                        }
-                    }
-                    Err(e) => {
-                        let message = e.to_string();
-                        for i in indexes {
-                            verdicts[i] = Verdict::Unrecorded(message.clone());
-                        }
-                    }
+        let verdicts = vec![Verdict::Failed; events.len()];
+        let metrics = self.metrics.clone();
+        if any_failed && batching == Batching::AllOrNothing {
+            return done(finish(&metrics, source, set, outcomes, verdicts));
+        }
+        let (indexes, submissions): (Vec<usize>, Vec<Submission<'_>>) = events
+            .iter()
+            .zip(&outcomes)
+            .enumerate()
+            .filter(|(_, (_, o))| !o.failed())
+            .map(|(i, (e, o))| (i, o.submission(e)))
+            .unzip();
+        if submissions.is_empty() {
+            return done(finish(&metrics, source, set, outcomes, verdicts));
+        }
+        let ids: Vec<String> = indexes.iter().map(|&i| events[i].id().to_owned()).collect();
+        // The submissions borrow the outcomes, which `done` must own, and the sink may answer
+        // before or after `record_queued` returns: whichever of the two comes second finishes.
+        let meeting = Arc::new(std::sync::Mutex::new(Meeting::Waiting));
+        let answer = meeting.clone();
+        let receive: glue_rules_core::RecordDone = Box::new(move |result| {
+            let mut slot = answer.lock().unwrap_or_else(|p| p.into_inner());
+            match std::mem::replace(&mut *slot, Meeting::Done) {
+                Meeting::Handed(rest) => {
+                    drop(slot);
+                    rest.finish(result);
                 }
+                _ => *slot = Meeting::Answered(result),
             }
+        });
+        if queued {
+            self.sink.record_queued(&submissions, receive);
+        } else {
+            receive(self.sink.record(&submissions));
         }
-        for verdict in &verdicts {
-            let outcome = match verdict {
-                Verdict::Accepted(_) => IntakeOutcome::Accepted,
-                Verdict::Failed => IntakeOutcome::Failed,
-                Verdict::Unrecorded(_) => IntakeOutcome::Unrecorded,
-            };
-            self.metrics.intake(source, outcome, 1);
-        }
-        Processed {
+        drop(submissions);
+        let rest = Rest {
+            metrics,
+            source,
             set,
             outcomes,
             verdicts,
+            indexes,
+            ids,
+            done,
+        };
+        let mut slot = meeting.lock().unwrap_or_else(|p| p.into_inner());
+        match std::mem::replace(&mut *slot, Meeting::Done) {
+            Meeting::Answered(result) => {
+                drop(slot);
+                rest.finish(result);
+            }
+            _ => *slot = Meeting::Handed(Box::new(rest)),
         }
+    }
+}
+
+/// Where the sink's answer and the rest of a call meet (see [`Intake::record_queued`]).
+enum Meeting {
+    Waiting,
+    Answered(Result<Vec<Receipt>, glue_rules_core::SinkError>),
+    Handed(Box<Rest>),
+    Done,
+}
+
+/// What a call needs, besides the sink's answer, to give its verdicts.
+struct Rest {
+    metrics: Arc<Metrics>,
+    source: IntakeSource,
+    set: Arc<PluginSet>,
+    outcomes: Vec<EventOutcome>,
+    verdicts: Vec<Verdict>,
+    /// The events handed to the sink, by position, and their ids.
+    indexes: Vec<usize>,
+    ids: Vec<String>,
+    done: Box<dyn FnOnce(Processed) + Send>,
+}
+
+impl Rest {
+    fn finish(self, result: Result<Vec<Receipt>, glue_rules_core::SinkError>) {
+        let Rest {
+            metrics,
+            source,
+            set,
+            outcomes,
+            mut verdicts,
+            indexes,
+            ids,
+            done,
+        } = self;
+        match result {
+            Ok(receipts) => {
+                for ((i, id), receipt) in indexes.into_iter().zip(ids).zip(receipts) {
+                    verdicts[i] = if receipt.deferred {
+                        Verdict::Unrecorded(format!(
+                            "event {id} is being recorded by another replica (shared \
+                             de-duplication); retry"
+                        ))
+                    } else {
+                        Verdict::Accepted(receipt)
+                    };
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for i in indexes {
+                    verdicts[i] = Verdict::Unrecorded(message.clone());
+                }
+            }
+        }
+        done(finish(&metrics, source, set, outcomes, verdicts));
+    }
+}
+
+/// Counts each event's verdict and puts the call's results together.
+fn finish(
+    metrics: &Metrics,
+    source: IntakeSource,
+    set: Arc<PluginSet>,
+    outcomes: Vec<EventOutcome>,
+    verdicts: Vec<Verdict>,
+) -> Processed {
+    for verdict in &verdicts {
+        let outcome = match verdict {
+            Verdict::Accepted(_) => IntakeOutcome::Accepted,
+            Verdict::Failed => IntakeOutcome::Failed,
+            Verdict::Unrecorded(_) => IntakeOutcome::Unrecorded,
+        };
+        metrics.intake(source, outcome, 1);
+    }
+    Processed {
+        set,
+        outcomes,
+        verdicts,
     }
 }

@@ -89,7 +89,25 @@ pub trait ActionSink: Send + Sync {
     /// are safe by the sink's own standard; an error means none of the batch may be
     /// acknowledged.
     fn record(&self, batch: &[Submission<'_>]) -> Result<Vec<Receipt>, SinkError>;
+
+    /// Whether [`ActionSink::record_queued`] returns without waiting (the sink commits on a
+    /// thread of its own), so that a caller on a CPU thread may hand a batch over directly
+    /// instead of moving to a thread that may block.
+    fn queues(&self) -> bool {
+        false
+    }
+
+    /// [`ActionSink::record`] without the wait: `done` gets the receipts once they are safe.
+    /// The default records on the calling thread, blocking as `record` does; a sink that
+    /// [queues](ActionSink::queues) returns at once and calls `done` from its own thread.
+    fn record_queued(&self, batch: &[Submission<'_>], done: RecordDone) {
+        done(self.record(batch));
+    }
 }
+
+/// Called with the receipts of [`ActionSink::record_queued`], or with why none of the batch
+/// may be acknowledged.
+pub type RecordDone = Box<dyn FnOnce(Result<Vec<Receipt>, SinkError>) + Send>;
 
 /// Writes every action to the log and keeps nothing: the sink for trying rules out.
 #[derive(Debug, Default)]

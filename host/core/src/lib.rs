@@ -18,4 +18,4 @@ pub mod handoff;
 
 pub use action::{Action, ActionKind};
 pub use decision::{Decision, InvalidOutput, OutputLimits};
-pub use handoff::{ActionSink, DedupeKey, LogSink, Receipt, SinkError, Submission};
+pub use handoff::{ActionSink, DedupeKey, LogSink, Receipt, RecordDone, SinkError, Submission};

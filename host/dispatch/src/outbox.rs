@@ -258,8 +258,11 @@ pub struct OutboxStatus {
 /// The durable outbox. Cheap to share (`Arc<Outbox>`), `Send + Sync`; every method is
 /// synchronous and short, meant to be called from `tokio::task::spawn_blocking` in async code.
 pub struct Outbox {
-    conn: Mutex<Connection>,
-    group: GroupCommit,
+    conn: Arc<Mutex<Connection>>,
+    /// The group-commit writer, started by the first record.
+    writer: std::sync::OnceLock<Writer>,
+    /// Record transactions committed, for tests and benchmarks.
+    commits: Arc<std::sync::atomic::AtomicU64>,
     path: PathBuf,
     dedupe_window: Duration,
     counters: Arc<Counters>,
@@ -330,8 +333,9 @@ impl Outbox {
                 .map_err(open_err)?;
         }
         Ok(Self {
-            conn: Mutex::new(conn),
-            group: GroupCommit::default(),
+            conn: Arc::new(Mutex::new(conn)),
+            writer: std::sync::OnceLock::new(),
+            commits: Arc::default(),
             path,
             dedupe_window: super::config::DEFAULT_DEDUPE_WINDOW,
             counters: Arc::new(Counters::default()),
@@ -382,11 +386,36 @@ impl Outbox {
     /// is checked against the de-duplication table; a duplicate queues nothing.
     ///
     /// Events without actions, and failed events, write nothing at all: most events match no
-    /// rule, and those should cost no disk flush.
+    /// rule, and those should cost no disk flush. Blocks until the commit that holds the
+    /// records; [`Outbox::record_queued`] is the same without the wait.
     pub fn record_actions(
         &self,
         submissions: &[Submission<'_>],
     ) -> Result<Vec<Receipt>, DispatchError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.record_queued(
+            submissions,
+            Box::new(move |result| {
+                let _ = tx.send(result);
+            }),
+        );
+        rx.recv().unwrap_or_else(|_| {
+            Err(DispatchError::Task(format!(
+                "{}: the outbox writer stopped",
+                self.path.display()
+            )))
+        })
+    }
+
+    /// Hands the submissions' records to the outbox's writer and returns at once; `done` is
+    /// called with the receipts once the commit that holds them is on disk (on the writer's
+    /// thread; on this one when nothing needs writing or the records cannot be queued).
+    ///
+    /// Group commit: the writer takes every batch queued while it was committing the previous
+    /// one and commits them together, in one transaction with one fsync (`synchronous =
+    /// FULL`). Callers never wait for each other or for the disk; under load, N requests cost
+    /// one flush instead of N.
+    pub fn record_queued(&self, submissions: &[Submission<'_>], done: RecordDone) {
         let mut receipts = vec![Receipt::default(); submissions.len()];
         let mut rows = Vec::new();
         for (i, (submission, receipt)) in submissions.iter().zip(&mut receipts).enumerate() {
@@ -399,8 +428,12 @@ impl Outbox {
             }
             let mut actions = Vec::with_capacity(submission.actions.len());
             for (plugin, action) in &submission.actions {
-                let json = serde_json::to_string(action).map_err(DispatchError::Encode)?;
-                actions.push(((*plugin).to_owned(), action.kind().as_str(), json));
+                match serde_json::to_string(action) {
+                    Ok(json) => {
+                        actions.push(((*plugin).to_owned(), action.kind().as_str(), json));
+                    }
+                    Err(e) => return done(Err(DispatchError::Encode(e))),
+                }
             }
             rows.push(EncodedEvent {
                 index: i,
@@ -411,133 +444,68 @@ impl Outbox {
             });
         }
         if rows.is_empty() {
-            return Ok(receipts);
+            return done(Ok(receipts));
         }
-        for (index, outcome) in self.group.commit(self, rows)? {
-            receipts[index].duplicate = outcome.duplicate;
-            receipts[index].queued = outcome.queued;
+        let writer = match self.writer() {
+            Ok(writer) => writer,
+            Err(e) => return done(Err(e)),
+        };
+        let path = self.path.clone();
+        let job = WriteJob {
+            rows,
+            done: Box::new(move |written| {
+                done(match written {
+                    Ok(outcomes) => {
+                        for (index, outcome) in outcomes {
+                            receipts[index].duplicate = outcome.duplicate;
+                            receipts[index].queued = outcome.queued;
+                        }
+                        Ok(receipts)
+                    }
+                    Err(message) => Err(DispatchError::Task(format!(
+                        "{}: the group commit failed: {message}",
+                        path.display()
+                    ))),
+                })
+            }),
+        };
+        if let Err(std::sync::mpsc::SendError(job)) = writer.jobs.send(job) {
+            (job.done)(Err("the outbox writer stopped".into()));
         }
-        Ok(receipts)
     }
 
     /// How many record transactions this outbox has committed: under concurrent recording,
     /// fewer than the calls of [`Outbox::record_actions`] (group commit). For tests and
     /// benchmarks.
     pub fn record_commits(&self) -> u64 {
-        self.group.commits.load(Ordering::Relaxed)
+        self.commits.load(Ordering::Relaxed)
     }
 
-    /// Writes every queued batch of `jobs` in one transaction with one fsync, and returns each
-    /// job's outcomes. On error nothing of any job was written.
-    fn write_jobs(
-        &self,
-        jobs: &[Vec<EncodedEvent>],
-    ) -> Result<Vec<Vec<(usize, Written)>>, DispatchError> {
-        let err = self.db_err();
-        let now = now_ms();
-        let window_ms = i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX);
-        let mut queued_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
-        let mut duplicates = 0u64;
-        let mut results = Vec::with_capacity(jobs.len());
-        {
-            let mut conn = self.lock();
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(&err)?;
-            {
-                let mut remember = tx
-                    .prepare_cached(
-                        "INSERT INTO seen (key, seen_ms) VALUES (?1, ?2)
-                         ON CONFLICT (key) DO UPDATE SET seen_ms = excluded.seen_ms
-                         WHERE seen.seen_ms <= ?3",
-                    )
-                    .map_err(&err)?;
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT INTO pending
-                           (event_id, plugin, kind, action, created_ms, since_ms, next_ms)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
-                    )
-                    .map_err(&err)?;
-                for job in jobs {
-                    let mut written = Vec::with_capacity(job.len());
-                    for event in job {
-                        if window_ms > 0 {
-                            let changed = remember
-                                .execute(params![
-                                    &event.key[..],
-                                    now,
-                                    now.saturating_sub(window_ms)
-                                ])
-                                .map_err(&err)?;
-                            if changed == 0 {
-                                duplicates += 1;
-                                tracing::info!(
-                                    target: "glue_rules::dispatch",
-                                    event_id = event.event_id,
-                                    detail_type = event.detail_type,
-                                    actions = event.actions.len(),
-                                    "duplicate event within the de-duplication window: its \
-                                     actions are not queued again"
-                                );
-                                written.push((
-                                    event.index,
-                                    Written {
-                                        duplicate: true,
-                                        queued: 0,
-                                    },
-                                ));
-                                continue;
-                            }
-                        }
-                        for (plugin, kind, json) in &event.actions {
-                            insert
-                                .execute(params![event.event_id, plugin, kind, json, now])
-                                .map_err(&err)?;
-                            *queued_by_kind.entry(kind).or_default() += 1;
-                        }
-                        written.push((
-                            event.index,
-                            Written {
-                                duplicate: false,
-                                queued: event.actions.len(),
-                            },
-                        ));
-                    }
-                    results.push(written);
-                }
-                let mut total = tx
-                    .prepare_cached(
-                        "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n",
-                    )
-                    .map_err(&err)?;
-                for (kind, n) in &queued_by_kind {
-                    total
-                        .execute(params![kind, "queued", *n as i64])
-                        .map_err(&err)?;
-                }
-                if duplicates > 0 {
-                    total
-                        .execute(params!["", "duplicates", duplicates as i64])
-                        .map_err(&err)?;
-                }
-            }
-            tx.commit().map_err(&err)?;
+    /// The writer thread, started on first use (after [`Outbox::with_dedupe_window`] had its
+    /// say).
+    fn writer(&self) -> Result<&Writer, DispatchError> {
+        if let Some(writer) = self.writer.get() {
+            return Ok(writer);
         }
-        for (kind, n) in &queued_by_kind {
-            self.counters
-                .kind(kind)
-                .queued
-                .fetch_add(*n, Ordering::Relaxed);
-        }
-        self.counters
-            .duplicates
-            .fetch_add(duplicates, Ordering::Relaxed);
-        if !queued_by_kind.is_empty() {
-            self.wake.notify_one();
-        }
-        Ok(results)
+        let store = Store {
+            conn: self.conn.clone(),
+            path: self.path.clone(),
+            dedupe_window: self.dedupe_window,
+            counters: self.counters.clone(),
+            wake: self.wake.clone(),
+            commits: self.commits.clone(),
+        };
+        let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
+        std::thread::Builder::new()
+            .name("glue-rules-outbox".into())
+            .spawn(move || store.run(queue))
+            .map_err(|source| DispatchError::Io {
+                path: self.path.clone(),
+                source,
+            })?;
+        // Two first records at once may both start a thread; the loser's sender is dropped
+        // here, and its thread ends at once, having received nothing.
+        Ok(self.writer.get_or_init(|| Writer { jobs }))
     }
 
     /// Takes up to `limit` due actions, oldest due first, skipping the ids in `in_flight`
@@ -1017,85 +985,189 @@ struct Written {
     queued: usize,
 }
 
-/// A batch waiting in the group-commit queue, and its result once written.
-struct Job {
-    id: u64,
+/// Called with the receipts of a recording once it is durable (or with why it is not).
+pub type RecordDone = Box<dyn FnOnce(Result<Vec<Receipt>, DispatchError>) + Send>;
+
+/// One caller's records, waiting for the writer.
+struct WriteJob {
     rows: Vec<EncodedEvent>,
+    done: Box<dyn FnOnce(Result<Vec<(usize, Written)>, String>) + Send>,
 }
 
-type JobResult = Result<Vec<(usize, Written)>, String>;
-
-#[derive(Default)]
-struct GroupState {
-    queue: Vec<Job>,
-    done: std::collections::HashMap<u64, JobResult>,
-    next_id: u64,
-    writing: bool,
+/// The handle on the writer thread; dropping it (with the outbox) ends the thread once the
+/// jobs already queued are written.
+struct Writer {
+    jobs: std::sync::mpsc::Sender<WriteJob>,
 }
 
-/// Group commit: concurrent callers' records share one transaction and one fsync.
-///
-/// Each caller queues its batch; if no one is writing, it becomes the writer, takes
-/// everything queued, commits it in one transaction (`synchronous = FULL`), publishes every
-/// job's result and wakes the waiters; then it steps down, and a caller whose batch arrived
-/// during that commit takes the next turn. Nobody returns before the commit that holds its
-/// batch, so an acknowledgement still means "on disk"; under load, N requests cost one fsync
-/// instead of N.
-#[derive(Default)]
-struct GroupCommit {
-    state: Mutex<GroupState>,
-    turn: std::sync::Condvar,
-    commits: std::sync::atomic::AtomicU64,
+/// The most batches one group commit takes, so that one transaction stays short even when a
+/// burst has queued thousands.
+const MAX_GROUP: usize = 512;
+
+/// What the writer thread needs of the outbox.
+struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+    dedupe_window: Duration,
+    counters: Arc<Counters>,
+    wake: Arc<tokio::sync::Notify>,
+    commits: Arc<std::sync::atomic::AtomicU64>,
 }
 
-impl GroupCommit {
-    fn lock(&self) -> MutexGuard<'_, GroupState> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn commit(
-        &self,
-        outbox: &Outbox,
-        rows: Vec<EncodedEvent>,
-    ) -> Result<Vec<(usize, Written)>, DispatchError> {
-        let mut state = self.lock();
-        let id = state.next_id;
-        state.next_id += 1;
-        state.queue.push(Job { id, rows });
-        loop {
-            if let Some(result) = state.done.remove(&id) {
-                return result.map_err(DispatchError::Task);
+impl Store {
+    /// The writer: takes the first job queued and every job queued behind it, commits them in
+    /// one transaction, and tells each caller; until the outbox is dropped.
+    fn run(self, queue: std::sync::mpsc::Receiver<WriteJob>) {
+        while let Ok(first) = queue.recv() {
+            let mut jobs = vec![first];
+            while jobs.len() < MAX_GROUP {
+                match queue.try_recv() {
+                    Ok(job) => jobs.push(job),
+                    Err(_) => break,
+                }
             }
-            if state.writing {
-                state = self.turn.wait(state).unwrap_or_else(|p| p.into_inner());
-                continue;
-            }
-            // This caller writes everything queued, its own batch among it.
-            state.writing = true;
-            let jobs = std::mem::take(&mut state.queue);
-            drop(state);
-            let ids: Vec<u64> = jobs.iter().map(|j| j.id).collect();
-            let rows: Vec<Vec<EncodedEvent>> = jobs.into_iter().map(|j| j.rows).collect();
-            let written = outbox.write_jobs(&rows);
+            let (rows, dones): (Vec<_>, Vec<_>) =
+                jobs.into_iter().map(|j| (j.rows, j.done)).unzip();
+            let written = self.write_jobs(&rows);
             self.commits.fetch_add(1, Ordering::Relaxed);
-            state = self.lock();
             match written {
                 Ok(results) => {
-                    for (id, result) in ids.into_iter().zip(results) {
-                        state.done.insert(id, Ok(result));
+                    for (done, result) in dones.into_iter().zip(results) {
+                        done(Ok(result));
                     }
                 }
                 Err(e) => {
-                    let message =
-                        format!("{}: the group commit failed: {e}", outbox.path.display());
-                    for id in ids {
-                        state.done.insert(id, Err(message.clone()));
+                    let message = e.to_string();
+                    for done in dones {
+                        done(Err(message.clone()));
                     }
                 }
             }
-            state.writing = false;
-            self.turn.notify_all();
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn db_err(&self) -> impl Fn(rusqlite::Error) -> DispatchError + '_ {
+        |source| DispatchError::Database {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Writes every queued batch of `jobs` in one transaction with one fsync, and returns each
+    /// job's outcomes. On error nothing of any job was written.
+    fn write_jobs(
+        &self,
+        jobs: &[Vec<EncodedEvent>],
+    ) -> Result<Vec<Vec<(usize, Written)>>, DispatchError> {
+        let err = self.db_err();
+        let now = now_ms();
+        let window_ms = i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX);
+        let mut queued_by_kind: BTreeMap<&'static str, u64> = BTreeMap::new();
+        let mut duplicates = 0u64;
+        let mut results = Vec::with_capacity(jobs.len());
+        {
+            let mut conn = self.lock();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(&err)?;
+            {
+                let mut remember = tx
+                    .prepare_cached(
+                        "INSERT INTO seen (key, seen_ms) VALUES (?1, ?2)
+                         ON CONFLICT (key) DO UPDATE SET seen_ms = excluded.seen_ms
+                         WHERE seen.seen_ms <= ?3",
+                    )
+                    .map_err(&err)?;
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO pending
+                           (event_id, plugin, kind, action, created_ms, since_ms, next_ms)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?5)",
+                    )
+                    .map_err(&err)?;
+                for job in jobs {
+                    let mut written = Vec::with_capacity(job.len());
+                    for event in job {
+                        if window_ms > 0 {
+                            let changed = remember
+                                .execute(params![
+                                    &event.key[..],
+                                    now,
+                                    now.saturating_sub(window_ms)
+                                ])
+                                .map_err(&err)?;
+                            if changed == 0 {
+                                duplicates += 1;
+                                tracing::info!(
+                                    target: "glue_rules::dispatch",
+                                    event_id = event.event_id,
+                                    detail_type = event.detail_type,
+                                    actions = event.actions.len(),
+                                    "duplicate event within the de-duplication window: its \
+                                     actions are not queued again"
+                                );
+                                written.push((
+                                    event.index,
+                                    Written {
+                                        duplicate: true,
+                                        queued: 0,
+                                    },
+                                ));
+                                continue;
+                            }
+                        }
+                        for (plugin, kind, json) in &event.actions {
+                            insert
+                                .execute(params![event.event_id, plugin, kind, json, now])
+                                .map_err(&err)?;
+                            *queued_by_kind.entry(kind).or_default() += 1;
+                        }
+                        written.push((
+                            event.index,
+                            Written {
+                                duplicate: false,
+                                queued: event.actions.len(),
+                            },
+                        ));
+                    }
+                    results.push(written);
+                }
+                let mut total = tx
+                    .prepare_cached(
+                        "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n",
+                    )
+                    .map_err(&err)?;
+                for (kind, n) in &queued_by_kind {
+                    total
+                        .execute(params![kind, "queued", *n as i64])
+                        .map_err(&err)?;
+                }
+                if duplicates > 0 {
+                    total
+                        .execute(params!["", "duplicates", duplicates as i64])
+                        .map_err(&err)?;
+                }
+            }
+            tx.commit().map_err(&err)?;
+        }
+        for (kind, n) in &queued_by_kind {
+            self.counters
+                .kind(kind)
+                .queued
+                .fetch_add(*n, Ordering::Relaxed);
+        }
+        self.counters
+            .duplicates
+            .fetch_add(duplicates, Ordering::Relaxed);
+        if !queued_by_kind.is_empty() {
+            self.wake.notify_one();
+        }
+        Ok(results)
     }
 }
 
@@ -1108,5 +1180,17 @@ impl ActionSink for Outbox {
     fn record(&self, batch: &[Submission<'_>]) -> Result<Vec<Receipt>, SinkError> {
         self.record_actions(batch)
             .map_err(|e| SinkError(e.to_string()))
+    }
+
+    fn queues(&self) -> bool {
+        true
+    }
+
+    fn record_queued(&self, batch: &[Submission<'_>], done: glue_rules_core::RecordDone) {
+        Outbox::record_queued(
+            self,
+            batch,
+            Box::new(move |result| done(result.map_err(|e| SinkError(e.to_string())))),
+        );
     }
 }

@@ -329,6 +329,9 @@ fn settle(
 
 type Joined = Result<(tokio::task::Id, Result<(), SendError>), tokio::task::JoinError>;
 
+/// The fewest actions one claim asks for (more when the concurrency is high).
+const CLAIM_BATCH: usize = 128;
+
 /// Turns a finished task into a completion; a panicking dispatcher counts as a retryable
 /// failure of that action rather than a lost one.
 fn finish(
@@ -362,6 +365,10 @@ async fn run(shared: Arc<Shared>, dispatcher: Arc<dyn Dispatcher>, options: Work
 
     let mut tasks: JoinSet<Result<(), SendError>> = JoinSet::new();
     let mut in_flight: HashMap<tokio::task::Id, PendingAction> = HashMap::new();
+    // Claimed, not yet sending: claims are made in batches larger than the sends in flight,
+    // so that one read feeds many sends and one write settles many.
+    let mut ready: std::collections::VecDeque<PendingAction> = std::collections::VecDeque::new();
+    let claim_batch = options.concurrency.saturating_mul(4).max(CLAIM_BATCH);
     let mut done: Vec<Completion> = Vec::new();
     let mut next_due: Option<SystemTime> = None;
     let mut last_prune: Option<Instant> = None;
@@ -372,15 +379,27 @@ async fn run(shared: Arc<Shared>, dispatcher: Arc<dyn Dispatcher>, options: Work
         while let Some(joined) = tasks.try_join_next_with_id() {
             done.extend(finish(&outbox, &options.retry, &mut in_flight, joined));
         }
-        let free = if stopping {
+        // Claim again once fewer are ready than may be in flight; write down results in
+        // batches, or at once when that is all there is to do.
+        let free = if stopping || ready.len() >= options.concurrency {
             0
         } else {
-            options.concurrency.saturating_sub(tasks.len())
+            claim_batch.saturating_sub(ready.len() + tasks.len())
         };
+        let flush = !done.is_empty()
+            && (free > 0 || done.len() >= options.concurrency || tasks.is_empty() || stopping);
         let prune = last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
-        if !done.is_empty() || free > 0 || prune {
-            let batch = std::mem::take(&mut done);
-            let exclude: HashSet<i64> = in_flight.values().map(|p| p.id).collect();
+        if flush || free > 0 || prune {
+            let batch = if flush {
+                std::mem::take(&mut done)
+            } else {
+                Vec::new()
+            };
+            let exclude: HashSet<i64> = in_flight
+                .values()
+                .chain(ready.iter())
+                .map(|p| p.id)
+                .collect();
             let db = outbox.clone();
             let step = tokio::task::spawn_blocking(move || {
                 if let Err(e) = db.complete(&batch) {
@@ -406,27 +425,13 @@ async fn run(shared: Arc<Shared>, dispatcher: Arc<dyn Dispatcher>, options: Work
                     failures = 0;
                     shared.progress.notify_waiters();
                     next_due = next;
-                    for item in claimed {
-                        let dispatcher = dispatcher.clone();
-                        let timeout = options.send_timeout;
-                        let sending = item.clone();
-                        let handle = tasks.spawn(async move {
-                            match tokio::time::timeout(timeout, dispatcher.send(&sending)).await {
-                                Ok(result) => result,
-                                Err(_) => Err(SendError::retryable(
-                                    "Timeout",
-                                    format!("no answer within {} ms", timeout.as_millis()),
-                                )),
-                            }
-                        });
-                        in_flight.insert(handle.id(), item);
-                    }
+                    ready.extend(claimed);
                 }
                 Ok(Err((e, batch))) => {
                     // Keep the results and write them down later; meanwhile send nothing new.
                     failures = failures.saturating_add(1);
                     tracing::error!("outbox error, retrying: {e}");
-                    done = batch;
+                    done.extend(batch);
                 }
                 Err(e) => {
                     failures = failures.saturating_add(1);
@@ -434,16 +439,43 @@ async fn run(shared: Arc<Shared>, dispatcher: Arc<dyn Dispatcher>, options: Work
                 }
             }
         }
+        if failures == 0 && !stopping {
+            while tasks.len() < options.concurrency {
+                let Some(item) = ready.pop_front() else {
+                    break;
+                };
+                let dispatcher = dispatcher.clone();
+                let timeout = options.send_timeout;
+                let sending = item.clone();
+                let handle = tasks.spawn(async move {
+                    match tokio::time::timeout(timeout, dispatcher.send(&sending)).await {
+                        Ok(result) => result,
+                        Err(_) => Err(SendError::retryable(
+                            "Timeout",
+                            format!("no answer within {} ms", timeout.as_millis()),
+                        )),
+                    }
+                });
+                in_flight.insert(handle.id(), item);
+            }
+        }
         if stopping && tasks.is_empty() && (done.is_empty() || failures > 3) {
             break;
         }
+        // Results waiting for a batch are written down at the next wake-up, at the latest
+        // after a short pause, so that a quiet outbox does not keep them.
+        let hold = if done.is_empty() {
+            options.poll_interval
+        } else {
+            Duration::from_millis(5)
+        };
         let wait = if failures > 0 {
             Duration::from_millis(200u64 << failures.min(5))
         } else {
             next_due
                 .and_then(|t| t.duration_since(SystemTime::now()).ok())
                 .unwrap_or(options.poll_interval)
-                .min(options.poll_interval)
+                .min(hold)
         };
         tokio::select! {
             Some(joined) = tasks.join_next_with_id(), if !tasks.is_empty() => {

@@ -22,7 +22,7 @@ use glue_rules_runtime::event::{Event, EventError};
 use glue_rules_runtime::input::parse_document;
 
 use super::AppState;
-use crate::intake::{Batching, Verdict};
+use crate::intake::{Batching, Evaluated, Processed, Verdict};
 use crate::metrics::{IntakeOutcome, IntakeSource, Scrape};
 
 /// An error answered to a client.
@@ -219,6 +219,14 @@ struct EventsQuery {
 
 /// `POST /v1/events`: one event, a JSON array of events, or NDJSON. The whole request is
 /// refused if any event is malformed, so a client never has to work out which part was taken.
+/// What an evaluation thread hands back to a request.
+enum Evaluation {
+    /// The events and their outcomes, for recording off the evaluation threads.
+    ToRecord(Vec<Event>, Evaluated),
+    /// Already with the sink: the verdicts arrive here once recorded.
+    HandedOver(tokio::sync::oneshot::Receiver<(Processed, Arc<Vec<Event>>)>),
+}
+
 async fn post_events(
     State(state): State<Arc<AppState>>,
     Query(query): Query<EventsQuery>,
@@ -265,14 +273,32 @@ async fn post_events(
     let Some(admission) = state.pool.try_admit() else {
         return Err(overloaded(&state));
     };
-    // Parsing and evaluating are CPU work: both run on an evaluation thread.
+    // Parsing and evaluating are CPU work: both run on an evaluation thread. A sink that
+    // commits on its own thread (the outbox's group-commit writer) takes the actions right
+    // there, without blocking the thread; any other sink records on a blocking thread below.
     let worker = state.clone();
+    let hand_over = state.intake.records_without_blocking();
     let (evaluated, admission) = state
         .pool
         .run(admission, move || {
             let events = parse_events(&worker, &bytes)?;
             let evaluated = worker.intake.evaluate_with(&events, explain);
-            Ok::<_, ApiError>((events, evaluated))
+            if !hand_over {
+                return Ok::<_, ApiError>(Evaluation::ToRecord(events, evaluated));
+            }
+            let events = Arc::new(events);
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let kept = events.clone();
+            worker.intake.record_queued(
+                IntakeSource::Http,
+                &events,
+                evaluated,
+                Batching::AllOrNothing,
+                Box::new(move |processed| {
+                    let _ = tx.send((processed, kept));
+                }),
+            );
+            Ok(Evaluation::HandedOver(rx))
         })
         .await
         .map_err(|e| {
@@ -281,33 +307,43 @@ async fn post_events(
                 format!("evaluation aborted: {e}"),
             )
         })?;
-    let (events, evaluated) = evaluated?;
-    // Recording waits for the outbox's disk flush, not for a core: off the evaluation threads,
-    // still within the request's admission.
-    let worker = state.clone();
-    let (processed, events) = tokio::task::spawn_blocking(move || {
-        let _admission = admission;
-        let processed = worker.intake.record(
-            IntakeSource::Http,
-            &events,
-            evaluated,
-            Batching::AllOrNothing,
-        );
-        (processed, events)
-    })
-    .await
-    .map_err(|e| {
+    let recording_aborted = |e: &dyn std::fmt::Display| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             format!("recording aborted: {e}"),
         )
-    })?;
+    };
+    // The admission is held until the actions are recorded.
+    let (processed, events) = match evaluated? {
+        Evaluation::HandedOver(rx) => {
+            let (processed, events) = rx.await.map_err(|e| recording_aborted(&e))?;
+            drop(admission);
+            (processed, events)
+        }
+        Evaluation::ToRecord(events, evaluated) => {
+            // Recording waits for the sink (a disk flush, a remote store), not for a core: off
+            // the evaluation threads, still within the request's admission.
+            let worker = state.clone();
+            tokio::task::spawn_blocking(move || {
+                let _admission = admission;
+                let processed = worker.intake.record(
+                    IntakeSource::Http,
+                    &events,
+                    evaluated,
+                    Batching::AllOrNothing,
+                );
+                (processed, Arc::new(events))
+            })
+            .await
+            .map_err(|e| recording_aborted(&e))?
+        }
+    };
     let decisions = if explain {
         Decisions::Explained(
             processed
                 .outcomes
                 .iter()
-                .zip(&events)
+                .zip(events.iter())
                 .flat_map(|(o, e)| o.explained_records(&processed.set, e))
                 .collect(),
         )
