@@ -41,6 +41,40 @@ pub struct Config {
     pub serve: ServeSection,
     /// The `[dispatch]` table: outbox, retries, AWS.
     pub dispatch: DispatchConfig,
+    /// The `[project]` table of a plugin project (`glue-rules new` writes it), with its paths
+    /// resolved against the file's directory; `None` outside a project.
+    pub project: Option<ProjectSection>,
+}
+
+/// The `[project]` table: how a plugin project is built and tested, declared once so that
+/// `glue-rules dev` (and anyone reading the file) need not know the language.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ProjectSection {
+    /// `build`: the shell command that builds the component (run in the project directory).
+    pub build: String,
+    /// `test`: the shell command that runs the native unit tests; none when absent.
+    pub test: Option<String>,
+    /// `wasm`: the component the build writes.
+    pub wasm: PathBuf,
+    /// `watch`: files and directories whose changes trigger a rebuild (default: `src`).
+    #[serde(default = "default_watch")]
+    pub watch: Vec<PathBuf>,
+    /// `fixtures`: the directory `glue-rules test` checks after each build (default
+    /// `fixtures`).
+    #[serde(default = "default_fixtures")]
+    pub fixtures: PathBuf,
+    /// The project directory: where the file is, and where the commands run.
+    #[serde(skip)]
+    pub root: PathBuf,
+}
+
+fn default_watch() -> Vec<PathBuf> {
+    vec![PathBuf::from("src")]
+}
+
+fn default_fixtures() -> PathBuf {
+    PathBuf::from("fixtures")
 }
 
 /// The `[serve]` table. Every key can also be set by a flag or a `GLUE_RULES_*` variable of
@@ -145,6 +179,7 @@ struct RawConfig {
     #[serde(default)]
     serve: ServeSection,
     dispatch: Option<RawDispatch>,
+    project: Option<ProjectSection>,
 }
 
 impl Config {
@@ -204,11 +239,36 @@ impl Config {
         .map_err(|e| invalid(e.key, e.problem))?;
         let dispatch =
             DispatchConfig::from_raw(raw.dispatch, base).map_err(|(k, p)| invalid(k, p))?;
+        let project = match raw.project {
+            Some(mut project) => {
+                if project.build.trim().is_empty() {
+                    return Err(invalid("project.build".into(), "is empty".into()));
+                }
+                if project.test.as_deref().is_some_and(|t| t.trim().is_empty()) {
+                    return Err(invalid("project.test".into(), "is empty".into()));
+                }
+                if project.watch.is_empty() {
+                    return Err(invalid(
+                        "project.watch".into(),
+                        "names nothing to watch".into(),
+                    ));
+                }
+                project.root = base.to_owned();
+                project.wasm = base.join(&project.wasm);
+                project.fixtures = base.join(&project.fixtures);
+                for path in &mut project.watch {
+                    *path = base.join(&*path);
+                }
+                Some(project)
+            }
+            None => None,
+        };
         Ok(Self {
             source: Some(path.to_owned()),
             runtime,
             serve: raw.serve,
             dispatch,
+            project,
         })
     }
 }
@@ -275,6 +335,28 @@ mod tests {
         assert_eq!(a.config["jobs"], r#"["nightly-*","q\"1"]"#);
         let other = config.runtime.settings_for("b");
         assert_eq!(other.limits.timeout, Duration::from_millis(20));
+    }
+
+    #[test]
+    fn the_project_table_resolves_its_paths_against_the_file() {
+        let config = parse(
+            "[project]\nbuild = \"npm run build\"\ntest = \"npm test\"\nwasm = \"build/x.wasm\"\n",
+        )
+        .unwrap();
+        let project = config.project.unwrap();
+        assert_eq!(project.root, Path::new("/etc/glue-rules"));
+        assert_eq!(project.wasm, Path::new("/etc/glue-rules/build/x.wasm"));
+        assert_eq!(project.watch, [PathBuf::from("/etc/glue-rules/src")]);
+        assert_eq!(project.fixtures, Path::new("/etc/glue-rules/fixtures"));
+        assert!(parse("").unwrap().project.is_none());
+        let err = parse("[project]\nbuild = \" \"\nwasm = \"x.wasm\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("`project.build`: is empty"), "{err}");
+        let err = parse("[project]\nwasm = \"x.wasm\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("build"), "{err}");
     }
 
     #[test]

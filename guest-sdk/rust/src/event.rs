@@ -1,8 +1,16 @@
-//! Typed helpers on [`Event`] and Glue's spelling of the enum-like variants.
+//! Typed helpers on [`Event`], Glue's spelling of the enum-like variants, and the typed view
+//! the host builds from an event's JSON.
 
-use crate::types::{
-    CrawlerState, DataQualityState, Detail, Event, JobState, LogLevel, Severity, TypeOfChange,
-};
+use crate::types::{Detail, Event, JobState, LogLevel, Severity};
+
+/// The contract's types under the name the shared typed-view source expects.
+use crate::types as wit;
+
+// The host's own parser of the typed view and Glue's spelling tables (`as_str`, `from_glue`
+// and `Display` on the variants with an `other(string)` case): the same file the host
+// includes, so that `testing::event_from_json` builds exactly the event the host passes. On
+// wasm only the spellings are used; the parser serves the native `testing` module.
+include!("typed_view.rs");
 
 /// Shortcuts for the questions most rules ask of an event. In the prelude.
 ///
@@ -118,83 +126,6 @@ impl EventExt for Event {
         }
     }
 }
-
-/// Implements `as_str`, `from_glue` and `Display` for a variant with an `other(string)` case,
-/// so that the spelling table is written once and both directions agree.
-macro_rules! glue_spelling {
-    ($ty:ident, $what:literal, { $($case:ident => $text:literal),* $(,)? }) => {
-        impl $ty {
-            #[doc = concat!("The ", $what, " as Glue spells it; an `Other` value as Glue sent it.")]
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($ty::$case => $text,)*
-                    $ty::Other(text) => text,
-                }
-            }
-
-            #[doc = concat!("The ", $what, " for Glue's spelling `text` (exact match); an ")]
-            #[doc = "unknown spelling becomes `Other(text)`, as the host does."]
-            pub fn from_glue(text: &str) -> Self {
-                match text {
-                    $($text => $ty::$case,)*
-                    _ => $ty::Other(text.to_owned()),
-                }
-            }
-        }
-
-        impl core::fmt::Display for $ty {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-glue_spelling!(JobState, "job run state", {
-    Starting => "STARTING",
-    Running => "RUNNING",
-    Stopping => "STOPPING",
-    Stopped => "STOPPED",
-    Succeeded => "SUCCEEDED",
-    Failed => "FAILED",
-    Timeout => "TIMEOUT",
-    Error => "ERROR",
-    Waiting => "WAITING",
-    Expired => "EXPIRED",
-});
-
-glue_spelling!(Severity, "severity", {
-    Info => "INFO",
-    Warn => "WARN",
-    Error => "ERROR",
-});
-
-glue_spelling!(CrawlerState, "crawler state", {
-    Started => "Started",
-    Succeeded => "Succeeded",
-    Failed => "Failed",
-});
-
-glue_spelling!(DataQualityState, "data quality state", {
-    Succeeded => "SUCCEEDED",
-    Failed => "FAILED",
-});
-
-glue_spelling!(TypeOfChange, "Data Catalog change type", {
-    CreateDatabase => "CreateDatabase",
-    UpdateDatabase => "UpdateDatabase",
-    DeleteDatabase => "DeleteDatabase",
-    CreateTable => "CreateTable",
-    UpdateTable => "UpdateTable",
-    DeleteTable => "DeleteTable",
-    BatchDeleteTable => "BatchDeleteTable",
-    CreatePartition => "CreatePartition",
-    BatchCreatePartition => "BatchCreatePartition",
-    UpdatePartition => "UpdatePartition",
-    BatchUpdatePartition => "BatchUpdatePartition",
-    DeletePartition => "DeletePartition",
-    BatchDeletePartition => "BatchDeletePartition",
-});
 
 impl JobState {
     /// Whether the run is over (succeeded, failed, timeout, stopped, error or expired). The

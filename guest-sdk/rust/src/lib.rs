@@ -104,9 +104,28 @@
 //! There the host's imports are replaced by the `testing` module (native targets only):
 //! settings come from `testing::configure` (which checks them against the rule's declarations
 //! and fills in its defaults, as the host does) or `testing::set_config`, log lines are kept
-//! for `testing::take_logs`, and `testing::event_from_json` turns an EventBridge JSON document
-//! into an [`Event`] the way the host does (and makes it the event [`detail_json`] and
-//! [`event_json`] answer for).
+//! for `testing::take_logs`, and `testing::event_from_json` (or `testing::event_from_file`)
+//! turns an EventBridge JSON document into an [`Event`] with the host's own parser: the source
+//! of the typed view (`src/typed_view.rs`) is compiled into the host and into this crate, so a
+//! fixture gives a test exactly the event the host would pass (and becomes the event
+//! [`detail_json`] and [`event_json`] answer for). `testing::typed_view` also says why a
+//! detail fell back to [`Detail::Other`](types::Detail::Other).
+//!
+//! ```rust,ignore
+//! #[cfg(test)]
+//! mod tests {
+//!     use glue_rules_sdk::prelude::*;
+//!     use glue_rules_sdk::testing;
+//!
+//!     #[test]
+//!     fn a_failed_run_is_queued() {
+//!         testing::configure::<super::QueueOnFailure>(&[("queue-url", "https://sqs/q")]).unwrap();
+//!         let event = testing::event_from_file("fixtures/job-failed.json").unwrap();
+//!         let decision = super::QueueOnFailure::evaluate(&event).unwrap();
+//!         assert!(decision.matched);
+//!     }
+//! }
+//! ```
 
 #![warn(missing_docs)]
 
@@ -135,6 +154,8 @@ pub mod bindings {
 mod actions;
 pub mod config;
 mod decision;
+// The typed-view parser in it serves only the native `testing` module.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 mod event;
 pub mod glob;
 pub mod json;

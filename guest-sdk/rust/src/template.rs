@@ -24,6 +24,9 @@
 //! assert_eq!(out, r#"{"instance": "i-0123", "text": "i-0123 is RUNNING"}"#);
 //! ```
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use serde_json::Value;
 
 /// The values of the predefined variables that do not come from the event.
@@ -54,46 +57,63 @@ pub fn render(
             paths.len()
         ));
     }
+    // Each path is parsed once, here, however many placeholders use it: every variable's
+    // steps in one list, borrowed from the paths, so rendering allocates little.
+    let mut steps = Vec::new();
+    let mut variables = Vec::with_capacity(paths.len());
     for (name, path) in paths {
         if name.starts_with("aws.") || name.starts_with("AWS.") {
             return Err(format!(
                 "variable {name:?}: names starting with aws. are reserved"
             ));
         }
-        parse_path(path).map_err(|e| format!("variable {name:?}: {e}"))?;
+        let start = steps.len();
+        parse_path(path, &mut steps).map_err(|e| format!("variable {name:?}: {e}"))?;
+        variables.push((*name, start..steps.len()));
     }
     let json = matches!(template.trim_start().chars().next(), Some('{' | '[' | '"'));
     let mut out = String::with_capacity(template.len());
     let mut in_string = false;
     let mut escaped = false;
-    let mut rest = template;
-    while let Some(c) = rest.chars().next() {
-        if c == '<'
-            && let Some(end) = rest.find('>')
-            && let Some(value) = lookup(&rest[1..end], paths, event, predefined)?
+    // Scanned byte by byte: every byte that matters (`<`, `>`, `"`, `\`) is ASCII, so it never
+    // falls inside a multi-byte character, and the text between placeholders is copied whole.
+    let bytes = template.as_bytes();
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        let byte = bytes[at];
+        if byte == b'<'
+            && let Some(length) = template[at + 1..].find('>')
         {
-            let name = &rest[1..end];
-            write_value(&mut out, name, &value, json, in_string)?;
-            rest = &rest[end + 1..];
-            continue;
+            let name = &template[at + 1..at + 1 + length];
+            if let Some(value) = lookup(name, &variables, &steps, event, predefined) {
+                out.push_str(&template[copied..at]);
+                write_value(&mut out, name, &value, json, in_string)?;
+                at += length + 2;
+                copied = at;
+                continue;
+            }
         }
         if json {
             if in_string && escaped {
                 escaped = false;
-            } else if in_string && c == '\\' {
+            } else if in_string && byte == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if byte == b'"' {
                 in_string = !in_string;
             }
         }
-        out.push(c);
-        rest = &rest[c.len_utf8()..];
+        at += 1;
     }
+    out.push_str(&template[copied..]);
     Ok(out)
 }
 
 /// [`render`] over the event being evaluated, as [`event_json`](crate::event_json) gives it:
 /// what a rule calls in `evaluate` to build a payload or a message from a template.
+///
+/// It asks the host for the whole envelope and parses it on every call; a rule that only needs
+/// fields of the typed view can [`render`] over a small value built from them instead.
 pub fn render_event(
     template: &str,
     paths: &[(&str, &str)],
@@ -105,35 +125,37 @@ pub fn render_event(
 }
 
 /// The value a placeholder stands for, `None` when the name is no variable (left as written).
-fn lookup(
+/// Borrowed from the event when a path selects it; a path that selects nothing is `null`.
+fn lookup<'a>(
     name: &str,
-    paths: &[(&str, &str)],
-    event: &Value,
+    variables: &[(&str, Range<usize>)],
+    steps: &[Step<'_>],
+    event: &'a Value,
     predefined: &Predefined,
-) -> Result<Option<Value>, String> {
-    Ok(Some(match name {
-        "aws.events.event.json" => event.clone(),
+) -> Option<Cow<'a, Value>> {
+    Some(match name {
+        "aws.events.event.json" => Cow::Borrowed(event),
         "aws.events.event" => {
             let mut envelope = event.clone();
             if let Some(object) = envelope.as_object_mut() {
                 object.remove("detail");
             }
-            envelope
+            Cow::Owned(envelope)
         }
-        "aws.events.rule-name" => Value::String(predefined.rule_name.clone()),
-        "aws.events.rule-arn" => Value::String(predefined.rule_arn.clone()),
-        "aws.events.event.ingestion-time" => Value::String(
+        "aws.events.rule-name" => Cow::Owned(Value::String(predefined.rule_name.clone())),
+        "aws.events.rule-arn" => Cow::Owned(Value::String(predefined.rule_arn.clone())),
+        "aws.events.event.ingestion-time" => Cow::Owned(Value::String(
             predefined
                 .ingestion_time
                 .clone()
                 .or_else(|| event["time"].as_str().map(str::to_owned))
                 .unwrap_or_default(),
-        ),
-        _ => match paths.iter().find(|(n, _)| *n == name) {
-            Some((_, path)) => select(event, &parse_path(path)?).unwrap_or(Value::Null),
-            None => return Ok(None),
-        },
-    }))
+        )),
+        _ => {
+            let (_, range) = variables.iter().find(|(n, _)| *n == name)?;
+            select(event, &steps[range.clone()]).map_or(Cow::Owned(Value::Null), Cow::Borrowed)
+        }
+    })
 }
 
 fn write_value(
@@ -151,35 +173,35 @@ fn write_value(
     }
     match (json, in_string, value) {
         (true, false, value) => out.push_str(&value.to_string()),
-        (true, true, Value::String(s)) => {
-            // The string's JSON text without its quotes: escaped for the string it lands in.
-            let quoted = Value::String(s.clone()).to_string();
-            out.push_str(&quoted[1..quoted.len() - 1]);
-        }
+        (true, true, Value::String(s)) => push_escaped(out, s),
         (true, true, Value::Null) | (false, _, Value::Null) => {}
-        (true, true, other) => {
-            let quoted = Value::String(other.to_string()).to_string();
-            out.push_str(&quoted[1..quoted.len() - 1]);
-        }
+        (true, true, other) => push_escaped(out, &other.to_string()),
         (false, _, Value::String(s)) => out.push_str(s),
         (false, _, other) => out.push_str(&other.to_string()),
     }
     Ok(())
 }
 
+/// `text`'s JSON string literal without its quotes: escaped for the string it lands in.
+fn push_escaped(out: &mut String, text: &str) {
+    // Serialising a string cannot fail.
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    out.push_str(&quoted[1..quoted.len() - 1]);
+}
+
 /// One step of a path: a member or an array index.
 #[derive(Debug, PartialEq)]
-enum Step {
-    Member(String),
+enum Step<'a> {
+    Member(&'a str),
     Index(usize),
 }
 
-/// `$`, `$.a.b-c`, `$.a[0].b`: the dot notation EventBridge supports.
-fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+/// `$`, `$.a.b-c`, `$.a[0].b`: the dot notation EventBridge supports. Appends its steps to
+/// `steps`.
+fn parse_path<'a>(path: &'a str, steps: &mut Vec<Step<'a>>) -> Result<(), String> {
     let Some(rest) = path.strip_prefix('$') else {
         return Err(format!("path {path:?} must start with $"));
     };
-    let mut steps = Vec::new();
     let mut rest = rest;
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix('.') {
@@ -188,7 +210,7 @@ fn parse_path(path: &str) -> Result<Vec<Step>, String> {
             if member.is_empty() {
                 return Err(format!("path {path:?} has an empty member"));
             }
-            steps.push(Step::Member(member.to_owned()));
+            steps.push(Step::Member(member));
             rest = &after[end..];
         } else if let Some(after) = rest.strip_prefix('[') {
             let Some(end) = after.find(']') else {
@@ -203,10 +225,10 @@ fn parse_path(path: &str) -> Result<Vec<Step>, String> {
             return Err(format!("path {path:?}: expected . or [ at {rest:?}"));
         }
     }
-    Ok(steps)
+    Ok(())
 }
 
-fn select(value: &Value, steps: &[Step]) -> Option<Value> {
+fn select<'a>(value: &'a Value, steps: &[Step<'_>]) -> Option<&'a Value> {
     let mut at = value;
     for step in steps {
         at = match step {
@@ -214,7 +236,7 @@ fn select(value: &Value, steps: &[Step]) -> Option<Value> {
             Step::Index(i) => at.get(*i)?,
         };
     }
-    Some(at.clone())
+    Some(at)
 }
 
 #[cfg(test)]
@@ -290,6 +312,24 @@ mod tests {
         assert_eq!(parsed["text"], "a \"quoted\"\nline / 3 / {\"k\":[1]}");
         assert_eq!(parsed["o"], json!({"k": [1]}));
         assert_eq!(parsed["m"], "a \"quoted\"\nline");
+    }
+
+    #[test]
+    fn text_around_placeholders_is_copied_as_written_multibyte_and_all() {
+        let event = json!({"v": "x\"y", "n": [1]});
+        let paths = [("v", "$.v"), ("n", "$.n[0]"), ("gone", "$.n[5]")];
+        let render = |template: &str| render(template, &paths, &event, &Predefined::default());
+        assert_eq!(
+            render(r#"{"a": "ö<v>ß", "b": <v>, "c": "1 < 2 > 0", "d": "<nope>", "e": <n>}"#)
+                .unwrap(),
+            r#"{"a": "öx\"yß", "b": "x\"y", "c": "1 < 2 > 0", "d": "<nope>", "e": 1}"#
+        );
+        assert_eq!(render("ü <v> é <gone>|<v").unwrap(), "ü x\"y é |<v");
+        // An escaped quote does not end the string: the placeholder after it is still inside.
+        assert_eq!(
+            render(r#"["\"<v>", <v>]"#).unwrap(),
+            r#"["\"x\"y", "x\"y"]"#
+        );
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! is per thread, and the test harness runs each test on its own thread, so tests do not see
 //! each other's settings.
 //!
-//! [`event_from_json`] builds the [`Event`] the host would pass for an EventBridge JSON
-//! document, so a rule can be tested against real events:
+//! [`event_from_json`] (or [`event_from_file`], for a fixture) builds the [`Event`] the host
+//! would pass for an EventBridge JSON document, with the host's own parser (the same source
+//! file, compiled into both), so a rule is tested against the event it will really get:
 //!
 //! ```
 //! use glue_rules_sdk::prelude::*;
@@ -26,16 +27,16 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::path::Path;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::Rule;
 use crate::config::Settings;
-use crate::types::{
-    CrawlerState, CrawlerStateChange, DataQualityContext, DataQualityResult, DataQualityState,
-    DatabaseStateChange, Detail, Event, JobRunStatus, JobState, JobStateChange, LogLevel, Metadata,
-    SettingKind, Severity, TableStateChange, TypeOfChange,
-};
+use crate::types::{Event, LogLevel, Metadata, SettingKind};
+
+/// The host's parser's refusals and answers, and its default size limit.
+pub use crate::event::{EventError, MAX_EVENT_BYTES, TypedView};
 
 thread_local! {
     static CONFIG: RefCell<BTreeMap<String, String>> = const { RefCell::new(BTreeMap::new()) };
@@ -153,184 +154,55 @@ pub(crate) fn record_log(level: LogLevel, message: &str) {
     LOGS.with(|l| l.borrow_mut().push((level, message.to_owned())));
 }
 
-/// Builds an [`Event`] from an EventBridge event as JSON text, the way the host does, and makes
-/// it this thread's event in progress (for [`detail_json`](crate::detail_json)): `detail` is
-/// typed by `detail-type` only for Glue's own sources (`aws.glue`, and `aws.glue-dataquality`
-/// for data quality results); a detail that lacks a field the typed view needs, or has one of
-/// the wrong type, becomes [`Detail::Other`] (delivered, not refused); unknown states become
-/// `Other(text)`; crawler counters sent as JSON strings become numbers; `version` defaults to
-/// "0" and `account`, `time` and `region` to "".
+/// Builds the [`Event`] the host would pass for an EventBridge event given as JSON text, and
+/// makes it this thread's event in progress (for [`detail_json`](crate::detail_json) and
+/// [`event_json`](crate::event_json)).
 ///
-/// Errors when the text is not a JSON object or lacks `id`, `source`, `detail-type` or an
-/// object `detail`, as the host refuses such events.
+/// It is the host's own parser (see [`typed_view`]): `detail` is typed by `detail-type` only
+/// for Glue's own sources (`aws.glue`, and `aws.glue-dataquality` for data quality results); a
+/// detail that lacks a field the typed view needs, or has one of the wrong type, becomes
+/// [`Detail::Other`](crate::types::Detail::Other) (delivered, not refused; [`typed_view`] says
+/// why); unknown states become `Other(text)`; crawler counters sent as JSON strings become
+/// numbers; `version` defaults to "0" and `account`, `time` and `region` to "".
+///
+/// Errors, with the host's messages (such as ``missing field `id` ``), for an event the host
+/// refuses: not JSON, over [`MAX_EVENT_BYTES`], not an object, lacking `id`, `source`,
+/// `detail-type` or an object `detail`, or with an envelope field of the wrong type.
 pub fn event_from_json(json: &str) -> Result<Event, String> {
-    let value: Value = serde_json::from_str(json).map_err(|e| format!("not JSON: {e}"))?;
-    let envelope = value.as_object().ok_or("the event is not a JSON object")?;
-    let required = |name: &str| -> Result<String, String> {
-        text(envelope, name).ok_or_else(|| format!("the event has no string field `{name}`"))
-    };
-    let optional = |name: &str, default: &str| text(envelope, name).unwrap_or(default.into());
-    let detail_map = envelope
+    typed_view(json)
+        .map(|view| view.event)
+        .map_err(|e| e.to_string())
+}
+
+/// [`event_from_json`] of the file at `path` (relative paths start from the package's root
+/// under `cargo test`), for fixtures such as `fixtures/job-failed.json`. Errors name the file.
+pub fn event_from_file(path: impl AsRef<Path>) -> Result<Event, String> {
+    let path = path.as_ref();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read the event: {e}", path.display()))?;
+    event_from_json(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// [`event_from_json`] with the whole answer of the host's parser: the typed event and, when
+/// its detail fell back to `other`, why (the host logs and counts such events). Use it to check
+/// that a fixture gets the typed detail a test expects:
+///
+/// ```
+/// use glue_rules_sdk::testing;
+///
+/// let view = testing::typed_view(r#"{"id":"1","source":"aws.glue",
+///     "detail-type":"Glue Crawler State Change",
+///     "detail":{"crawlerName":"c","state":"Succeeded","tablesCreated":"many"}}"#).unwrap();
+/// assert_eq!(view.event.detail, glue_rules_sdk::types::Detail::Other);
+/// let problem = view.detail_problem.unwrap().to_string();
+/// assert!(problem.contains("detail.tablesCreated"), "{problem}");
+/// ```
+pub fn typed_view(json: &str) -> Result<TypedView, EventError> {
+    let value = crate::event::parse_json(json.as_bytes(), MAX_EVENT_BYTES)?;
+    let view = crate::event::typed_view(&value)?;
+    let detail = value
         .get("detail")
-        .and_then(Value::as_object)
-        .ok_or("the event has no object field `detail`")?;
-    let detail_type = required("detail-type")?;
-    let source = required("source")?;
-    let detail = typed_detail(&detail_type, &source, detail_map).unwrap_or(Detail::Other);
-    let event = Event {
-        version: optional("version", "0"),
-        id: required("id")?,
-        detail_type,
-        source,
-        account: optional("account", ""),
-        time: optional("time", ""),
-        region: optional("region", ""),
-        resources: strings(envelope, "resources").unwrap_or_default(),
-        detail,
-    };
-    set_event_json(json)?;
-    Ok(event)
-}
-
-fn text(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key).and_then(Value::as_str).map(str::to_owned)
-}
-
-// The typed view's field readers, strict like the host's: the outer `None` means "this detail
-// cannot be typed" (it becomes `Detail::Other`), the inner one "absent or null".
-
-fn opt_str(map: &Map<String, Value>, key: &str) -> Option<Option<String>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::String(s)) => Some(Some(s.clone())),
-        Some(_) => None,
-    }
-}
-
-fn req_str(map: &Map<String, Value>, key: &str) -> Option<String> {
-    opt_str(map, key)?
-}
-
-fn number(map: &Map<String, Value>, key: &str) -> Option<Option<f64>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Number(n)) => Some(n.as_f64()),
-        Some(Value::String(s)) => s.trim().parse().ok().map(Some),
-        Some(_) => None,
-    }
-}
-
-fn count<T: TryFrom<u64>>(map: &Map<String, Value>, key: &str) -> Option<Option<T>> {
-    let n = match map.get(key) {
-        None | Some(Value::Null) => return Some(None),
-        Some(Value::Number(n)) => n.as_u64()?,
-        Some(Value::String(s)) => s.trim().parse().ok()?,
-        Some(_) => return None,
-    };
-    T::try_from(n).ok().map(Some)
-}
-
-fn strings(map: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Some(Vec::new()),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|item| item.as_str().map(str::to_owned))
-            .collect(),
-        Some(_) => None,
-    }
-}
-
-fn object<'a>(map: &'a Map<String, Value>, key: &str) -> Option<Option<&'a Map<String, Value>>> {
-    match map.get(key) {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Object(inner)) => Some(Some(inner)),
-        Some(_) => None,
-    }
-}
-
-fn typed_detail(detail_type: &str, source: &str, d: &Map<String, Value>) -> Option<Detail> {
-    let glue = source == "aws.glue";
-    let severity = || Some(opt_str(d, "severity")?.map(|s| Severity::from_glue(&s)));
-    Some(match detail_type {
-        "Glue Job State Change" if glue => Detail::JobStateChange(JobStateChange {
-            job_name: req_str(d, "jobName")?,
-            job_run_id: req_str(d, "jobRunId")?,
-            state: JobState::from_glue(&req_str(d, "state")?),
-            severity: severity()?,
-            message: opt_str(d, "message")?,
-        }),
-        "Glue Job Run Status" if glue => Detail::JobRunStatus(JobRunStatus {
-            job_name: req_str(d, "jobName")?,
-            job_run_id: req_str(d, "jobRunId")?,
-            state: JobState::from_glue(&req_str(d, "state")?),
-            severity: severity()?,
-            message: opt_str(d, "message")?,
-            notify_delay_after: match object(d, "notificationCondition")? {
-                Some(c) => number(c, "NotifyDelayAfter")?,
-                None => None,
-            },
-            started_on: opt_str(d, "startedOn")?,
-        }),
-        "Glue Crawler State Change" if glue => Detail::CrawlerStateChange(CrawlerStateChange {
-            crawler_name: req_str(d, "crawlerName")?,
-            state: CrawlerState::from_glue(&req_str(d, "state")?),
-            message: opt_str(d, "message")?,
-            account_id: opt_str(d, "accountId")?,
-            start_time: opt_str(d, "startTime")?,
-            completion_date: opt_str(d, "completionDate")?,
-            error_message: opt_str(d, "errorMessage")?,
-            warning_message: opt_str(d, "warningMessage")?,
-            cloud_watch_log_link: opt_str(d, "cloudWatchLogLink")?,
-            tables_created: count(d, "tablesCreated")?,
-            tables_updated: count(d, "tablesUpdated")?,
-            tables_deleted: count(d, "tablesDeleted")?,
-            partitions_created: count(d, "partitionsCreated")?,
-            partitions_updated: count(d, "partitionsUpdated")?,
-            partitions_deleted: count(d, "partitionsDeleted")?,
-            running_time_sec: number(d, "runningTime (sec)")?,
-        }),
-        "Glue Data Catalog Database State Change" if glue => {
-            Detail::DatabaseStateChange(DatabaseStateChange {
-                database_name: req_str(d, "databaseName")?,
-                type_of_change: TypeOfChange::from_glue(&req_str(d, "typeOfChange")?),
-                changed_tables: strings(d, "changedTables")?,
-            })
-        }
-        "Glue Data Catalog Table State Change" if glue => {
-            Detail::TableStateChange(TableStateChange {
-                database_name: req_str(d, "databaseName")?,
-                table_name: req_str(d, "tableName")?,
-                type_of_change: TypeOfChange::from_glue(&req_str(d, "typeOfChange")?),
-                changed_partitions: strings(d, "changedPartitions")?,
-            })
-        }
-        "Data Quality Evaluation Results Available" if source == "aws.glue-dataquality" => {
-            Detail::DataQualityResult(DataQualityResult {
-                result_id: match opt_str(d, "resultID")? {
-                    Some(id) => id,
-                    None => req_str(d, "resultId")?,
-                },
-                ruleset_names: strings(d, "rulesetNames")?,
-                state: DataQualityState::from_glue(&req_str(d, "state")?),
-                score: number(d, "score")?,
-                rules_succeeded: count(d, "rulesSucceeded")?,
-                rules_failed: count(d, "rulesFailed")?,
-                rules_skipped: count(d, "rulesSkipped")?,
-                context: match object(d, "context")? {
-                    Some(c) => Some(DataQualityContext {
-                        context_type: opt_str(c, "contextType")?.unwrap_or_default(),
-                        run_id: opt_str(c, "runId")?,
-                        database_name: opt_str(c, "databaseName")?,
-                        table_name: opt_str(c, "tableName")?,
-                        catalog_id: opt_str(c, "catalogId")?,
-                        job_name: opt_str(c, "jobName")?,
-                        job_id: opt_str(c, "jobId")?,
-                    }),
-                    None => None,
-                },
-            })
-        }
-        _ => Detail::Other,
-    })
+        .map_or("{}".to_owned(), Value::to_string);
+    JSON.with(|j| *j.borrow_mut() = Some((detail, value.to_string())));
+    Ok(view)
 }

@@ -297,6 +297,81 @@ fn a_detail_the_typed_view_cannot_hold_becomes_other_as_on_the_host() {
     assert_eq!(crawler.detail, Detail::Other);
 }
 
+#[test]
+fn the_envelope_is_checked_as_strictly_as_the_host_checks_it() {
+    // The host's own parser, so the host's own messages.
+    for (text, expected) in [
+        ("[]", "an event must be a JSON object, found an array"),
+        (
+            r#"{"id":"1","source":"s","detail":{}}"#,
+            "missing field `detail-type`",
+        ),
+        (
+            r#"{"id":"1","detail-type":"x","source":"s","region":7,"detail":{}}"#,
+            "field `region` must be a string, found a number",
+        ),
+        (
+            r#"{"id":"1","detail-type":"x","source":"s","resources":[1],"detail":{}}"#,
+            "field `resources[0]` must be a string",
+        ),
+        (
+            r#"{"id":"1","detail-type":"x","source":"s","detail":[]}"#,
+            "field `detail` must be an object",
+        ),
+        ("{", "not valid JSON"),
+    ] {
+        let err = testing::event_from_json(text).unwrap_err();
+        assert!(err.contains(expected), "{text}: {err}");
+    }
+    let big = format!(
+        r#"{{"id":"1","detail-type":"x","source":"s","detail":{{"pad":"{}"}}}}"#,
+        "a".repeat(testing::MAX_EVENT_BYTES)
+    );
+    assert!(matches!(
+        testing::typed_view(&big),
+        Err(testing::EventError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn the_typed_view_says_why_a_detail_fell_back_to_other() {
+    let view = testing::typed_view(
+        r#"{"id":"1","source":"aws.glue","detail-type":"Glue Job State Change",
+            "detail":{"jobName":"j","jobRunId":7,"state":"FAILED"}}"#,
+    )
+    .unwrap();
+    assert_eq!(view.event.detail, Detail::Other);
+    assert_eq!(
+        view.detail_problem.map(|p| p.to_string()).as_deref(),
+        Some("field `detail.jobRunId` must be a string, found a number")
+    );
+    let typed = testing::typed_view(FAILED_JOB).unwrap();
+    assert!(typed.detail_problem.is_none());
+    assert!(typed.event.is_job_failure());
+}
+
+#[test]
+fn events_load_from_files_with_the_file_named_in_errors() {
+    let dir = std::env::temp_dir().join(format!("glue-rules-sdk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("job-failed.json");
+    std::fs::write(&good, FAILED_JOB).unwrap();
+    assert!(testing::event_from_file(&good).unwrap().is_job_failure());
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"id":"1"}"#).unwrap();
+    let err = testing::event_from_file(&bad).unwrap_err();
+    assert!(
+        err.contains("bad.json") && err.contains("missing field"),
+        "{err}"
+    );
+    let err = testing::event_from_file(dir.join("absent.json")).unwrap_err();
+    assert!(
+        err.contains("absent.json") && err.contains("cannot read"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 struct Declaring;
 
 impl Rule for Declaring {

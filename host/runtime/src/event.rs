@@ -9,16 +9,25 @@
 //! that lacks a field the view needs, or has one of the wrong type, is delivered as
 //! `detail::other` with its JSON intact ([`Event::detail_problem`] says what was wrong), logged
 //! and counted ([`lenient_details`]), never refused.
+//!
+//! The typed view itself ([`typed_view`], [`EventError`], [`detail_types`] and Glue's spellings
+//! of the variants, `as_str`/`from_glue`) is written once, in the Rust SDK's
+//! `guest-sdk/rust/src/typed_view.rs`, and included here: the SDK's
+//! `testing::event_from_json` compiles the same source, so a rule's native tests see exactly
+//! the event this host passes. The host includes the file by path; it does not depend on the
+//! SDK crate.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-
-use serde_json::{Map, Value};
 
 use glue_rules_core::DedupeKey;
 
 use crate::bindings::types as wit;
 use crate::contract::EventV0_1;
+
+// `MAX_EVENT_BYTES`, `EventError`, `TypedView`, `parse_json`, `typed_view`, `detail_types`, the
+// spelling impls, and `serde_json::{Map, Value}` in scope.
+include!("../../../guest-sdk/rust/src/typed_view.rs");
 
 /// Events delivered with `detail::other` because their typed detail could not be built, since
 /// the process started.
@@ -29,27 +38,6 @@ static LENIENT_DETAILS: AtomicU64 = AtomicU64::new(0);
 pub fn lenient_details() -> u64 {
     LENIENT_DETAILS.load(Ordering::Relaxed)
 }
-
-/// Glue's spelling of a job run state, as in the event.
-fn job_state_name(state: &wit::JobState) -> &str {
-    use wit::JobState as S;
-    match state {
-        S::Starting => "STARTING",
-        S::Running => "RUNNING",
-        S::Stopping => "STOPPING",
-        S::Stopped => "STOPPED",
-        S::Succeeded => "SUCCEEDED",
-        S::Failed => "FAILED",
-        S::Timeout => "TIMEOUT",
-        S::Error => "ERROR",
-        S::Waiting => "WAITING",
-        S::Expired => "EXPIRED",
-        S::Other(other) => other,
-    }
-}
-
-/// EventBridge refuses events over 256 KB; so does glue-rules, by default.
-pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
 /// One validated event: the typed view plugins receive and the JSON value patterns match on.
 #[derive(Debug, Clone)]
@@ -109,11 +97,11 @@ impl Event {
         match &e.detail {
             wit::Detail::JobStateChange(job) => DedupeKey::from_parts(
                 base.into_iter()
-                    .chain([job.job_run_id.as_str(), job_state_name(&job.state)]),
+                    .chain([job.job_run_id.as_str(), job.state.as_str()]),
             ),
             wit::Detail::JobRunStatus(job) => DedupeKey::from_parts(
                 base.into_iter()
-                    .chain([job.job_run_id.as_str(), job_state_name(&job.state)]),
+                    .chain([job.job_run_id.as_str(), job.state.as_str()]),
             ),
             _ => DedupeKey::from_parts(base),
         }
@@ -150,70 +138,24 @@ impl Event {
 
     /// Parses and validates one event from JSON text, refusing it when over `max_bytes`.
     pub fn parse(text: &[u8], max_bytes: usize) -> Result<Self, EventError> {
-        if text.len() > max_bytes {
-            return Err(EventError::TooLarge {
-                size: text.len(),
-                limit: max_bytes,
-            });
-        }
-        let value: Value =
-            serde_json::from_slice(text).map_err(|e| EventError::NotJson(e.to_string()))?;
-        Self::from_value(value)
+        Self::from_value(parse_json(text, max_bytes)?)
     }
 
     /// Validates an already parsed JSON value as an event.
     pub fn from_value(json: Value) -> Result<Self, EventError> {
-        let Value::Object(envelope) = &json else {
-            return Err(EventError::NotAnObject {
-                found: json_type(&json),
-            });
-        };
-        let fields = Fields::new(envelope, "");
-        let detail_type = fields.required_str("detail-type")?;
-        let source = fields.required_str("source")?;
-        let id = fields.required_str("id")?;
-        let version = fields
-            .optional_str("version")?
-            .unwrap_or_else(|| "0".into());
-        let account = fields.optional_str("account")?.unwrap_or_default();
-        let time = fields.optional_str("time")?.unwrap_or_default();
-        let region = fields.optional_str("region")?.unwrap_or_default();
-        let resources = fields.string_list("resources")?;
-        let detail_value = match envelope.get("detail") {
-            Some(Value::Object(detail)) => detail,
-            Some(other) => {
-                return Err(EventError::WrongType {
-                    field: "detail".into(),
-                    expected: "an object",
-                    found: json_type(other),
-                });
-            }
-            None => return Err(EventError::Missing("detail".into())),
-        };
-        let (detail, detail_problem) = match parse_detail(&detail_type, &source, detail_value) {
-            Ok(detail) => (detail, None),
-            Err(problem) => {
-                LENIENT_DETAILS.fetch_add(1, Ordering::Relaxed);
-                tracing::warn!(
-                    event = %id,
-                    detail_type = %detail_type,
-                    %problem,
-                    "typed detail not built: delivered as detail::other"
-                );
-                (wit::Detail::Other, Some(problem))
-            }
-        };
-        let wit = wit::Event {
-            version,
-            id,
-            detail_type,
-            source,
-            account,
-            time,
-            region,
-            resources,
-            detail,
-        };
+        let TypedView {
+            event: wit,
+            detail_problem,
+        } = typed_view(&json)?;
+        if let Some(problem) = &detail_problem {
+            LENIENT_DETAILS.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                event = %wit.id,
+                detail_type = %wit.detail_type,
+                %problem,
+                "typed detail not built: delivered as detail::other"
+            );
+        }
         let json = Arc::new(json);
         Ok(Self {
             wit,
@@ -229,354 +171,9 @@ impl Event {
     }
 }
 
-/// Why an event was refused. Each variant names the field concerned, with its JSON path.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum EventError {
-    /// The text is not valid JSON.
-    #[error("not valid JSON: {0}")]
-    NotJson(String),
-    /// The event is larger than the configured limit.
-    #[error("event is {size} bytes, over the {limit}-byte limit")]
-    TooLarge {
-        /// Size of the event text in bytes.
-        size: usize,
-        /// The limit in force.
-        limit: usize,
-    },
-    /// The JSON value is not an object, so it cannot be an EventBridge envelope.
-    #[error("an event must be a JSON object, found {found}")]
-    NotAnObject {
-        /// The JSON type found instead.
-        found: &'static str,
-    },
-    /// A required field is absent.
-    #[error("missing field `{0}`")]
-    Missing(String),
-    /// A field has the wrong JSON type.
-    #[error("field `{field}` must be {expected}, found {found}")]
-    WrongType {
-        /// JSON path of the field.
-        field: String,
-        /// What was expected, e.g. "a string".
-        expected: &'static str,
-        /// The JSON type found.
-        found: &'static str,
-    },
-    /// A field has the right type but a value that cannot be used.
-    #[error("field `{field}`: {problem}")]
-    Invalid {
-        /// JSON path of the field.
-        field: String,
-        /// What is wrong with it.
-        problem: String,
-    },
-}
-
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Typed field access on one JSON object, with errors that carry the object's path.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    prefix: &'a str,
-}
-
-impl<'a> Fields<'a> {
-    fn new(map: &'a Map<String, Value>, prefix: &'a str) -> Self {
-        Self { map, prefix }
-    }
-
-    fn path(&self, key: &str) -> String {
-        if self.prefix.is_empty() {
-            key.to_owned()
-        } else {
-            format!("{}.{key}", self.prefix)
-        }
-    }
-
-    fn wrong_type(&self, key: &str, expected: &'static str, found: &Value) -> EventError {
-        EventError::WrongType {
-            field: self.path(key),
-            expected,
-            found: json_type(found),
-        }
-    }
-
-    /// A string field; JSON null counts as absent, as it does in the Glue documentation.
-    fn optional_str(&self, key: &str) -> Result<Option<String>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(self.wrong_type(key, "a string", other)),
-        }
-    }
-
-    fn required_str(&self, key: &str) -> Result<String, EventError> {
-        self.optional_str(key)?
-            .ok_or_else(|| EventError::Missing(self.path(key)))
-    }
-
-    fn string_list(&self, key: &str) -> Result<Vec<String>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Value::String(s) => Ok(s.clone()),
-                    other => Err(EventError::WrongType {
-                        field: format!("{}[{i}]", self.path(key)),
-                        expected: "a string",
-                        found: json_type(other),
-                    }),
-                })
-                .collect(),
-            Some(other) => Err(self.wrong_type(key, "an array of strings", other)),
-        }
-    }
-
-    /// A number that Glue may send as a JSON number or as a string holding one.
-    fn optional_f64(&self, key: &str) -> Result<Option<f64>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(Value::String(s)) => {
-                s.trim()
-                    .parse::<f64>()
-                    .map(Some)
-                    .map_err(|_| EventError::Invalid {
-                        field: self.path(key),
-                        problem: format!("expected a number, found the text {s:?}"),
-                    })
-            }
-            Some(other) => Err(self.wrong_type(key, "a number", other)),
-        }
-    }
-
-    /// A non-negative integer counter that Glue may send as a number or as a string
-    /// (crawler counters arrive as `"tablesCreated":"0"`).
-    fn optional_u64(&self, key: &str) -> Result<Option<u64>, EventError> {
-        let invalid = |found: String| EventError::Invalid {
-            field: self.path(key),
-            problem: format!("expected a non-negative whole number, found {found}"),
-        };
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid(n.to_string())),
-            Some(Value::String(s)) => s
-                .trim()
-                .parse::<u64>()
-                .map(Some)
-                .map_err(|_| invalid(format!("the text {s:?}"))),
-            Some(other) => Err(self.wrong_type(key, "a number", other)),
-        }
-    }
-
-    fn optional_u32(&self, key: &str) -> Result<Option<u32>, EventError> {
-        match self.optional_u64(key)? {
-            None => Ok(None),
-            Some(n) => u32::try_from(n).map(Some).map_err(|_| EventError::Invalid {
-                field: self.path(key),
-                problem: format!("{n} is too large"),
-            }),
-        }
-    }
-
-    fn optional_object(&self, key: &str) -> Result<Option<&'a Map<String, Value>>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(map)),
-            Some(other) => Err(self.wrong_type(key, "an object", other)),
-        }
-    }
-}
-
-/// The detail-types that have a typed view. Everything else becomes `detail::other`.
-pub mod detail_types {
-    /// A job run reached a final state.
-    pub const JOB_STATE_CHANGE: &str = "Glue Job State Change";
-    /// A job run stayed in a state past its NotifyDelayAfter threshold.
-    pub const JOB_RUN_STATUS: &str = "Glue Job Run Status";
-    /// A crawler started, succeeded or failed.
-    pub const CRAWLER_STATE_CHANGE: &str = "Glue Crawler State Change";
-    /// Tables of a Data Catalog database changed.
-    pub const DATABASE_STATE_CHANGE: &str = "Glue Data Catalog Database State Change";
-    /// A Data Catalog table or its partitions changed.
-    pub const TABLE_STATE_CHANGE: &str = "Glue Data Catalog Table State Change";
-    /// A Data Quality evaluation finished.
-    pub const DATA_QUALITY_RESULT: &str = "Data Quality Evaluation Results Available";
-}
-
-fn parse_detail(
-    detail_type: &str,
-    source: &str,
-    detail: &Map<String, Value>,
-) -> Result<wit::Detail, EventError> {
-    use detail_types::*;
-    let f = Fields::new(detail, "detail");
-    // Only Glue's own sources get the typed view: a custom event that borrows a Glue
-    // detail-type is passed through untyped rather than refused.
-    let glue = source == "aws.glue";
-    Ok(match detail_type {
-        JOB_STATE_CHANGE if glue => wit::Detail::JobStateChange(wit::JobStateChange {
-            job_name: f.required_str("jobName")?,
-            job_run_id: f.required_str("jobRunId")?,
-            state: job_state(&f.required_str("state")?),
-            severity: f.optional_str("severity")?.as_deref().map(severity),
-            message: f.optional_str("message")?,
-        }),
-        JOB_RUN_STATUS if glue => {
-            let condition = f.optional_object("notificationCondition")?;
-            let notify_delay_after = match condition {
-                Some(map) => Fields::new(map, "detail.notificationCondition")
-                    .optional_f64("NotifyDelayAfter")?,
-                None => None,
-            };
-            wit::Detail::JobRunStatus(wit::JobRunStatus {
-                job_name: f.required_str("jobName")?,
-                job_run_id: f.required_str("jobRunId")?,
-                state: job_state(&f.required_str("state")?),
-                severity: f.optional_str("severity")?.as_deref().map(severity),
-                message: f.optional_str("message")?,
-                notify_delay_after,
-                started_on: f.optional_str("startedOn")?,
-            })
-        }
-        CRAWLER_STATE_CHANGE if glue => wit::Detail::CrawlerStateChange(wit::CrawlerStateChange {
-            crawler_name: f.required_str("crawlerName")?,
-            state: crawler_state(&f.required_str("state")?),
-            message: f.optional_str("message")?,
-            account_id: f.optional_str("accountId")?,
-            start_time: f.optional_str("startTime")?,
-            completion_date: f.optional_str("completionDate")?,
-            error_message: f.optional_str("errorMessage")?,
-            warning_message: f.optional_str("warningMessage")?,
-            cloud_watch_log_link: f.optional_str("cloudWatchLogLink")?,
-            tables_created: f.optional_u64("tablesCreated")?,
-            tables_updated: f.optional_u64("tablesUpdated")?,
-            tables_deleted: f.optional_u64("tablesDeleted")?,
-            partitions_created: f.optional_u64("partitionsCreated")?,
-            partitions_updated: f.optional_u64("partitionsUpdated")?,
-            partitions_deleted: f.optional_u64("partitionsDeleted")?,
-            running_time_sec: f.optional_f64("runningTime (sec)")?,
-        }),
-        DATABASE_STATE_CHANGE if glue => {
-            wit::Detail::DatabaseStateChange(wit::DatabaseStateChange {
-                database_name: f.required_str("databaseName")?,
-                type_of_change: type_of_change(&f.required_str("typeOfChange")?),
-                changed_tables: f.string_list("changedTables")?,
-            })
-        }
-        TABLE_STATE_CHANGE if glue => wit::Detail::TableStateChange(wit::TableStateChange {
-            database_name: f.required_str("databaseName")?,
-            table_name: f.required_str("tableName")?,
-            type_of_change: type_of_change(&f.required_str("typeOfChange")?),
-            changed_partitions: f.string_list("changedPartitions")?,
-        }),
-        DATA_QUALITY_RESULT if source == "aws.glue-dataquality" => {
-            // AWS's own examples write `resultID`; code in the wild reads `resultId`.
-            let result_id = match f.optional_str("resultID")? {
-                Some(id) => id,
-                None => f
-                    .optional_str("resultId")?
-                    .ok_or_else(|| EventError::Missing("detail.resultID".into()))?,
-            };
-            let context = match f.optional_object("context")? {
-                Some(map) => {
-                    let c = Fields::new(map, "detail.context");
-                    Some(wit::DataQualityContext {
-                        context_type: c.optional_str("contextType")?.unwrap_or_default(),
-                        run_id: c.optional_str("runId")?,
-                        database_name: c.optional_str("databaseName")?,
-                        table_name: c.optional_str("tableName")?,
-                        catalog_id: c.optional_str("catalogId")?,
-                        job_name: c.optional_str("jobName")?,
-                        job_id: c.optional_str("jobId")?,
-                    })
-                }
-                None => None,
-            };
-            wit::Detail::DataQualityResult(wit::DataQualityResult {
-                result_id,
-                ruleset_names: f.string_list("rulesetNames")?,
-                state: match f.required_str("state")?.as_str() {
-                    "SUCCEEDED" => wit::DataQualityState::Succeeded,
-                    "FAILED" => wit::DataQualityState::Failed,
-                    other => wit::DataQualityState::Other(other.to_owned()),
-                },
-                score: f.optional_f64("score")?,
-                rules_succeeded: f.optional_u32("rulesSucceeded")?,
-                rules_failed: f.optional_u32("rulesFailed")?,
-                rules_skipped: f.optional_u32("rulesSkipped")?,
-                context,
-            })
-        }
-        _ => wit::Detail::Other,
-    })
-}
-
 /// Maps Glue's spelling of a job run state; unknown states are kept, not refused.
 pub fn job_state(state: &str) -> wit::JobState {
-    use wit::JobState as S;
-    match state {
-        "STARTING" => S::Starting,
-        "RUNNING" => S::Running,
-        "STOPPING" => S::Stopping,
-        "STOPPED" => S::Stopped,
-        "SUCCEEDED" => S::Succeeded,
-        "FAILED" => S::Failed,
-        "TIMEOUT" => S::Timeout,
-        "ERROR" => S::Error,
-        "WAITING" => S::Waiting,
-        "EXPIRED" => S::Expired,
-        other => S::Other(other.to_owned()),
-    }
-}
-
-fn severity(severity: &str) -> wit::Severity {
-    match severity {
-        "INFO" => wit::Severity::Info,
-        "WARN" => wit::Severity::Warn,
-        "ERROR" => wit::Severity::Error,
-        other => wit::Severity::Other(other.to_owned()),
-    }
-}
-
-fn crawler_state(state: &str) -> wit::CrawlerState {
-    match state {
-        "Started" => wit::CrawlerState::Started,
-        "Succeeded" => wit::CrawlerState::Succeeded,
-        "Failed" => wit::CrawlerState::Failed,
-        other => wit::CrawlerState::Other(other.to_owned()),
-    }
-}
-
-fn type_of_change(change: &str) -> wit::TypeOfChange {
-    use wit::TypeOfChange as C;
-    match change {
-        "CreateDatabase" => C::CreateDatabase,
-        "UpdateDatabase" => C::UpdateDatabase,
-        "DeleteDatabase" => C::DeleteDatabase,
-        "CreateTable" => C::CreateTable,
-        "UpdateTable" => C::UpdateTable,
-        "DeleteTable" => C::DeleteTable,
-        "BatchDeleteTable" => C::BatchDeleteTable,
-        "CreatePartition" => C::CreatePartition,
-        "BatchCreatePartition" => C::BatchCreatePartition,
-        "UpdatePartition" => C::UpdatePartition,
-        "BatchUpdatePartition" => C::BatchUpdatePartition,
-        "DeletePartition" => C::DeletePartition,
-        "BatchDeletePartition" => C::BatchDeletePartition,
-        other => C::Other(other.to_owned()),
-    }
+    wit::JobState::from_glue(state)
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 mod bench;
 #[cfg(feature = "aws")]
 mod dedupe;
+mod dev;
 mod eval;
+mod event;
 mod inspect;
 mod new;
 mod outbox;
@@ -64,6 +66,11 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Run recorded events through every plugin and print a summary per plugin.
     Replay(replay::ReplayArgs),
+    /// Print the typed event plugins receive for each event of the files, one JSON line each
+    /// (`--typed`: the typed view alone, as WIT-value JSON, for native unit tests).
+    ///
+    /// Exit status: 0 when every event was read, 2 for a bad file or event.
+    Event(event::EventArgs),
     /// Show a plugin's metadata and the world it implements.
     Inspect(inspect::InspectArgs),
     /// Run the sidecar: HTTP intake, hot reload, admin API and metrics.
@@ -88,6 +95,12 @@ enum Command {
     /// Exit status: 0 when every decision matches, 1 on a mismatch, 2 for bad usage, bad
     /// fixtures or a plugin that cannot load.
     Test(test::TestArgs),
+    /// Watch a plugin project: on every change build it, run its unit tests and fixtures, and
+    /// hot-reload it into a local sidecar (the `[project]` table of its glue-rules.toml).
+    ///
+    /// Exit status with `--once`: 0 when the round passed, 1 when a step failed, 2 for a
+    /// missing or bad `[project]` table.
+    Dev(dev::DevArgs),
 }
 
 /// Options shared by the commands that load plugins.
@@ -287,6 +300,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Eval(args) => eval::run(args),
         Command::Replay(args) => replay::run(args),
+        Command::Event(args) => event::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Serve(args) => serve::run(args),
         Command::TestPattern(args) => test_pattern::run(args),
@@ -297,6 +311,7 @@ pub fn main() -> ExitCode {
         Command::New(args) => new::run(args),
         Command::Test(args) => test::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Dev(args) => dev::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

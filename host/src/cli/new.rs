@@ -1,12 +1,14 @@
 //! `glue-rules new`: a ready plugin project in one of the supported guest languages, with its
-//! build command, a README, a sample configuration and fixtures with their expected decisions
-//! (the plugin author's counterpart of `spin new`).
+//! build and test commands, a README, a sample configuration, fixtures with their expected
+//! decisions and one native unit test (the plugin author's counterpart of `spin new`).
 //!
-//! The templates are compiled into the binary from `host/templates/<language>/`; the helper
-//! libraries for JavaScript, TypeScript, Python and C are the ones the example plugins in
-//! `plugins/` use, and `wit/rule.wit` is written into every project, so a generated project
-//! needs nothing from this repository, except a Rust project, which depends on the
-//! `glue-rules-sdk` crate by path (`--sdk-path`).
+//! The templates are compiled into the binary from `host/templates/` (`common/` plus the
+//! language's directory). A project depends on its language's SDK package by version
+//! ([`SDK_VERSION`]: the crate `glue-rules-sdk`, the npm package `@glue-rules/sdk`, the wheels
+//! `glue-rules-sdk` and `glue-rules-sdk-c`), which carries the helpers and the WIT, so nothing is
+//! copied into the project and an upgrade is a version bump. `--sdk PATH` points the dependency
+//! at a local package instead (a crate directory, an npm tarball, a wheel), for SDK development
+//! and for trying an unreleased SDK.
 
 use std::path::{Path, PathBuf};
 
@@ -19,13 +21,13 @@ use super::exit;
 pub(crate) enum Language {
     /// Rust with the glue-rules-sdk crate (cargo, wasm32-wasip2).
     Rust,
-    /// TypeScript (tsc, esbuild and componentize-js from npm).
+    /// TypeScript with @glue-rules/sdk (esbuild and componentize-js from npm).
     Typescript,
-    /// JavaScript (componentize-js from npm).
+    /// JavaScript with @glue-rules/sdk (esbuild and componentize-js from npm).
     Javascript,
-    /// Python (componentize-py from PyPI).
+    /// Python with the glue-rules-sdk wheel (componentize-py from PyPI).
     Python,
-    /// C (wit-bindgen's C bindings, zig and wasm-tools from PyPI).
+    /// C with the glue-rules-sdk-c header (zig and wasm-tools from PyPI).
     C,
 }
 
@@ -41,197 +43,41 @@ pub(crate) struct NewArgs {
     /// Where to create the project [default: ./NAME]. It must not exist or be empty.
     #[arg(long, value_name = "DIR")]
     dir: Option<PathBuf>,
-    /// Rust only: the glue-rules-sdk crate to depend on [default: the guest-sdk/ of the
-    /// checkout this glue-rules was built from].
-    #[arg(long, value_name = "DIR")]
-    sdk_path: Option<PathBuf>,
+    /// Depend on a local SDK package instead of the released version: the glue-rules-sdk crate
+    /// directory (Rust), an `@glue-rules/sdk` tarball from `npm pack` or its directory
+    /// (JavaScript, TypeScript), a `glue-rules-sdk` wheel (Python) or a `glue-rules-sdk-c`
+    /// wheel (C).
+    #[arg(long, value_name = "PATH", alias = "sdk-path")]
+    sdk: Option<PathBuf>,
 }
 
-/// One file of a template.
-struct Template {
-    /// Its path in the project.
-    path: &'static str,
-    /// Its text.
-    text: &'static str,
-    /// Whether `{{placeholders}}` in it are replaced (not in the shared helper libraries).
-    substitute: bool,
-    /// Whether it is a script to mark executable.
-    executable: bool,
-}
+/// The templates, embedded whole: `common/` goes into every project, `<language>/` beside it.
+/// Every file is text with `{{placeholders}}`; shell scripts are written executable.
+static TEMPLATES: include_dir::Dir<'_> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/templates");
 
-const fn file(path: &'static str, text: &'static str) -> Template {
-    Template {
-        path,
-        text,
-        substitute: true,
-        executable: false,
-    }
-}
+/// The SDK version generated projects depend on: the contract's (glue:rules@0.2.0), since
+/// every SDK package is versioned after the contract it targets.
+pub(crate) const SDK_VERSION: &str = "0.2.0";
 
-const fn verbatim(path: &'static str, text: &'static str) -> Template {
-    Template {
-        path,
-        text,
-        substitute: false,
-        executable: false,
-    }
-}
+/// The contract every template implements.
+const CONTRACT: &str = "glue:rules@0.2.0";
 
-const fn script(path: &'static str, text: &'static str) -> Template {
-    Template {
-        path,
-        text,
-        substitute: true,
-        executable: true,
-    }
-}
-
-/// Files every project gets.
-const COMMON: &[Template] = &[
-    file(
-        "README.md",
-        include_str!("../../templates/common/README.md"),
-    ),
-    file(
-        "glue-rules.toml",
-        include_str!("../../templates/common/glue-rules.toml"),
-    ),
-    file(
-        ".gitignore",
-        include_str!("../../templates/common/gitignore"),
-    ),
-    file(
-        "fixtures/README.md",
-        include_str!("../../templates/common/fixtures/README.md"),
-    ),
-    verbatim(
-        "fixtures/job-failed.json",
-        include_str!("../../templates/common/fixtures/job-failed.json"),
-    ),
-    file(
-        "fixtures/job-failed.expected.json",
-        include_str!("../../templates/common/fixtures/job-failed.expected.json"),
-    ),
-    verbatim(
-        "fixtures/job-succeeded.json",
-        include_str!("../../templates/common/fixtures/job-succeeded.json"),
-    ),
-    file(
-        "fixtures/job-succeeded.expected.json",
-        include_str!("../../templates/common/fixtures/job-succeeded.expected.json"),
-    ),
-];
-
-const RUST: &[Template] = &[
-    file(
-        "Cargo.toml",
-        include_str!("../../templates/rust/Cargo.toml"),
-    ),
-    file(
-        "src/lib.rs",
-        include_str!("../../templates/rust/src/lib.rs"),
-    ),
-];
-
-const JAVASCRIPT: &[Template] = &[
-    file(
-        "package.json",
-        include_str!("../../templates/javascript/package.json"),
-    ),
-    file(
-        "src/index.js",
-        include_str!("../../templates/javascript/src/index.js"),
-    ),
-    verbatim(
-        "src/glue-rules.js",
-        include_str!("../../../plugins/js/glue-rules.js"),
-    ),
-];
-
-const TYPESCRIPT: &[Template] = &[
-    file(
-        "package.json",
-        include_str!("../../templates/typescript/package.json"),
-    ),
-    file(
-        "tsconfig.json",
-        include_str!("../../templates/typescript/tsconfig.json"),
-    ),
-    file(
-        "src/index.ts",
-        include_str!("../../templates/typescript/src/index.ts"),
-    ),
-    verbatim(
-        "src/glue-rules.ts",
-        include_str!("../../../plugins/typescript/glue-rules.ts"),
-    ),
-    verbatim(
-        "src/glue-rules-wit.d.ts",
-        include_str!("../../../plugins/typescript/glue-rules-wit.d.ts"),
-    ),
-    verbatim(
-        "scripts/wit-types.mjs",
-        include_str!("../../../plugins/typescript/scripts/wit-types.mjs"),
-    ),
-];
-
-const PYTHON: &[Template] = &[
-    file(
-        "requirements.txt",
-        include_str!("../../templates/python/requirements.txt"),
-    ),
-    script("build.sh", include_str!("../../templates/python/build.sh")),
-    file(
-        "src/app.py",
-        include_str!("../../templates/python/src/app.py"),
-    ),
-    verbatim(
-        "src/glue_rules.py",
-        include_str!("../../../plugins/python/glue_rules.py"),
-    ),
-];
-
-const C: &[Template] = &[
-    file(
-        "requirements.txt",
-        include_str!("../../templates/c/requirements.txt"),
-    ),
-    script("build.sh", include_str!("../../templates/c/build.sh")),
-    file("src/rule.c", include_str!("../../templates/c/src/rule.c")),
-    verbatim(
-        "src/glue_rules.h",
-        include_str!("../../../plugins/c/glue_rules.h"),
-    ),
-    verbatim(
-        "src/glue_rules.c",
-        include_str!("../../../plugins/c/glue_rules.c"),
-    ),
-    verbatim(
-        "bindings/rule.h",
-        include_str!("../../../plugins/c/bindings/rule.h"),
-    ),
-    verbatim(
-        "bindings/rule.c",
-        include_str!("../../../plugins/c/bindings/rule.c"),
-    ),
-    verbatim(
-        "bindings/wit.sha256",
-        include_str!("../../../plugins/c/bindings/wit.sha256"),
-    ),
-];
-
-/// The npm lockfiles of the example plugins, which pin the same packages the templates use.
-const JAVASCRIPT_LOCK: &str = include_str!("../../../plugins/js/package-lock.json");
-const TYPESCRIPT_LOCK: &str = include_str!("../../../plugins/typescript/package-lock.json");
-
-/// What the README and the closing message say about one language.
+/// What the README, `glue-rules.toml` and the closing message say about one language.
 struct Guide {
     title: &'static str,
+    /// The `--lang` value and the template directory.
     flag: &'static str,
     toolchain: &'static str,
+    /// One-time set-up, shown in the README and the closing message.
+    install: &'static str,
+    /// `[project] build`: what `glue-rules dev` runs after an edit.
     build: &'static str,
+    /// `[project] test`: the native unit tests.
+    test: &'static str,
     wasm: &'static str,
     wasm_dir: &'static str,
+    /// `[project] watch`: the sources `glue-rules dev` watches.
+    watch: &'static str,
     layout: &'static str,
 }
 
@@ -242,72 +88,139 @@ impl Language {
                 title: "Rust",
                 flag: "rust",
                 toolchain: "Needs Rust with the `wasm32-wasip2` target (`rustup target add wasm32-wasip2`).",
+                install: "rustup target add wasm32-wasip2",
                 build: "cargo build --target wasm32-wasip2 --release",
+                test: "cargo test",
                 wasm: "target/wasm32-wasip2/release/{{module}}.wasm",
                 wasm_dir: "target/wasm32-wasip2/release",
-                layout: "- `src/lib.rs`: the rule, on the `glue-rules-sdk` crate.\n- `Cargo.toml`: a `cdylib` for `wasm32-wasip2`; the SDK by path.",
+                watch: r#"["src", "fixtures", "Cargo.toml"]"#,
+                layout: "- `src/lib.rs`: the rule, on the `glue-rules-sdk` crate, with its unit test.\n- `Cargo.toml`: a `cdylib` for `wasm32-wasip2`, depending on `glue-rules-sdk`.",
             },
             Language::Typescript => Guide {
                 title: "TypeScript",
                 flag: "typescript",
-                toolchain: "Needs Node.js 20 or later; `npm ci` installs the pinned tsc, esbuild and componentize-js.",
-                build: "npm ci\nnpm run build",
+                toolchain: "Needs Node.js 20 or later; `npm install` installs `@glue-rules/sdk` and the pinned tsc, esbuild and componentize-js.",
+                install: "npm install",
+                build: "npm run build",
+                test: "npm test",
                 wasm: "build/{{name}}.wasm",
                 wasm_dir: "build",
-                layout: "- `src/index.ts`: the rule.\n- `src/glue-rules.ts`: helpers (settings, glob, JSON text, actions), the TypeScript twin of the Rust SDK.\n- `src/glue-rules-wit.d.ts`: the WIT's types (`npm run wit-types` regenerates them).\n- `package.json`, `package-lock.json`, `tsconfig.json`: the pinned build.",
+                watch: r#"["src", "test", "fixtures", "package.json"]"#,
+                layout: "- `src/index.ts`: the rule, on `@glue-rules/sdk` (helpers, action builders, templating, the WIT's types).\n- `test/`: its unit test, run by `node --test` with the SDK's stand-in for the host.\n- `package.json`, `tsconfig.json`: the pinned build.",
             },
             Language::Javascript => Guide {
                 title: "JavaScript",
                 flag: "javascript",
-                toolchain: "Needs Node.js 20 or later; `npm ci` installs the pinned componentize-js.",
-                build: "npm ci\nnpm run build",
+                toolchain: "Needs Node.js 20 or later; `npm install` installs `@glue-rules/sdk` and the pinned esbuild and componentize-js.",
+                install: "npm install",
+                build: "npm run build",
+                test: "npm test",
                 wasm: "build/{{name}}.wasm",
                 wasm_dir: "build",
-                layout: "- `src/index.js`: the rule.\n- `src/glue-rules.js`: helpers (settings, glob, JSON text, actions), the JavaScript twin of the Rust SDK.\n- `package.json`, `package-lock.json`: the pinned build.",
+                watch: r#"["src", "test", "fixtures", "package.json"]"#,
+                layout: "- `src/index.js`: the rule, on `@glue-rules/sdk` (helpers, action builders, templating).\n- `test/`: its unit test, run by `node --test` with the SDK's stand-in for the host.\n- `package.json`: the pinned build.",
             },
             Language::Python => Guide {
                 title: "Python",
                 flag: "python",
-                toolchain: "Needs Python 3.10 or later and componentize-py (`pip install -r requirements.txt`, in a virtual environment).",
-                build: "pip install -r requirements.txt\n./build.sh",
+                toolchain: "Needs Python 3.10 or later; `pip install -r requirements.txt` (in a virtual environment) installs the `glue-rules-sdk` wheel, componentize-py and pytest.",
+                install: "pip install -r requirements.txt",
+                build: "./build.sh",
+                test: "python -m pytest -q",
                 wasm: "build/{{name}}.wasm",
                 wasm_dir: "build",
-                layout: "- `src/app.py`: the rule (class `Handler`).\n- `src/glue_rules.py`: helpers (settings, glob, JSON text, actions), the Python twin of the Rust SDK.\n- `build.sh`, `requirements.txt`: the pinned build.",
+                watch: r#"["src", "tests", "fixtures", "requirements.txt"]"#,
+                layout: "- `src/app.py`: the rule (class `Handler`), on the `glue_rules_sdk` package.\n- `tests/`: its unit test, run by pytest with the SDK's stand-in for the host.\n- `build.sh`, `requirements.txt`: the pinned build.",
             },
             Language::C => Guide {
                 title: "C",
                 flag: "c",
-                toolchain: "Needs Python 3 with zig and wasm-tools from PyPI (`pip install -r requirements.txt`, in a virtual environment).",
-                build: "pip install -r requirements.txt\n./build.sh",
+                toolchain: "Needs Python 3; `pip install -r requirements.txt` (in a virtual environment) installs the `glue-rules-sdk-c` header package and the pinned zig and wasm-tools.",
+                install: "pip install -r requirements.txt",
+                build: "./build.sh",
+                test: "./build.sh test",
                 wasm: "build/{{name}}.wasm",
                 wasm_dir: "build",
-                layout: "- `src/rule.c`: the rule.\n- `src/glue_rules.{h,c}`: helpers (strings, settings, glob, JSON text, actions), the C twin of the Rust SDK.\n- `bindings/`: wit-bindgen 0.63's C bindings of `wit/rule.wit`.\n- `build.sh`, `requirements.txt`: the pinned build.",
+                watch: r#"["src", "tests", "fixtures", "build.sh", "requirements.txt"]"#,
+                layout: "- `src/rule.c`: the rule, on the single-header SDK `glue_rules.h` (from `glue-rules-sdk-c`).\n- `tests/`: its unit test, compiled natively against the SDK's stand-in for the host.\n- `build.sh`, `requirements.txt`: the pinned build.",
             },
         }
     }
 
-    /// The contract every template implements, written into the project as `wit/rule.wit`.
-    fn contract(self) -> (&'static str, &'static str) {
-        ("glue:rules@0.2.0", include_str!("../../../wit/rule.wit"))
-    }
-
-    fn files(self) -> &'static [Template] {
-        match self {
-            Language::Rust => RUST,
-            Language::Typescript => TYPESCRIPT,
-            Language::Javascript => JAVASCRIPT,
-            Language::Python => PYTHON,
-            Language::C => C,
+    /// The line of the project's manifest that names the SDK: by version, or the local package
+    /// `sdk`, which has been checked.
+    fn sdk_dependency(self, sdk: Option<&Path>) -> String {
+        let path = sdk.map(|p| p.display().to_string());
+        match (self, path) {
+            (Language::Rust, None) => format!("\"{SDK_VERSION}\""),
+            (Language::Rust, Some(path)) => {
+                format!("{{ version = \"{SDK_VERSION}\", path = '{path}' }}")
+            }
+            (Language::Javascript | Language::Typescript, None) => format!("\"{SDK_VERSION}\""),
+            (Language::Javascript | Language::Typescript, Some(path)) => {
+                serde_json::Value::String(format!("file:{path}")).to_string()
+            }
+            (Language::Python, None) => format!("glue-rules-sdk=={SDK_VERSION}"),
+            (Language::C, None) => format!("glue-rules-sdk-c=={SDK_VERSION}"),
+            (Language::Python | Language::C, Some(path)) => path,
         }
     }
 
-    fn lockfile(self) -> Option<(&'static str, &'static str)> {
-        match self {
-            Language::Javascript => Some((JAVASCRIPT_LOCK, "glue-rules-js-plugins")),
-            Language::Typescript => Some((TYPESCRIPT_LOCK, "glue-rules-typescript-plugins")),
-            _ => None,
+    /// Whether `path` is a local package of this language's SDK; the reason when it is not.
+    fn check_sdk(self, path: &Path) -> Result<PathBuf, String> {
+        let shown = path.display();
+        let path = path
+            .canonicalize()
+            .map_err(|e| format!("--sdk {shown}: {e}"))?;
+        let text = path.display().to_string();
+        if text.contains(['\'', '"', '\n', '\\']) {
+            return Err(format!(
+                "--sdk {shown}: a path with quotes, backslashes or line breaks cannot go in the project's manifest"
+            ));
+        }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let ok = match self {
+            Language::Rust => manifest_names(&path.join("Cargo.toml"), "name = \"glue-rules-sdk\""),
+            Language::Javascript | Language::Typescript => {
+                (path.is_file() && file_name.ends_with(".tgz"))
+                    || manifest_names(&path.join("package.json"), "\"@glue-rules/sdk\"")
+            }
+            Language::Python => {
+                path.is_file()
+                    && file_name.starts_with("glue_rules_sdk-")
+                    && file_name.ends_with(".whl")
+            }
+            Language::C => {
+                path.is_file()
+                    && file_name.starts_with("glue_rules_sdk_c-")
+                    && file_name.ends_with(".whl")
+            }
+        };
+        if ok {
+            Ok(path)
+        } else {
+            Err(format!(
+                "--sdk {shown}: not {}",
+                match self {
+                    Language::Rust => "the glue-rules-sdk crate's directory (guest-sdk/rust)",
+                    Language::Javascript | Language::Typescript =>
+                        "an @glue-rules/sdk tarball (`npm pack` in guest-sdk/js) or its directory",
+                    Language::Python =>
+                        "a glue-rules-sdk wheel (glue_rules_sdk-VERSION-py3-none-any.whl)",
+                    Language::C =>
+                        "a glue-rules-sdk-c wheel (glue_rules_sdk_c-VERSION-py3-none-any.whl)",
+                }
+            ))
         }
     }
+}
+
+/// Whether the manifest at `path` exists and contains `needle` (its package name).
+fn manifest_names(path: &Path, needle: &str) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.contains(needle))
 }
 
 /// Why a name cannot be a plugin's name, if it cannot.
@@ -342,14 +255,6 @@ fn type_name(name: &str) -> String {
         .collect()
 }
 
-/// The SDK of the checkout this binary was built from, when it is still there.
-fn default_sdk_path() -> Option<PathBuf> {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-sdk/rust"))
-        .canonicalize()
-        .ok()
-        .filter(|p| p.join("Cargo.toml").is_file())
-}
-
 /// Replaces every `{{key}}` of `values` in `text`.
 fn substitute(text: &str, values: &[(&str, String)]) -> String {
     let mut out = text.to_owned();
@@ -363,64 +268,77 @@ fn substitute(text: &str, values: &[(&str, String)]) -> String {
 fn render(
     name: &str,
     lang: Language,
-    sdk_path: Option<&Path>,
+    sdk: Option<&Path>,
 ) -> Result<Vec<(String, String, bool)>, String> {
     let guide = lang.guide();
     let module = name.replace('-', "_");
     let mut values: Vec<(&str, String)> = vec![
         ("name", name.to_owned()),
-        ("module", module.clone()),
+        ("module", module),
         ("type_name", type_name(name)),
         ("language", guide.title.to_owned()),
         ("lang", guide.flag.to_owned()),
         ("toolchain", guide.toolchain.to_owned()),
+        ("install", guide.install.to_owned()),
         ("build", guide.build.to_owned()),
+        ("test", guide.test.to_owned()),
+        ("watch", guide.watch.to_owned()),
         ("layout", guide.layout.to_owned()),
         ("wasm_dir", guide.wasm_dir.to_owned()),
-        ("contract", lang.contract().0.to_owned()),
+        ("contract", CONTRACT.to_owned()),
+        ("sdk_version", SDK_VERSION.to_owned()),
+        ("sdk_dependency", lang.sdk_dependency(sdk)),
     ];
     // `wasm` itself holds placeholders.
     let wasm = substitute(guide.wasm, &values);
     values.push(("wasm", wasm));
-    if lang == Language::Rust {
-        let sdk = sdk_path.ok_or(
-            "cannot find the glue-rules-sdk crate for a Rust plugin: pass --sdk-path DIR \
-             (the guest-sdk/ directory of a glue-rules checkout)",
-        )?;
-        let text = sdk.display().to_string();
-        if text.contains('\'') || text.contains('\n') {
-            return Err(format!(
-                "--sdk-path {text:?}: a path with a quote or a line break cannot go in Cargo.toml"
-            ));
-        }
-        values.push(("sdk_path", text));
-    }
     let mut files = Vec::new();
-    for template in COMMON.iter().chain(lang.files()) {
-        let text = if template.substitute {
-            substitute(template.text, &values)
-        } else {
-            template.text.to_owned()
-        };
-        files.push((template.path.to_owned(), text, template.executable));
-    }
-    files.push((
-        "wit/rule.wit".to_owned(),
-        lang.contract().1.to_owned(),
-        false,
-    ));
-    if let Some((lock, package)) = lang.lockfile() {
-        // The example plugins' lockfile, renamed: the same pinned packages.
-        let text = lock
-            .replacen(
-                &format!("\"name\": \"{package}\""),
-                &format!("\"name\": \"{name}\""),
-                2,
-            )
-            .replacen("      \"license\": \"Apache-2.0\",\n", "", 1);
-        files.push(("package-lock.json".to_owned(), text, false));
+    for dir in ["common", guide.flag] {
+        let root = TEMPLATES
+            .get_dir(dir)
+            .ok_or_else(|| format!("this glue-rules was built without the {dir} template"))?;
+        collect(root, Path::new(dir), &values, &mut files)?;
     }
     Ok(files)
+}
+
+/// Adds every file under `dir` (whose path in the templates is `root`) to `files`.
+fn collect(
+    dir: &include_dir::Dir<'_>,
+    root: &Path,
+    values: &[(&str, String)],
+    files: &mut Vec<(String, String, bool)>,
+) -> Result<(), String> {
+    for file in dir.files() {
+        let relative = file.path().strip_prefix(root).map_err(|_| {
+            format!(
+                "template file {} is outside {}",
+                file.path().display(),
+                root.display()
+            )
+        })?;
+        let text = file
+            .contents_utf8()
+            .ok_or_else(|| format!("template file {} is not UTF-8 text", file.path().display()))?;
+        // A file a project must hold under a name a template directory cannot (`.gitignore`
+        // would be taken by the repository's own git) is stored without its dot.
+        let path = match relative.to_str() {
+            Some("gitignore") => ".gitignore".to_owned(),
+            Some(path) => path.to_owned(),
+            None => {
+                return Err(format!(
+                    "template file {} has a non-UTF-8 name",
+                    relative.display()
+                ));
+            }
+        };
+        let executable = path.ends_with(".sh");
+        files.push((path, substitute(text, values), executable));
+    }
+    for sub in dir.dirs() {
+        collect(sub, root, values, files)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
@@ -445,19 +363,17 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
             return Ok(exit::BAD_INPUT);
         }
     }
-    let sdk = match (&args.sdk_path, args.lang) {
-        (Some(path), _) => match path.canonicalize() {
-            Ok(path) if path.join("Cargo.toml").is_file() => Some(path),
-            _ => {
-                eprintln!(
-                    "error: --sdk-path {}: not a crate directory",
-                    path.display()
-                );
-                return Ok(exit::BAD_INPUT);
-            }
-        },
-        (None, Language::Rust) => default_sdk_path(),
-        (None, _) => None,
+    let sdk = match args
+        .sdk
+        .as_deref()
+        .map(|p| args.lang.check_sdk(p))
+        .transpose()
+    {
+        Ok(sdk) => sdk,
+        Err(problem) => {
+            eprintln!("error: {problem}");
+            return Ok(exit::BAD_INPUT);
+        }
     };
     let files = match render(&args.name, args.lang, sdk.as_deref()) {
         Ok(files) => files,
@@ -492,8 +408,12 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
             ("module", args.name.replace('-', "_")),
         ],
     );
+    let sdk_text = match &sdk {
+        Some(path) => format!("the local SDK {}", path.display()),
+        None => format!("SDK {SDK_VERSION}"),
+    };
     println!(
-        "created {} ({}) in {}",
+        "created {} ({}, {sdk_text}) in {}",
         args.name,
         guide.title,
         dir.display()
@@ -501,16 +421,25 @@ pub(crate) fn run(args: NewArgs) -> anyhow::Result<u8> {
     println!();
     println!("next:");
     println!("  cd {}", dir.display());
-    for line in guide.build.lines() {
-        println!("  {line}");
-    }
+    println!("  {}", guide.install);
+    println!("  {}", guide.build);
+    println!("  {}", guide.test);
     println!("  glue-rules test {wasm} --fixtures fixtures");
+    println!("  glue-rules dev      # rebuild, test and reload on every edit");
     Ok(exit::OK)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const ALL: [Language; 5] = [
+        Language::Rust,
+        Language::Typescript,
+        Language::Javascript,
+        Language::Python,
+        Language::C,
+    ];
 
     #[test]
     fn names_are_checked() {
@@ -533,65 +462,86 @@ mod tests {
     }
 
     #[test]
-    fn every_language_renders_without_leftover_placeholders() {
-        let sdk = Path::new("/sdk");
-        for lang in [
-            Language::Rust,
-            Language::Typescript,
-            Language::Javascript,
-            Language::Python,
-            Language::C,
-        ] {
-            let files = render("my-rule", lang, Some(sdk)).expect("renders");
+    fn every_language_renders_without_leftover_placeholders_or_copied_helpers() {
+        for lang in ALL {
+            let files = render("my-rule", lang, None).expect("renders");
             for (path, text, _) in &files {
-                let template = COMMON.iter().chain(lang.files()).find(|t| t.path == path);
-                if template.is_none_or(|t| t.substitute) {
-                    assert!(!text.contains("{{"), "{lang:?} {path}: {text}");
-                }
+                assert!(!text.contains("{{"), "{lang:?} {path}: {text}");
+                assert!(
+                    !path.starts_with("wit/")
+                        && !path.contains("glue-rules.js")
+                        && !path.contains("glue_rules.py")
+                        && !path.contains("glue_rules.h")
+                        && !path.contains("bindings/"),
+                    "{lang:?}: {path} is a copy of the SDK; the project must depend on it"
+                );
             }
-            let readme = &files.iter().find(|(p, _, _)| p == "README.md").unwrap().1;
-            assert!(readme.contains("glue-rules test"), "{lang:?}");
-            let wit = &files
-                .iter()
-                .find(|(p, _, _)| p == "wit/rule.wit")
-                .unwrap()
-                .1;
-            let (contract, _) = lang.contract();
-            assert!(readme.contains(contract), "{lang:?}");
+            let file = |name: &str| {
+                &files
+                    .iter()
+                    .find(|(p, _, _)| p == name)
+                    .unwrap_or_else(|| panic!("{lang:?}: no {name}"))
+                    .1
+            };
+            assert!(file("README.md").contains("glue-rules test"), "{lang:?}");
+            assert!(file("README.md").contains(CONTRACT), "{lang:?}");
+            assert!(files.iter().any(|(p, _, _)| p == ".gitignore"), "{lang:?}");
+            let config = file("glue-rules.toml");
+            let guide = lang.guide();
             assert!(
-                wit.contains(&format!("package {contract};")),
-                "{lang:?}: the project's WIT is {contract}"
+                config.contains(&format!("build = {:?}", guide.build)),
+                "{lang:?}: {config}"
+            );
+            assert!(
+                config.contains(&format!("test = {:?}", guide.test)),
+                "{lang:?}: {config}"
             );
         }
-        let rust = render("my-rule", Language::Rust, Some(sdk)).unwrap();
-        let cargo = &rust.iter().find(|(p, _, _)| p == "Cargo.toml").unwrap().1;
-        assert!(
-            cargo.contains("glue-rules-sdk = { path = '/sdk' }"),
-            "{cargo}"
+    }
+
+    #[test]
+    fn projects_depend_on_the_sdk_by_version_or_on_the_local_package_given() {
+        let by_version = |lang: Language, file: &str| {
+            render("my-rule", lang, None)
+                .unwrap()
+                .into_iter()
+                .find(|(p, _, _)| p == file)
+                .unwrap_or_else(|| panic!("{lang:?}: no {file}"))
+                .1
+        };
+        assert!(by_version(Language::Rust, "Cargo.toml").contains("glue-rules-sdk = \"0.2.0\""));
+        for lang in [Language::Javascript, Language::Typescript] {
+            assert!(
+                by_version(lang, "package.json").contains("\"@glue-rules/sdk\": \"0.2.0\""),
+                "{lang:?}"
+            );
+        }
+        assert!(by_version(Language::Python, "requirements.txt").contains("glue-rules-sdk==0.2.0"));
+        assert!(by_version(Language::C, "requirements.txt").contains("glue-rules-sdk-c==0.2.0"));
+        assert_eq!(
+            Language::Rust.sdk_dependency(Some(Path::new("/sdk"))),
+            "{ version = \"0.2.0\", path = '/sdk' }"
         );
-        assert!(render("my-rule", Language::Rust, None).is_err());
-        let js = render("my-rule", Language::Javascript, None).unwrap();
-        let lock = &js
-            .iter()
-            .find(|(p, _, _)| p == "package-lock.json")
-            .unwrap()
-            .1;
+        assert_eq!(
+            Language::Javascript.sdk_dependency(Some(Path::new("/p/glue-rules-sdk-0.2.0.tgz"))),
+            "\"file:/p/glue-rules-sdk-0.2.0.tgz\""
+        );
+        let missing = Language::Python.check_sdk(Path::new("/nonexistent.whl"));
+        assert!(missing.unwrap_err().starts_with("--sdk /nonexistent.whl: "));
+        let not_a_wheel = Language::Python.check_sdk(Path::new(env!("CARGO_MANIFEST_DIR")));
         assert!(
-            lock.starts_with("{\n  \"name\": \"my-rule\""),
-            "{}",
-            &lock[..80]
+            not_a_wheel
+                .unwrap_err()
+                .contains("not a glue-rules-sdk wheel")
         );
     }
 
     #[test]
-    fn the_c_bindings_were_generated_from_the_current_wit() {
-        use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(include_bytes!("../../../wit/rule.wit"));
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(
-            include_str!("../../../plugins/c/bindings/wit.sha256").trim(),
-            hex,
-            "wit/rule.wit changed: regenerate the C bindings with plugins/c/bindgen.sh"
+    fn the_sdk_version_is_the_rust_sdks() {
+        let manifest = include_str!("../../../guest-sdk/rust/Cargo.toml");
+        assert!(
+            manifest.contains(&format!("version = \"{SDK_VERSION}\"")),
+            "guest-sdk/rust/Cargo.toml is not version {SDK_VERSION}"
         );
     }
 }

@@ -774,3 +774,99 @@ fn bench_prints_its_timings_fuel_memory_and_suggested_limits() {
         .unwrap();
     assert!(fuel > 1000, "{out}");
 }
+
+/// `glue-rules event --typed`: the typed view of every AWS documentation fixture, as the
+/// WIT-value JSON the other languages' test helpers read; a detail the view cannot hold falls
+/// back to `other` (with the reason in the default mode); a bad event names its file and line.
+#[test]
+fn event_prints_the_typed_view_plugins_receive() {
+    let dir = TempDir::new("event");
+    let mut files: Vec<String> = std::fs::read_dir(fixtures_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .map(|p| p.display().to_string())
+        .collect();
+    files.sort();
+    let untyped = dir.path().join("untyped.ndjson");
+    std::fs::write(
+        &untyped,
+        "{\"id\":\"u1\",\"source\":\"aws.glue\",\"detail-type\":\"Glue Job State Change\",\
+         \"detail\":{\"jobName\":\"j\",\"state\":\"FAILED\"}}\n",
+    )
+    .unwrap();
+    let mut args = vec!["event", "--typed"];
+    args.extend(files.iter().map(String::as_str));
+    args.push(untyped.to_str().unwrap());
+    let output = run_in(dir.path(), &args, None).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let lines = json_lines(&output);
+    assert_eq!(lines.len(), files.len() + 1);
+    let by_id = |id: &str, detail_type: &str| -> &Value {
+        lines
+            .iter()
+            .find(|l| l["id"] == id && l["detail-type"] == detail_type)
+            .unwrap_or_else(|| panic!("no {detail_type} event {id} in {lines:?}"))
+    };
+
+    let failed = by_id(
+        "abcdef01-1234-5678-9abc-def012345678",
+        "Glue Job State Change",
+    );
+    assert_eq!(failed["source"], "aws.glue");
+    assert_eq!(failed["resources"], json!([]));
+    let job = &failed["detail"];
+    assert_eq!(job["tag"], "job-state-change");
+    assert_eq!(job["val"]["job-name"], "MyJob");
+    assert_eq!(job["val"]["state"], json!({"tag": "failed"}));
+    assert_eq!(job["val"]["severity"], json!({"tag": "error"}));
+    assert!(
+        job["val"]["job-run-id"]
+            .as_str()
+            .unwrap()
+            .starts_with("jr_0123")
+    );
+
+    // Glue sends the crawler's counters as strings: the typed view has numbers.
+    let crawler = &by_id(
+        "3d675db5-59b9-6388-b8e8-e0a9b6d567a9",
+        "Glue Crawler State Change",
+    )["detail"];
+    assert_eq!(crawler["tag"], "crawler-state-change");
+    assert_eq!(crawler["val"]["state"], json!({"tag": "succeeded"}));
+    assert_eq!(crawler["val"]["tables-created"], json!(0));
+    assert_eq!(crawler["val"]["running-time-sec"], json!(7.0));
+    assert_eq!(crawler["val"]["start-time"], Value::Null);
+
+    let other = by_id("u1", "Glue Job State Change");
+    assert_eq!(other["detail"], json!({"tag": "other"}));
+    assert_eq!(other["version"], "0");
+    assert_eq!(other["account"], "");
+
+    // Without --typed: where each event came from, and why a detail is `other`.
+    let output = run_in(dir.path(), &["event", untyped.to_str().unwrap()], None).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let [line] = json_lines(&output).try_into().expect("one line");
+    assert_eq!(line["file"], untyped.to_str().unwrap());
+    assert_eq!(line["line"], 1);
+    assert_eq!(line["event"]["detail"], json!({"tag": "other"}));
+    assert_eq!(line["detail-problem"], "missing field `detail.jobRunId`");
+
+    // A bad event: the good ones are printed, the bad one named by file and line, exit 2.
+    let bad = dir.path().join("bad.ndjson");
+    let good = std::fs::read_to_string(&untyped).unwrap();
+    std::fs::write(&bad, format!("{good}{{\"id\":\"x\",\"detail\":{{}}}}\n")).unwrap();
+    let output = run_in(
+        dir.path(),
+        &["event", "--typed", bad.to_str().unwrap()],
+        None,
+    )
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(json_lines(&output).len(), 1);
+    let err = stderr(&output);
+    assert!(
+        err.contains("bad.ndjson: event #2 (line 2): missing field `detail-type`"),
+        "{err}"
+    );
+}

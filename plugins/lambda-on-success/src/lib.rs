@@ -10,9 +10,13 @@
 //! * `function-name`: the function to invoke, default `glue-job-succeeded`;
 //! * `invocation-type`: `event` (default, asynchronous) or `request-response`.
 //!
-//! The payload is `{"jobName","jobRunId","state","time","region","account","eventId"}`.
+//! The payload is `{"jobName","jobRunId","state","time","region","account","eventId"}`, an
+//! EventBridge input template rendered with the SDK's [`template`](glue_rules_sdk::template)
+//! module.
 
 use glue_rules_sdk::prelude::*;
+use glue_rules_sdk::serde_json::{Value, json};
+use glue_rules_sdk::template::{Predefined, render};
 
 /// The EventBridge pattern this rule declares: successful job runs only, of the jobs the
 /// `job-name` glob selects.
@@ -120,21 +124,51 @@ impl Rule for LambdaOnSuccess {
             invocation_type,
             ..
         } = settings;
-        let payload = json::Object::new()
-            .string("jobName", job)
-            .string("jobRunId", &change.job_run_id)
-            .string("state", change.state.as_str())
-            .string("time", &event.time)
-            .string("region", &event.region)
-            .string("account", &event.account)
-            .string("eventId", &event.id)
-            .finish();
+        let payload = render(
+            PAYLOAD,
+            PATHS,
+            &template_input(event, change),
+            &Predefined::default(),
+        )?;
         glue_rules_sdk::debug!("invoking {function_name} ({invocation_type}) for job {job}");
         Ok(Decision::matched([Action::lambda(function_name)
             .payload(payload)
             .invocation_type(invocation_type)])
         .reason(format!("job {job} succeeded (run {})", change.job_run_id)))
     }
+}
+
+/// The payload's variables, as an EventBridge input transformer's `InputPathsMap`: names for
+/// JSON paths into the event.
+const PATHS: &[(&str, &str)] = &[
+    ("job", "$.detail.jobName"),
+    ("run", "$.detail.jobRunId"),
+    ("state", "$.detail.state"),
+    ("time", "$.time"),
+    ("region", "$.region"),
+    ("account", "$.account"),
+    ("id", "$.id"),
+];
+
+/// The payload's template, an `InputTemplate`: every placeholder inside quotes, so each value
+/// is escaped for its JSON string (and a path that selects nothing gives `""`).
+const PAYLOAD: &str = r#"{"jobName":"<job>","jobRunId":"<run>","state":"<state>","time":"<time>","region":"<region>","account":"<account>","eventId":"<id>"}"#;
+
+/// What the template's paths select, taken from the typed view rather than from the host's
+/// `event_json()`: the same values (the host builds both from one event), without copying the
+/// whole event, detail and all, into the plugin for every successful run.
+fn template_input(event: &Event, change: &JobStateChange) -> Value {
+    json!({
+        "id": event.id,
+        "time": event.time,
+        "region": event.region,
+        "account": event.account,
+        "detail": {
+            "jobName": change.job_name,
+            "jobRunId": change.job_run_id,
+            "state": change.state.as_str(),
+        },
+    })
 }
 
 glue_rules_sdk::export_rule!(LambdaOnSuccess);

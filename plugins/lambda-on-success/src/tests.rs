@@ -165,3 +165,20 @@ fn settings_are_declared_and_checked_at_load() {
         testing::configure::<LambdaOnSuccess>(&[("invocation-type", "sometimes")]).unwrap_err();
     assert!(err.contains("invocation-type"), "{err}");
 }
+
+#[test]
+fn the_payload_template_writes_compact_json_with_every_value_escaped() {
+    let mut event = fixture("successful-job-run.json");
+    event.time = String::new();
+    if let Detail::JobStateChange(change) = &mut event.detail {
+        change.job_name = "a \"b\"\\\n\u{1}é".into();
+    }
+    let decision = LambdaOnSuccess::evaluate(&event).expect("no error");
+    let [Action::Lambda(invoke)] = decision.actions.as_slice() else {
+        panic!("expected one lambda action: {decision:?}");
+    };
+    assert_eq!(
+        invoke.payload,
+        r#"{"jobName":"a \"b\"\\\n\u0001é","jobRunId":"jr_abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789","state":"SUCCEEDED","time":"","region":"us-west-2","account":"123456789012","eventId":"abcdef00-1234-5678-9abc-def012345678"}"#
+    );
+}

@@ -12,10 +12,13 @@
 //! `describe` turns `notify-stopped` and `job-name` into the event pattern (a glob with `?`
 //! stays in `evaluate` alone), so the host does not enter the plugin for runs it filters out;
 //! `evaluate` checks them again, so the rule never depends on the host's filtering.
-
-use core::fmt::Write as _;
+//!
+//! The subject and the message are EventBridge input templates (`<job>`, `<state>`... over an
+//! `InputPathsMap`), rendered with the SDK's [`template`](glue_rules_sdk::template) module.
 
 use glue_rules_sdk::prelude::*;
+use glue_rules_sdk::serde_json::{Value, json};
+use glue_rules_sdk::template::{Predefined, render};
 
 /// The EventBridge pattern this rule declares for its settings. ERROR is included because Glue
 /// counts it as a failure; STOPPED only when `notify-stopped` is on.
@@ -127,9 +130,15 @@ impl Rule for SnsOnFailure {
             )
         });
         let severity = change.severity.as_ref().map(Severity::as_str);
+        let input = template_input(event, change);
         let publish = Action::sns(topic)
-            .subject(format!("Glue job {job} {state}"))
-            .message(message(event, change))
+            .subject(render(SUBJECT, PATHS, &input, &Predefined::default())?)
+            .message(render(
+                &message_template(change),
+                PATHS,
+                &input,
+                &Predefined::default(),
+            )?)
             .attribute("jobName", job.as_str())
             .attribute("state", state)
             .attribute("severity", severity.unwrap_or_default());
@@ -137,33 +146,68 @@ impl Rule for SnsOnFailure {
     }
 }
 
-/// The notification text: one fact per line, then Glue's own explanation.
-fn message(event: &Event, change: &JobStateChange) -> String {
-    let mut text = String::new();
-    // Writing to a String cannot fail; the results are ignored for that reason.
-    let _ = writeln!(
-        text,
-        "AWS Glue job {} ended in state {}.",
-        change.job_name, change.state
+/// The templates' variables, as an EventBridge input transformer's `InputPathsMap`: names for
+/// JSON paths into the event.
+const PATHS: &[(&str, &str)] = &[
+    ("job", "$.detail.jobName"),
+    ("run", "$.detail.jobRunId"),
+    ("state", "$.detail.state"),
+    ("severity", "$.detail.severity"),
+    ("message", "$.detail.message"),
+    ("time", "$.time"),
+    ("region", "$.region"),
+    ("account", "$.account"),
+    ("id", "$.id"),
+];
+
+/// The SNS subject's template (plain text: values are written as they are; `subject` then
+/// replaces control characters and cuts it to SNS's 100 characters).
+const SUBJECT: &str = "Glue job <job> <state>";
+
+/// The notification's template, plain text: one fact per line, then Glue's own explanation.
+/// The severity line only when the event has a severity, and "(none)" for a missing message.
+fn message_template(change: &JobStateChange) -> String {
+    let mut template = String::from(
+        "AWS Glue job <job> ended in state <state>.\n\n\
+         Job name: <job>\n\
+         Run id:   <run>\n\
+         State:    <state>\n",
     );
-    let _ = writeln!(text);
-    let _ = writeln!(text, "Job name: {}", change.job_name);
-    let _ = writeln!(text, "Run id:   {}", change.job_run_id);
-    let _ = writeln!(text, "State:    {}", change.state);
-    if let Some(severity) = &change.severity {
-        let _ = writeln!(text, "Severity: {severity}");
+    if change.severity.is_some() {
+        template.push_str("Severity: <severity>\n");
     }
-    let _ = writeln!(text, "Time:     {}", event.time);
-    let _ = writeln!(text, "Region:   {}", event.region);
-    let _ = writeln!(text, "Account:  {}", event.account);
-    let _ = writeln!(text, "Event id: {}", event.id);
-    let _ = writeln!(text);
-    let _ = write!(
-        text,
-        "Message from Glue:\n{}",
-        change.message.as_deref().unwrap_or("(none)")
+    template.push_str(
+        "Time:     <time>\n\
+         Region:   <region>\n\
+         Account:  <account>\n\
+         Event id: <id>\n\n\
+         Message from Glue:\n",
     );
-    text
+    template.push_str(if change.message.is_some() {
+        "<message>"
+    } else {
+        "(none)"
+    });
+    template
+}
+
+/// What the templates' paths select, taken from the typed view rather than from the host's
+/// `event_json()`: the same values (the host builds both from one event), without copying the
+/// whole event, detail and all, into the plugin for every failed run.
+fn template_input(event: &Event, change: &JobStateChange) -> Value {
+    json!({
+        "id": event.id,
+        "time": event.time,
+        "region": event.region,
+        "account": event.account,
+        "detail": {
+            "jobName": change.job_name,
+            "jobRunId": change.job_run_id,
+            "state": change.state.as_str(),
+            "severity": change.severity.as_ref().map(Severity::as_str),
+            "message": change.message,
+        },
+    })
 }
 
 glue_rules_sdk::export_rule!(SnsOnFailure);

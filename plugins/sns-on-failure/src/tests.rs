@@ -223,3 +223,37 @@ fn configured_filters_become_patterns() {
     let err = testing::configure::<SnsOnFailure>(&[("notify-stopped", "perhaps")]).unwrap_err();
     assert!(err.contains("notify-stopped"), "{err}");
 }
+
+#[test]
+fn the_notification_text_is_one_fact_per_line() {
+    let decision = SnsOnFailure::evaluate(&fixture("timeout.json")).expect("no error");
+    assert_eq!(
+        sns_action(&decision).message,
+        "AWS Glue job MyJob ended in state TIMEOUT.\n\
+         \n\
+         Job name: MyJob\n\
+         Run id:   jr_abc0123456789abcdef0123456789abcdef0123456789abcdef0123456789def\n\
+         State:    TIMEOUT\n\
+         Severity: WARN\n\
+         Time:     2017-11-20T20:22:06Z\n\
+         Region:   us-east-1\n\
+         Account:  123456789012\n\
+         Event id: abcdef00-1234-5678-9abc-def012345678\n\
+         \n\
+         Message from Glue:\n\
+         Job run timed out"
+    );
+    // Without a severity the line goes; without a message Glue's explanation is "(none)";
+    // values are written as they are, control characters and all.
+    let mut bare = fixture("timeout.json");
+    if let Detail::JobStateChange(change) = &mut bare.detail {
+        change.job_name = "<state> \"x\"\n".into();
+        change.severity = None;
+        change.message = None;
+    }
+    let decision = SnsOnFailure::evaluate(&bare).expect("no error");
+    let message = &sns_action(&decision).message;
+    assert!(message.starts_with("AWS Glue job <state> \"x\"\n ended in state TIMEOUT."));
+    assert!(!message.contains("Severity"), "{message}");
+    assert!(message.ends_with("Message from Glue:\n(none)"), "{message}");
+}

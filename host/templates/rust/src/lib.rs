@@ -31,7 +31,10 @@ impl Rule for {{type_name}} {
         };
         let job = &change.job_name;
         let state = change.state.as_str();
-        if !matches!(change.state, JobState::Failed | JobState::Timeout | JobState::Error) {
+        if !matches!(
+            change.state,
+            JobState::Failed | JobState::Timeout | JobState::Error
+        ) {
             return Ok(Decision::no_match().reason(format!("job {job} is {state}")));
         }
         glue_rules_sdk::info!("job {job} {state}: publishing to {topic}");
@@ -46,3 +49,31 @@ impl Rule for {{type_name}} {
 }
 
 glue_rules_sdk::export_rule!({{type_name}});
+
+// `cargo test` runs the rule natively: `testing` stands in for the host, and reads the fixture
+// with the host's own parser, so the rule sees the event the host would pass.
+#[cfg(test)]
+mod tests {
+    use glue_rules_sdk::prelude::*;
+    use glue_rules_sdk::testing;
+
+    use super::{{type_name}};
+
+    const TOPIC: &str = "arn:aws:sns:us-east-1:123456789012:{{name}}-alerts";
+
+    #[test]
+    fn a_failed_run_is_published_to_the_topic() {
+        testing::configure::<{{type_name}}>(&[("topic-arn", TOPIC)]).expect("settings accepted");
+        let event = testing::event_from_file("fixtures/job-failed.json").expect("fixture loads");
+        let decision = {{type_name}}::evaluate(&event).expect("no error");
+        assert!(decision.matched, "{decision:?}");
+        assert_eq!(decision.reason.as_deref(), Some("job MyJob FAILED"));
+        let [Action::Sns(publish)] = decision.actions.as_slice() else {
+            panic!("expected one SNS action: {decision:?}");
+        };
+        assert_eq!(publish.topic_arn, TOPIC);
+        assert_eq!(publish.subject.as_deref(), Some("Glue job MyJob FAILED"));
+        let run = event.job_run_id().expect("a job event");
+        assert!(publish.message.contains(run), "{}", publish.message);
+    }
+}
