@@ -5,11 +5,14 @@
 // refuses an unknown `invocation-type`): `job-name` (a glob, part of the event pattern unless
 // it has a `?`), `function-name` (default `glue-job-succeeded`), `invocation-type` (`event`,
 // the default, or `request-response`).
+//
+// The payload is `{"jobName","jobRunId","state","time","region","account","eventId"}`, an
+// EventBridge input template rendered with the SDK's `render`.
 
 import {
   JsonObject, config, glob, globPatternValue, invocationTypeName, jobStateName, lambda, log,
-  matched, metadata, noMatch, parseInvocationType, rule, setting,
-} from './glue-rules.js';
+  matched, metadata, noMatch, parseInvocationType, render, rule, setting,
+} from '@glue-rules/sdk';
 
 const DEFAULT_FUNCTION = 'glue-job-succeeded';
 
@@ -33,6 +36,45 @@ function invocationType(text) {
     throw `setting \`invocation-type\` must be event or request-response, not "${text}"`;
   }
   return type;
+}
+
+/**
+ * The payload's variables, as an EventBridge input transformer's `InputPathsMap`: names for
+ * JSON paths into the event.
+ */
+const PATHS = {
+  job: '$.detail.jobName',
+  run: '$.detail.jobRunId',
+  state: '$.detail.state',
+  time: '$.time',
+  region: '$.region',
+  account: '$.account',
+  id: '$.id',
+};
+
+/**
+ * The payload's template, an `InputTemplate`: every placeholder inside quotes, so each value is
+ * escaped for its JSON string (and a path that selects nothing gives `""`).
+ */
+const PAYLOAD = '{"jobName":"<job>","jobRunId":"<run>","state":"<state>","time":"<time>","region":"<region>","account":"<account>","eventId":"<id>"}';
+
+/**
+ * What the template's paths select, taken from the typed view rather than from the host's
+ * `eventJson`: the same values (the host builds both from one event), without copying the
+ * whole event into the plugin for every successful run.
+ */
+function templateInput(event, change) {
+  return {
+    id: event.id,
+    time: event.time,
+    region: event.region,
+    account: event.account,
+    detail: {
+      jobName: change.jobName,
+      jobRunId: change.jobRunId,
+      state: jobStateName(change.state),
+    },
+  };
 }
 
 export const handler = rule({
@@ -72,15 +114,7 @@ export const handler = rule({
     if (settings.jobName !== undefined && !glob(settings.jobName, job)) {
       return noMatch(`job ${job} does not match job-name filter "${settings.jobName}"`);
     }
-    const payload = new JsonObject()
-      .string('jobName', job)
-      .string('jobRunId', change.jobRunId)
-      .string('state', state)
-      .string('time', event.time)
-      .string('region', event.region)
-      .string('account', event.account)
-      .string('eventId', event.id)
-      .finish();
+    const payload = render(PAYLOAD, PATHS, templateInput(event, change));
     log.debug(`invoking ${settings.functionName} (${invocationTypeName(settings.invocationType)}) for job ${job}`);
     return matched(
       [lambda(settings.functionName, payload, settings.invocationType)],

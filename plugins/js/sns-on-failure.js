@@ -5,11 +5,14 @@
 // `arn:<partition>:sns:<region>:<account>:glue-job-failures`), `notify-stopped` (`true` to
 // publish for stopped runs too), `job-name` (a glob). `describe` turns `notify-stopped` and
 // `job-name` into the event pattern; `evaluate` checks them again.
+//
+// The subject and the message are EventBridge input templates (`<job>`, `<state>`... over an
+// `InputPathsMap`), rendered with the SDK's `render`.
 
 import {
   JsonObject, config, glob, globPatternValue, jobStateName, matched, metadata, noMatch,
-  partition, rule, setting, severityName, sns,
-} from './glue-rules.js';
+  partition, render, rule, setting, severityName, sns,
+} from '@glue-rules/sdk';
 
 const DEFAULT_TOPIC_NAME = 'glue-job-failures';
 
@@ -26,6 +29,68 @@ function pattern(notifyStopped, jobName) {
     .strings('detail-type', ['Glue Job State Change'])
     .raw('detail', detail.finish())
     .finish();
+}
+
+/**
+ * The templates' variables, as an EventBridge input transformer's `InputPathsMap`: names for
+ * JSON paths into the event.
+ */
+const PATHS = {
+  job: '$.detail.jobName',
+  run: '$.detail.jobRunId',
+  state: '$.detail.state',
+  severity: '$.detail.severity',
+  message: '$.detail.message',
+  time: '$.time',
+  region: '$.region',
+  account: '$.account',
+  id: '$.id',
+};
+
+/**
+ * The SNS subject's template (plain text: values are written as they are; `sns` then replaces
+ * control characters and cuts it to SNS's 100 characters).
+ */
+const SUBJECT = 'Glue job <job> <state>';
+
+/**
+ * The notification's template, plain text: one fact per line, then Glue's own explanation. The
+ * severity line only when the event has a severity, and "(none)" for a missing message.
+ */
+function messageTemplate(change) {
+  let template = 'AWS Glue job <job> ended in state <state>.\n\n'
+    + 'Job name: <job>\n'
+    + 'Run id:   <run>\n'
+    + 'State:    <state>\n';
+  if (change.severity !== undefined) template += 'Severity: <severity>\n';
+  template += 'Time:     <time>\n'
+    + 'Region:   <region>\n'
+    + 'Account:  <account>\n'
+    + 'Event id: <id>\n\n'
+    + 'Message from Glue:\n';
+  template += change.message !== undefined ? '<message>' : '(none)';
+  return template;
+}
+
+/**
+ * What the templates' paths select, taken from the typed view rather than from the host's
+ * `eventJson`: the same values (the host builds both from one event), without copying the
+ * whole event into the plugin for every failed run.
+ */
+function templateInput(event, change) {
+  return {
+    id: event.id,
+    time: event.time,
+    region: event.region,
+    account: event.account,
+    detail: {
+      jobName: change.jobName,
+      jobRunId: change.jobRunId,
+      state: jobStateName(change.state),
+      severity: change.severity === undefined ? null : severityName(change.severity),
+      message: change.message ?? null,
+    },
+  };
 }
 
 export const handler = rule({
@@ -76,26 +141,12 @@ export const handler = rule({
     const topic = settings.topicArn
       ?? `arn:${partition(event.region)}:sns:${event.region}:${event.account}:${DEFAULT_TOPIC_NAME}`;
     const severity = change.severity === undefined ? undefined : severityName(change.severity);
+    const input = templateInput(event, change);
     const publish = sns(topic, {
-      subject: `Glue job ${job} ${state}`,
-      message: message(event, change, state, severity),
+      subject: render(SUBJECT, PATHS, input),
+      message: render(messageTemplate(change), PATHS, input),
       attributes: [['jobName', job], ['state', state], ['severity', severity ?? '']],
     });
     return matched([publish], `job ${job} ${state}`);
   },
 });
-
-/** The notification text: one fact per line, then Glue's own explanation. */
-function message(event, change, state, severity) {
-  let text = `AWS Glue job ${change.jobName} ended in state ${state}.\n\n`;
-  text += `Job name: ${change.jobName}\n`;
-  text += `Run id:   ${change.jobRunId}\n`;
-  text += `State:    ${state}\n`;
-  if (severity !== undefined) text += `Severity: ${severity}\n`;
-  text += `Time:     ${event.time}\n`;
-  text += `Region:   ${event.region}\n`;
-  text += `Account:  ${event.account}\n`;
-  text += `Event id: ${event.id}\n\n`;
-  text += `Message from Glue:\n${change.message ?? '(none)'}`;
-  return text;
-}

@@ -2,11 +2,15 @@
 //
 // Setting `topic-arn` (required, declared in `describe`, so the host refuses to load the
 // plugin without it): the topic to publish to.
+//
+// `npm run build` type-checks (tsc), bundles this module with @glue-rules/sdk (esbuild) and
+// turns it into a WebAssembly component (componentize-js, against the WIT the SDK ships);
+// `npm test` runs test/*.test.ts under Node, with the SDK's stand-in for the host.
 
 import {
   type Event, type JobState,
   config, jobStateName, log, matched, metadata, noMatch, rule, setting, sns,
-} from './glue-rules.ts';
+} from '@glue-rules/sdk';
 
 /** The events this rule wants: failed Glue job runs. */
 const PATTERN = '{"source":["aws.glue"],"detail-type":["Glue Job State Change"],"detail":{"state":["FAILED","TIMEOUT","ERROR"]}}';
