@@ -332,6 +332,11 @@ type Joined = Result<(tokio::task::Id, Result<(), SendError>), tokio::task::Join
 /// The fewest actions one claim asks for (more when the concurrency is high).
 const CLAIM_BATCH: usize = 128;
 
+/// How many results are written down in one transaction while sends go on: a local
+/// dispatcher (the log) settles thousands a second, and one transaction per few of them is
+/// what kept the worker behind intake.
+const COMPLETE_BATCH: usize = 64;
+
 /// Turns a finished task into a completion; a panicking dispatcher counts as a retryable
 /// failure of that action rather than a lost one.
 fn finish(
@@ -387,7 +392,7 @@ async fn run(shared: Arc<Shared>, dispatcher: Arc<dyn Dispatcher>, options: Work
             claim_batch.saturating_sub(ready.len() + tasks.len())
         };
         let flush = !done.is_empty()
-            && (free > 0 || done.len() >= options.concurrency || tasks.is_empty() || stopping);
+            && (free > 0 || done.len() >= COMPLETE_BATCH || tasks.is_empty() || stopping);
         let prune = last_prune.is_none_or(|t| t.elapsed() >= Duration::from_secs(60));
         if flush || free > 0 || prune {
             let batch = if flush {

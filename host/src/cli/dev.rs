@@ -319,12 +319,19 @@ impl Round<'_> {
 fn step(what: &str, command: &str, root: &Path) -> bool {
     let started = Instant::now();
     say(&format!("{what}: {command}"));
-    let status = Command::new("sh")
-        .arg("-c")
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
         .arg(command)
         .current_dir(root)
-        .stdin(Stdio::null())
-        .status();
+        .stdin(Stdio::null());
+    // The SDKs' test helpers load fixtures with `$GLUE_RULES event --typed`: this very
+    // glue-rules, whether or not it is on PATH.
+    if std::env::var_os("GLUE_RULES").is_none()
+        && let Ok(exe) = std::env::current_exe()
+    {
+        sh.env("GLUE_RULES", exe);
+    }
+    let status = sh.status();
     let took = started.elapsed().as_secs_f64();
     match status {
         Ok(status) if status.success() => {

@@ -41,6 +41,10 @@ pub fn venv() -> PathBuf {
 
 /// Runs one function of `.ci/common.sh` with the tests' target directory.
 pub fn ci_function(function: &str) {
+    // One at a time in this process: the functions install into shared directories (npm ci
+    // in plugins/*, pip into the venv), which two at once would break.
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let status = Command::new("bash")
         .arg("-c")
         .arg(format!("source .ci/common.sh && {function}"))
