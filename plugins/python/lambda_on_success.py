@@ -5,19 +5,38 @@ optional, declared in ``describe`` so that the host checks them at load (and ``d
 refuses an unknown ``invocation-type``): ``job-name`` (a glob, part of the event pattern unless
 it has a ``?``), ``function-name`` (default ``glue-job-succeeded``), ``invocation-type``
 (``event``, the default, or ``request-response``).
+
+The payload is ``{"jobName","jobRunId","state","time","region","account","eventId"}``, an
+EventBridge input template rendered with the SDK's ``render``, as in the Rust rule.
 """
 
 from typing import Optional
 
-from wit_world import exports
-
-from glue_rules import (
-    Err, JsonObject, SettingReader, config, describer, evaluator, glob, glob_pattern_value,
-    invocation_type_name, job_state_name, lambda_invoke, log, matched, metadata, no_match,
-    parse_invocation_type, setting, t,
+from glue_rules_sdk import (
+    Err, JsonObject, SettingReader, config, describer, evaluator, exports, glob,
+    glob_pattern_value, invocation_type_name, job_state_name, lambda_invoke, log, matched,
+    metadata, no_match, parse_invocation_type, render, setting, t,
 )
 
 DEFAULT_FUNCTION = "glue-job-succeeded"
+
+# The payload's variables, as an EventBridge input transformer's `InputPathsMap`: names for JSON
+# paths into the event.
+PATHS = {
+    "job": "$.detail.jobName",
+    "run": "$.detail.jobRunId",
+    "state": "$.detail.state",
+    "time": "$.time",
+    "region": "$.region",
+    "account": "$.account",
+    "id": "$.id",
+}
+# The payload's template, an `InputTemplate`: every placeholder inside quotes, so each value is
+# escaped for its JSON string (and a path that selects nothing gives "").
+PAYLOAD = (
+    '{"jobName":"<job>","jobRunId":"<run>","state":"<state>","time":"<time>",'
+    '"region":"<region>","account":"<account>","eventId":"<id>"}'
+)
 
 
 def pattern(job_name: Optional[str]) -> str:
@@ -91,17 +110,7 @@ class Handler(exports.Handler):
         if job_filter is not None and not glob(job_filter, job):
             return no_match(f'job {job} does not match job-name filter "{job_filter}"')
 
-        payload = (
-            JsonObject()
-            .string("jobName", job)
-            .string("jobRunId", change.job_run_id)
-            .string("state", state)
-            .string("time", event.time)
-            .string("region", event.region)
-            .string("account", event.account)
-            .string("eventId", event.id)
-            .finish()
-        )
+        payload = render(PAYLOAD, PATHS, template_input(event, change, state))
         log.debug(
             f"invoking {function_name} ({invocation_type_name(invocation_type)}) for job {job}"
         )
@@ -109,3 +118,16 @@ class Handler(exports.Handler):
             [lambda_invoke(function_name, payload, invocation_type)],
             f"job {job} succeeded (run {change.job_run_id})",
         )
+
+
+def template_input(event: t.Event, change: t.JobStateChange, state: str) -> dict:
+    """What the template's paths select, taken from the typed view rather than from the host's
+    ``event_json()``: the same values (the host builds both from one event), without copying
+    the whole event into the plugin for every successful run."""
+    return {
+        "id": event.id,
+        "time": event.time,
+        "region": event.region,
+        "account": event.account,
+        "detail": {"jobName": change.job_name, "jobRunId": change.job_run_id, "state": state},
+    }

@@ -5,19 +5,56 @@ declared in ``describe`` so that the host checks them at load: ``topic-arn`` (de
 ``arn:<partition>:sns:<region>:<account>:glue-job-failures``), ``notify-stopped`` (``true`` to
 publish for stopped runs too), ``job-name`` (a glob). ``describe`` turns ``notify-stopped`` and
 ``job-name`` into the event pattern; ``evaluate`` checks them again.
+
+The subject and the message are EventBridge input templates (``<job>``, ``<state>``... over an
+``InputPathsMap``), rendered with the SDK's ``render``, as in the Rust rule.
 """
 
 from typing import Optional
 
-from wit_world import exports
-
-from glue_rules import (
-    JsonObject, SettingReader, config, describer, evaluator, glob, glob_pattern_value,
-    job_state_name, matched, metadata, no_match, partition, setting, severity_name, sns_publish, t,
+from glue_rules_sdk import (
+    JsonObject, SettingReader, config, describer, evaluator, exports, glob,
+    glob_pattern_value, job_state_name, matched, metadata, no_match, partition, render, setting,
+    severity_name, sns_publish, t,
 )
 
 DEFAULT_TOPIC_NAME = "glue-job-failures"
 FAILURES = (t.JobState_Failed, t.JobState_Timeout, t.JobState_Error)
+
+# The templates' variables, as an EventBridge input transformer's `InputPathsMap`: names for
+# JSON paths into the event.
+PATHS = {
+    "job": "$.detail.jobName",
+    "run": "$.detail.jobRunId",
+    "state": "$.detail.state",
+    "severity": "$.detail.severity",
+    "message": "$.detail.message",
+    "time": "$.time",
+    "region": "$.region",
+    "account": "$.account",
+    "id": "$.id",
+}
+# The SNS subject (plain text: values are written as they are; `sns_publish` then replaces
+# control characters and cuts it to SNS's 100 characters).
+SUBJECT = "Glue job <job> <state>"
+# The notification, plain text: one fact per line, then Glue's own explanation. The severity
+# line stands only when the event has a severity, and "(none)" for a missing message.
+HEADER = (
+    "AWS Glue job <job> ended in state <state>.\n"
+    "\n"
+    "Job name: <job>\n"
+    "Run id:   <run>\n"
+    "State:    <state>\n"
+)
+SEVERITY = "Severity: <severity>\n"
+FOOTER = (
+    "Time:     <time>\n"
+    "Region:   <region>\n"
+    "Account:  <account>\n"
+    "Event id: <id>\n"
+    "\n"
+    "Message from Glue:\n"
+)
 
 
 def pattern(notify_stopped: bool, job_name: Optional[str]) -> str:
@@ -91,33 +128,38 @@ class Handler(exports.Handler):
                 f":{DEFAULT_TOPIC_NAME}"
             )
         severity = None if change.severity is None else severity_name(change.severity)
+        values = template_input(event, change, state, severity)
+        template = (
+            HEADER
+            + ("" if severity is None else SEVERITY)
+            + FOOTER
+            + ("(none)" if change.message is None else "<message>")
+        )
         publish = sns_publish(
             topic_arn,
-            subject=f"Glue job {job} {state}",
-            message=message(event, change, state, severity),
+            subject=render(SUBJECT, PATHS, values),
+            message=render(template, PATHS, values),
             attributes=[("jobName", job), ("state", state), ("severity", severity or "")],
         )
         return matched([publish], f"job {job} {state}")
 
 
-def message(event: t.Event, change: t.JobStateChange, state: str, severity: Optional[str]) -> str:
-    """The notification text: one fact per line, then Glue's own explanation."""
-    lines = [
-        f"AWS Glue job {change.job_name} ended in state {state}.",
-        "",
-        f"Job name: {change.job_name}",
-        f"Run id:   {change.job_run_id}",
-        f"State:    {state}",
-    ]
-    if severity is not None:
-        lines.append(f"Severity: {severity}")
-    lines += [
-        f"Time:     {event.time}",
-        f"Region:   {event.region}",
-        f"Account:  {event.account}",
-        f"Event id: {event.id}",
-        "",
-        "Message from Glue:",
-        change.message if change.message is not None else "(none)",
-    ]
-    return "\n".join(lines)
+def template_input(
+    event: t.Event, change: t.JobStateChange, state: str, severity: Optional[str]
+) -> dict:
+    """What the templates' paths select, taken from the typed view rather than from the host's
+    ``event_json()``: the same values (the host builds both from one event), without copying
+    the whole event into the plugin for every failed run."""
+    return {
+        "id": event.id,
+        "time": event.time,
+        "region": event.region,
+        "account": event.account,
+        "detail": {
+            "jobName": change.job_name,
+            "jobRunId": change.job_run_id,
+            "state": state,
+            "severity": severity,
+            "message": change.message,
+        },
+    }

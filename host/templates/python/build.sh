@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds build/{{name}}.wasm with componentize-py (requirements.txt).
+# Builds {{wasm}} from src/app.py with componentize-py, against the WIT the glue-rules-sdk
+# package ships (requirements.txt installs both). Uses $PYTHON, else the `python` on PATH: the
+# virtual environment the requirements are installed in, activated or not.
 set -eu
 cd "$(dirname "$0")"
-mkdir -p build
-componentize-py -d wit -w rule componentize -p src app -o build/{{name}}.wasm
+"${PYTHON:-python}" -m glue_rules_sdk componentize app -p src -o {{wasm}}
