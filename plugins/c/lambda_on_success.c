@@ -4,11 +4,16 @@
 // optional, declared in `describe` so that the host checks them at load (and `describe`
 // refuses an unknown `invocation-type`): `job-name` (a glob, part of the event pattern unless
 // it has a `?`), `function-name` (default `glue-job-succeeded`), `invocation-type` (`event`,
-// the default, or `request-response`).
+// the default, or `request-response`). The success reason is an EventBridge input template
+// rendered by the SDK over the event's JSON.
 #include <stdlib.h>
 #include <string.h>
 
+#define GLUE_RULES_IMPLEMENTATION
 #include "glue_rules.h"
+
+// The event fields the success reason names, as an EventBridge InputPathsMap.
+static const gr_input_path PATHS[] = {{"job", "$.detail.jobName"}, {"run", "$.detail.jobRunId"}};
 
 // The EventBridge pattern: successful job runs of the jobs the `job-name` glob selects.
 static rule_string_t pattern(const rule_string_t *job_name) {
@@ -111,10 +116,14 @@ static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t 
       gr_buf_str(&reason, &filter);
       gr_buf_cstr(&reason, "\"");
     } else {
+      rule_string_t succeeded;
+      if (!gr_render_event("job <job> succeeded (run <run>)", PATHS, 2, NULL, &succeeded, err)) {
+        gr_buf_free(&reason);
+        rule_string_free(&function_name);
+        if (has_filter) rule_string_free(&filter);
+        return false;
+      }
       fired = true;
-      gr_buf_cstr(&reason, " succeeded (run ");
-      gr_buf_str(&reason, &change->job_run_id);
-      gr_buf_cstr(&reason, ")");
       gr_buf json = GR_BUF_INIT;
       gr_buf_cstr(&json, "{");
       member(&json, "jobName", &change->job_name);
@@ -133,8 +142,9 @@ static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t 
       gr_buf_cstr(&line, ") for job ");
       gr_buf_str(&line, &change->job_name);
       gr_log_buf(GLUE_RULES_TYPES_LOG_LEVEL_DEBUG, &line);
+      gr_buf_free(&reason);
       gr_matched(ret, gr_lambda(function_name, gr_buf_take(&json), invocation_type_value),
-                 gr_buf_take(&reason));
+                 succeeded);
     }
   }
   if (!fired) {

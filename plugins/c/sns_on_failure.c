@@ -4,10 +4,20 @@
 // optional, declared in `describe` so that the host checks them at load: `topic-arn` (default
 // `arn:<partition>:sns:<region>:<account>:glue-job-failures`), `notify-stopped` (`true` to
 // publish for stopped runs too), `job-name` (a glob). `describe` turns `notify-stopped` and
-// `job-name` into the event pattern; `evaluate` checks them again.
+// `job-name` into the event pattern; `evaluate` checks them again. The subject and the message
+// are EventBridge input templates, rendered by the SDK over the event's JSON.
 #include <stdlib.h>
 
+#define GLUE_RULES_IMPLEMENTATION
 #include "glue_rules.h"
+
+// The event fields the notification names, as an EventBridge InputPathsMap.
+static const gr_input_path PATHS[] = {
+    {"job", "$.detail.jobName"}, {"run", "$.detail.jobRunId"},  {"state", "$.detail.state"},
+    {"severity", "$.detail.severity"}, {"message", "$.detail.message"}, {"time", "$.time"},
+    {"region", "$.region"},      {"account", "$.account"},      {"id", "$.id"},
+};
+#define PATH_COUNT (sizeof PATHS / sizeof PATHS[0])
 
 // The EventBridge pattern for these settings (ERROR counts as a failure in Glue).
 static rule_string_t pattern(bool notify_stopped, const rule_string_t *job_name) {
@@ -54,37 +64,33 @@ bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *setti
   return ok;
 }
 
-// The notification text: one fact per line, then Glue's own explanation.
-static rule_string_t message(const glue_rules_types_event_t *event,
-                             const glue_rules_types_job_state_change_t *change,
-                             const rule_string_t *state, const rule_string_t *severity) {
-  gr_buf text = GR_BUF_INIT;
-  gr_buf_cstr(&text, "AWS Glue job ");
-  gr_buf_str(&text, &change->job_name);
-  gr_buf_cstr(&text, " ended in state ");
-  gr_buf_str(&text, state);
-  gr_buf_cstr(&text, ".\n\nJob name: ");
-  gr_buf_str(&text, &change->job_name);
-  gr_buf_cstr(&text, "\nRun id:   ");
-  gr_buf_str(&text, &change->job_run_id);
-  gr_buf_cstr(&text, "\nState:    ");
-  gr_buf_str(&text, state);
-  if (severity) {
-    gr_buf_cstr(&text, "\nSeverity: ");
-    gr_buf_str(&text, severity);
+// The notification's subject and text (one fact per line, then Glue's own explanation),
+// rendered from templates over the event's JSON. A template has no conditionals: the lines
+// for an absent severity or message are chosen here, from the typed event.
+static bool notification(const glue_rules_types_job_state_change_t *change, rule_string_t *subject,
+                         rule_string_t *text, rule_string_t *err) {
+  gr_buf tmpl = GR_BUF_INIT;
+  gr_buf_cstr(&tmpl,
+              "AWS Glue job <job> ended in state <state>.\n\n"
+              "Job name: <job>\nRun id:   <run>\nState:    <state>\n");
+  if (change->severity.is_some) gr_buf_cstr(&tmpl, "Severity: <severity>\n");
+  gr_buf_cstr(&tmpl,
+              "Time:     <time>\nRegion:   <region>\nAccount:  <account>\nEvent id: <id>\n\n"
+              "Message from Glue:\n");
+  gr_buf_cstr(&tmpl, change->message.is_some ? "<message>" : "(none)");
+  gr_buf_push(&tmpl, (const uint8_t *)"", 1);  // NUL-terminated
+
+  rule_string_t event = gr_event_json();
+  bool ok = gr_render("Glue job <job> <state>", PATHS, PATH_COUNT, event.ptr, event.len, NULL,
+                      subject, err);
+  if (ok && !gr_render((const char *)tmpl.ptr, PATHS, PATH_COUNT, event.ptr, event.len, NULL,
+                       text, err)) {
+    rule_string_free(subject);
+    ok = false;
   }
-  gr_buf_cstr(&text, "\nTime:     ");
-  gr_buf_str(&text, &event->time);
-  gr_buf_cstr(&text, "\nRegion:   ");
-  gr_buf_str(&text, &event->region);
-  gr_buf_cstr(&text, "\nAccount:  ");
-  gr_buf_str(&text, &event->account);
-  gr_buf_cstr(&text, "\nEvent id: ");
-  gr_buf_str(&text, &event->id);
-  gr_buf_cstr(&text, "\n\nMessage from Glue:\n");
-  if (change->message.is_some) gr_buf_str(&text, &change->message.val);
-  else gr_buf_cstr(&text, "(none)");
-  return gr_buf_take(&text);
+  rule_string_free(&event);
+  gr_buf_free(&tmpl);
+  return ok;
 }
 
 static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t *ret,
@@ -143,16 +149,16 @@ static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t 
         topic = gr_buf_take(&arn);
         has_topic = true;
       }
+      rule_string_t subject, text;
+      if (!notification(change, &subject, &text, err)) {
+        gr_buf_free(&reason);
+        rule_string_free(&topic);
+        if (has_filter) rule_string_free(&filter);
+        return false;
+      }
       rule_string_t severity = {NULL, 0};
       if (change->severity.is_some) severity = gr_severity_name(&change->severity.val);
-      gr_buf subject = GR_BUF_INIT;
-      gr_buf_cstr(&subject, "Glue job ");
-      gr_buf_str(&subject, &change->job_name);
-      gr_buf_cstr(&subject, " ");
-      gr_buf_str(&subject, &state);
-      glue_rules_types_action_t publish =
-          gr_sns(topic, gr_buf_take(&subject),
-                 message(event, change, &state, change->severity.is_some ? &severity : NULL));
+      glue_rules_types_action_t publish = gr_sns(topic, subject, text);
       has_topic = false;  // taken over by the action
       gr_sns_attribute(&publish, "jobName", &change->job_name);
       gr_sns_attribute(&publish, "state", &state);

@@ -1,13 +1,26 @@
 // {{name}}: publishes to an SNS topic when a Glue job run fails.
 //
 // Setting `topic-arn` (required, declared in `describe`, so the host refuses to load the
-// plugin without it): the topic to publish to.
+// plugin without it): the topic to publish to. The message is an EventBridge input template
+// (an InputPathsMap and an InputTemplate), rendered by the SDK over the event's JSON.
+//
+// The SDK is the single header glue_rules.h (package glue-rules-sdk-c); this file is the one
+// that compiles its definitions.
+#define GLUE_RULES_IMPLEMENTATION
 #include "glue_rules.h"
 
 // The events this rule wants: failed Glue job runs.
 static const char PATTERN[] =
     "{\"source\":[\"aws.glue\"],\"detail-type\":[\"Glue Job State Change\"],"
     "\"detail\":{\"state\":[\"FAILED\",\"TIMEOUT\",\"ERROR\"]}}";
+
+// The event fields the message names, and the message.
+static const gr_input_path PATHS[] = {
+    {"job", "$.detail.jobName"},
+    {"run", "$.detail.jobRunId"},
+    {"state", "$.detail.state"},
+};
+static const char MESSAGE[] = "Glue job <job> (run <run>) ended in state <state>.";
 
 bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *settings,
                                          glue_rules_types_metadata_t *ret, rule_string_t *err) {
@@ -24,10 +37,7 @@ bool exports_glue_rules_handler_describe(rule_list_tuple2_string_string_t *setti
 static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t *ret,
                    rule_string_t *err) {
   rule_string_t topic;
-  if (!gr_config_get("topic-arn", &topic)) {
-    *err = gr_string("setting `topic-arn` is required but not set");
-    return false;
-  }
+  if (!gr_config_require("topic-arn", &topic, err)) return false;
   gr_buf reason = GR_BUF_INIT;
   if (event->detail.tag != GLUE_RULES_TYPES_DETAIL_JOB_STATE_CHANGE) {
     gr_buf_cstr(&reason, "detail-type \"");
@@ -53,6 +63,12 @@ static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t 
   }
   gr_buf_str(&reason, &state);
 
+  rule_string_t message;
+  if (!gr_render_event(MESSAGE, PATHS, sizeof PATHS / sizeof PATHS[0], NULL, &message, err)) {
+    gr_buf_free(&reason);
+    rule_string_free(&topic);
+    return false;
+  }
   gr_buf line = GR_BUF_INIT;
   gr_buf_push(&line, reason.ptr, reason.len);
   gr_buf_cstr(&line, ": publishing to ");
@@ -64,16 +80,7 @@ static bool decide(glue_rules_types_event_t *event, glue_rules_types_decision_t 
   gr_buf_str(&subject, &change->job_name);
   gr_buf_cstr(&subject, " ");
   gr_buf_str(&subject, &state);
-  gr_buf message = GR_BUF_INIT;
-  gr_buf_cstr(&message, "Glue job ");
-  gr_buf_str(&message, &change->job_name);
-  gr_buf_cstr(&message, " (run ");
-  gr_buf_str(&message, &change->job_run_id);
-  gr_buf_cstr(&message, ") ended in state ");
-  gr_buf_str(&message, &state);
-  gr_buf_cstr(&message, ".");
-  gr_matched(ret, gr_sns(topic, gr_buf_take(&subject), gr_buf_take(&message)),
-             gr_buf_take(&reason));
+  gr_matched(ret, gr_sns(topic, gr_buf_take(&subject), message), gr_buf_take(&reason));
   return true;
 }
 
