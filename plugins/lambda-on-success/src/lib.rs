@@ -12,11 +12,13 @@
 //!
 //! The payload is `{"jobName","jobRunId","state","time","region","account","eventId"}`, an
 //! EventBridge input template rendered with the SDK's [`template`](glue_rules_sdk::template)
-//! module.
+//! module: compiled once per instance, rendered from the typed event's fields (no JSON is
+//! built).
+
+use std::sync::LazyLock;
 
 use glue_rules_sdk::prelude::*;
-use glue_rules_sdk::serde_json::{Value, json};
-use glue_rules_sdk::template::{Predefined, render};
+use glue_rules_sdk::template::{Predefined, Selected, Source, Template, TemplateError, Variable};
 
 /// The EventBridge pattern this rule declares: successful job runs only, of the jobs the
 /// `job-name` glob selects.
@@ -124,12 +126,10 @@ impl Rule for LambdaOnSuccess {
             invocation_type,
             ..
         } = settings;
-        let payload = render(
-            PAYLOAD,
-            PATHS,
-            &template_input(event, change),
-            &Predefined::default(),
-        )?;
+        let payload = PAYLOAD_TEMPLATE
+            .as_ref()
+            .map_err(Clone::clone)?
+            .render(&Fields { event, change }, &Predefined::default())?;
         glue_rules_sdk::debug!("invoking {function_name} ({invocation_type}) for job {job}");
         Ok(Decision::matched([Action::lambda(function_name)
             .payload(payload)
@@ -154,21 +154,34 @@ const PATHS: &[(&str, &str)] = &[
 /// is escaped for its JSON string (and a path that selects nothing gives `""`).
 const PAYLOAD: &str = r#"{"jobName":"<job>","jobRunId":"<run>","state":"<state>","time":"<time>","region":"<region>","account":"<account>","eventId":"<id>"}"#;
 
-/// What the template's paths select, taken from the typed view rather than from the host's
+/// [`PAYLOAD`], compiled once per instance (each component instance has its own memory); a
+/// compile error, which the tests rule out, would be every matching event's error.
+static PAYLOAD_TEMPLATE: LazyLock<Result<Template, TemplateError>> =
+    LazyLock::new(|| Template::compile(PATHS, PAYLOAD));
+
+/// What the template's paths select, answered from the typed view rather than from the host's
 /// `event_json()`: the same values (the host builds both from one event), without copying the
-/// whole event, detail and all, into the plugin for every successful run.
-fn template_input(event: &Event, change: &JobStateChange) -> Value {
-    json!({
-        "id": event.id,
-        "time": event.time,
-        "region": event.region,
-        "account": event.account,
-        "detail": {
-            "jobName": change.job_name,
-            "jobRunId": change.job_run_id,
-            "state": change.state.as_str(),
-        },
-    })
+/// whole event, detail and all, into the plugin for every successful run, nor building JSON of
+/// it.
+struct Fields<'a> {
+    event: &'a Event,
+    change: &'a JobStateChange,
+}
+
+impl Source for Fields<'_> {
+    fn select(&self, variable: &Variable<'_>) -> Selected<'_> {
+        let Fields { event, change } = self;
+        match variable.path() {
+            "$.detail.jobName" => change.job_name.as_str().into(),
+            "$.detail.jobRunId" => change.job_run_id.as_str().into(),
+            "$.detail.state" => change.state.as_str().into(),
+            "$.time" => event.time.as_str().into(),
+            "$.region" => event.region.as_str().into(),
+            "$.account" => event.account.as_str().into(),
+            "$.id" => event.id.as_str().into(),
+            _ => Selected::Null,
+        }
+    }
 }
 
 glue_rules_sdk::export_rule!(LambdaOnSuccess);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use glue_rules_sdk::prelude::*;
 use glue_rules_sdk::serde_json::{self, json};
+use glue_rules_sdk::template::{self, Predefined};
 use glue_rules_sdk::testing;
 
 use super::LambdaOnSuccess;
@@ -181,4 +182,63 @@ fn the_payload_template_writes_compact_json_with_every_value_escaped() {
         invoke.payload,
         r#"{"jobName":"a \"b\"\\\n\u0001é","jobRunId":"jr_abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789","state":"SUCCEEDED","time":"","region":"us-west-2","account":"123456789012","eventId":"abcdef00-1234-5678-9abc-def012345678"}"#
     );
+}
+
+/// What the payload template rendered over before it was compiled: a JSON value built from the
+/// typed view, shaped like the event.
+fn json_input(event: &Event, change: &JobStateChange) -> serde_json::Value {
+    json!({
+        "id": event.id,
+        "time": event.time,
+        "region": event.region,
+        "account": event.account,
+        "detail": {
+            "jobName": change.job_name,
+            "jobRunId": change.job_run_id,
+            "state": change.state.as_str(),
+        },
+    })
+}
+
+#[test]
+fn the_compiled_payload_renders_what_the_event_json_renders() {
+    let compiled = super::PAYLOAD_TEMPLATE.as_ref().expect("compiles");
+    let render = |input: &serde_json::Value| {
+        template::render(super::PAYLOAD, super::PATHS, input, &Predefined::default())
+            .expect("renders")
+    };
+    let mut events = Vec::new();
+    for name in all_fixtures() {
+        let event = fixture(name.as_str());
+        if !matches!(event.detail, Detail::JobStateChange(_)) {
+            continue;
+        }
+        // The typed fields answer what the paths select in the host's JSON of the event.
+        let json: serde_json::Value =
+            serde_json::from_str(&glue_rules_sdk::event_json()).expect("JSON");
+        events.push((event, Some(json)));
+    }
+    assert!(events.len() >= 4, "job fixtures: {}", events.len());
+    let mut odd = events[0].0.clone();
+    odd.time = String::new();
+    odd.account = "<id>".into();
+    if let Detail::JobStateChange(change) = &mut odd.detail {
+        change.job_name = "a \"b\"\\\n\u{1}\u{8}\u{c}\u{7f}é <run>".into();
+        change.job_run_id = String::new();
+        change.state = JobState::Other("\"}".into());
+    }
+    events.push((odd, None));
+    for (event, json) in &events {
+        let Detail::JobStateChange(change) = &event.detail else {
+            unreachable!()
+        };
+        let payload = compiled
+            .render(&super::Fields { event, change }, &Predefined::default())
+            .expect("renders");
+        assert_eq!(payload, render(&json_input(event, change)));
+        serde_json::from_str::<serde_json::Value>(&payload).expect("the payload is JSON");
+        if let Some(json) = json {
+            assert_eq!(payload, render(json), "{}", event.id);
+        }
+    }
 }

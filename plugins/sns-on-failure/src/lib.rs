@@ -14,11 +14,13 @@
 //! `evaluate` checks them again, so the rule never depends on the host's filtering.
 //!
 //! The subject and the message are EventBridge input templates (`<job>`, `<state>`... over an
-//! `InputPathsMap`), rendered with the SDK's [`template`](glue_rules_sdk::template) module.
+//! `InputPathsMap`), rendered with the SDK's [`template`](glue_rules_sdk::template) module:
+//! compiled once per instance, rendered from the typed event's fields (no JSON is built).
+
+use std::sync::{LazyLock, OnceLock};
 
 use glue_rules_sdk::prelude::*;
-use glue_rules_sdk::serde_json::{Value, json};
-use glue_rules_sdk::template::{Predefined, render};
+use glue_rules_sdk::template::{Predefined, Selected, Source, Template, TemplateError, Variable};
 
 /// The EventBridge pattern this rule declares for its settings. ERROR is included because Glue
 /// counts it as a failure; STOPPED only when `notify-stopped` is on.
@@ -130,15 +132,11 @@ impl Rule for SnsOnFailure {
             )
         });
         let severity = change.severity.as_ref().map(Severity::as_str);
-        let input = template_input(event, change);
+        let fields = Fields { event, change };
+        let message = message(change.severity.is_some(), change.message.is_some())?;
         let publish = Action::sns(topic)
-            .subject(render(SUBJECT, PATHS, &input, &Predefined::default())?)
-            .message(render(
-                &message_template(change),
-                PATHS,
-                &input,
-                &Predefined::default(),
-            )?)
+            .subject(subject()?.render(&fields, &Predefined::default())?)
+            .message(message.render(&fields, &Predefined::default())?)
             .attribute("jobName", job.as_str())
             .attribute("state", state)
             .attribute("severity", severity.unwrap_or_default());
@@ -166,14 +164,14 @@ const SUBJECT: &str = "Glue job <job> <state>";
 
 /// The notification's template, plain text: one fact per line, then Glue's own explanation.
 /// The severity line only when the event has a severity, and "(none)" for a missing message.
-fn message_template(change: &JobStateChange) -> String {
+fn message_template(severity: bool, message: bool) -> String {
     let mut template = String::from(
         "AWS Glue job <job> ended in state <state>.\n\n\
          Job name: <job>\n\
          Run id:   <run>\n\
          State:    <state>\n",
     );
-    if change.severity.is_some() {
+    if severity {
         template.push_str("Severity: <severity>\n");
     }
     template.push_str(
@@ -183,31 +181,55 @@ fn message_template(change: &JobStateChange) -> String {
          Event id: <id>\n\n\
          Message from Glue:\n",
     );
-    template.push_str(if change.message.is_some() {
-        "<message>"
-    } else {
-        "(none)"
-    });
+    template.push_str(if message { "<message>" } else { "(none)" });
     template
 }
 
-/// What the templates' paths select, taken from the typed view rather than from the host's
+/// A template compiled once per instance (each component instance has its own memory, so these
+/// statics live as long as the instance); a compile error, which the tests rule out, would be
+/// every matching event's error.
+type Compiled = Result<Template, TemplateError>;
+
+static SUBJECT_TEMPLATE: LazyLock<Compiled> = LazyLock::new(|| Template::compile(PATHS, SUBJECT));
+
+/// [`message_template`]'s four variants, by severity and message present.
+static MESSAGE_TEMPLATES: [OnceLock<Compiled>; 4] = [const { OnceLock::new() }; 4];
+
+fn subject() -> Result<&'static Template, TemplateError> {
+    SUBJECT_TEMPLATE.as_ref().map_err(Clone::clone)
+}
+
+fn message(severity: bool, message: bool) -> Result<&'static Template, TemplateError> {
+    MESSAGE_TEMPLATES[usize::from(severity) * 2 + usize::from(message)]
+        .get_or_init(|| Template::compile(PATHS, &message_template(severity, message)))
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
+/// What the templates' paths select, answered from the typed view rather than from the host's
 /// `event_json()`: the same values (the host builds both from one event), without copying the
-/// whole event, detail and all, into the plugin for every failed run.
-fn template_input(event: &Event, change: &JobStateChange) -> Value {
-    json!({
-        "id": event.id,
-        "time": event.time,
-        "region": event.region,
-        "account": event.account,
-        "detail": {
-            "jobName": change.job_name,
-            "jobRunId": change.job_run_id,
-            "state": change.state.as_str(),
-            "severity": change.severity.as_ref().map(Severity::as_str),
-            "message": change.message,
-        },
-    })
+/// whole event, detail and all, into the plugin for every failed run, nor building JSON of it.
+struct Fields<'a> {
+    event: &'a Event,
+    change: &'a JobStateChange,
+}
+
+impl Source for Fields<'_> {
+    fn select(&self, variable: &Variable<'_>) -> Selected<'_> {
+        let Fields { event, change } = self;
+        match variable.path() {
+            "$.detail.jobName" => change.job_name.as_str().into(),
+            "$.detail.jobRunId" => change.job_run_id.as_str().into(),
+            "$.detail.state" => change.state.as_str().into(),
+            "$.detail.severity" => change.severity.as_ref().map(Severity::as_str).into(),
+            "$.detail.message" => change.message.as_deref().into(),
+            "$.time" => event.time.as_str().into(),
+            "$.region" => event.region.as_str().into(),
+            "$.account" => event.account.as_str().into(),
+            "$.id" => event.id.as_str().into(),
+            _ => Selected::Null,
+        }
+    }
 }
 
 glue_rules_sdk::export_rule!(SnsOnFailure);

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use glue_rules_sdk::prelude::*;
 use glue_rules_sdk::serde_json;
+use glue_rules_sdk::template::{self, Predefined};
 use glue_rules_sdk::testing;
 
 use super::SnsOnFailure;
@@ -256,4 +257,89 @@ fn the_notification_text_is_one_fact_per_line() {
     assert!(message.starts_with("AWS Glue job <state> \"x\"\n ended in state TIMEOUT."));
     assert!(!message.contains("Severity"), "{message}");
     assert!(message.ends_with("Message from Glue:\n(none)"), "{message}");
+}
+
+/// What the templates rendered over before they were compiled: a JSON value built from the
+/// typed view, shaped like the event.
+fn json_input(event: &Event, change: &JobStateChange) -> serde_json::Value {
+    serde_json::json!({
+        "id": event.id,
+        "time": event.time,
+        "region": event.region,
+        "account": event.account,
+        "detail": {
+            "jobName": change.job_name,
+            "jobRunId": change.job_run_id,
+            "state": change.state.as_str(),
+            "severity": change.severity.as_ref().map(Severity::as_str),
+            "message": change.message,
+        },
+    })
+}
+
+/// The subject and the message template for `change`, as `template::render` renders them over
+/// `input`.
+fn rendered_over(input: &serde_json::Value, change: &JobStateChange) -> (String, String) {
+    let render = |template: &str| {
+        template::render(template, super::PATHS, input, &Predefined::default()).expect("renders")
+    };
+    let message = super::message_template(change.severity.is_some(), change.message.is_some());
+    (render(super::SUBJECT), render(&message))
+}
+
+#[test]
+fn the_compiled_templates_render_what_the_event_json_renders() {
+    for severity in [false, true] {
+        for message in [false, true] {
+            assert!(super::message(severity, message).is_ok());
+        }
+    }
+    assert!(super::subject().is_ok());
+    let mut events = Vec::new();
+    for name in all_fixtures() {
+        let event = fixture(name.as_str());
+        if !matches!(event.detail, Detail::JobStateChange(_)) {
+            continue;
+        }
+        // The typed fields answer what the paths select in the host's JSON of the event.
+        let json: serde_json::Value =
+            serde_json::from_str(&glue_rules_sdk::event_json()).expect("JSON");
+        events.push((event, Some(json)));
+    }
+    assert!(events.len() >= 4, "job fixtures: {}", events.len());
+    let mut odd = events[0].0.clone();
+    odd.time = String::new();
+    odd.region = "ü\u{1}\"\\".into();
+    if let Detail::JobStateChange(change) = &mut odd.detail {
+        change.job_name = "<state> <aws.events.rule-name> \"x\"\n\u{8}".into();
+        change.job_run_id = String::new();
+        change.state = JobState::Other("<job>".into());
+        change.severity = Some(Severity::Other("<message>".into()));
+        change.message = Some("{\"a\": [1]}".into());
+    }
+    events.push((odd.clone(), None));
+    if let Detail::JobStateChange(change) = &mut odd.detail {
+        change.severity = None;
+        change.message = None;
+    }
+    events.push((odd, None));
+    for (event, json) in &events {
+        let Detail::JobStateChange(change) = &event.detail else {
+            unreachable!()
+        };
+        let fields = super::Fields { event, change };
+        let compiled = (
+            super::subject()
+                .unwrap()
+                .render(&fields, &Predefined::default()),
+            super::message(change.severity.is_some(), change.message.is_some())
+                .unwrap()
+                .render(&fields, &Predefined::default()),
+        );
+        let compiled = (compiled.0.unwrap(), compiled.1.unwrap());
+        assert_eq!(compiled, rendered_over(&json_input(event, change), change));
+        if let Some(json) = json {
+            assert_eq!(compiled, rendered_over(json, change), "{}", event.id);
+        }
+    }
 }
