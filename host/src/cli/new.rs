@@ -123,7 +123,7 @@ impl Language {
             Language::Python => Guide {
                 title: "Python",
                 flag: "python",
-                toolchain: "Needs Python 3.10 or later; `pip install -r requirements.txt` (in a virtual environment) installs the `glue-rules-sdk` wheel, componentize-py and pytest.",
+                toolchain: "Needs Python 3.11 or later; `pip install -r requirements.txt` (in a virtual environment) installs the `glue-rules-sdk` wheel, componentize-py and pytest.",
                 install: "pip install -r requirements.txt",
                 build: "./build.sh",
                 test: "python -m pytest -q",

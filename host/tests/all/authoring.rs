@@ -169,10 +169,35 @@ fn install(dir: &Path, lang: &str) -> Duration {
             sh(dir, "npm install --no-audit --no-fund --prefer-offline");
         }
         "python" | "c" => {
-            sh(dir, "python3 -m venv .venv");
+            // The project's own virtual environment, as its README says, with `pip install -r
+            // requirements.txt` installing the SDK wheel. The pinned toolchain (componentize-py
+            // or zig and wasm-tools, tens of MB) comes from the shared environment through a
+            // .pth file instead of another download per run: pip finds those pins satisfied.
+            let python = venv().join("bin/python");
+            let python = python.display();
+            let wheel = sdk_package(lang);
+            sh(dir, &format!("{python} -m venv --without-pip .venv"));
             sh(
                 dir,
-                ".venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt",
+                &format!(
+                    "{python} -c 'import site; print(site.getsitepackages()[0])' > \
+                     \"$(.venv/bin/python -c 'import site; print(site.getsitepackages()[0])')/shared-toolchain.pth\""
+                ),
+            );
+            sh(
+                dir,
+                &format!(
+                    "{python} -m pip --python .venv/bin/python install --quiet --no-index \
+                     --no-deps --ignore-installed {}",
+                    wheel.display()
+                ),
+            );
+            sh(
+                dir,
+                &format!(
+                    "{python} -m pip --python .venv/bin/python install --quiet --no-index \
+                     -r requirements.txt"
+                ),
             );
         }
         other => panic!("unknown language {other}"),
