@@ -988,10 +988,14 @@ struct Written {
 /// Called with the receipts of a recording once it is durable (or with why it is not).
 pub type RecordDone = Box<dyn FnOnce(Result<Vec<Receipt>, DispatchError>) + Send>;
 
+/// What the writer tells one caller: each event's outcome by its position, or why the commit
+/// failed.
+type JobOutcome = Result<Vec<(usize, Written)>, String>;
+
 /// One caller's records, waiting for the writer.
 struct WriteJob {
     rows: Vec<EncodedEvent>,
-    done: Box<dyn FnOnce(Result<Vec<(usize, Written)>, String>) + Send>,
+    done: Box<dyn FnOnce(JobOutcome) + Send>,
 }
 
 /// The handle on the writer thread; dropping it (with the outbox) ends the thread once the
