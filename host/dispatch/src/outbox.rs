@@ -369,16 +369,11 @@ impl Outbox {
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock cannot leave a transaction open (rusqlite rolls back
-        // on drop), so the connection is still good.
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        lock_connection(&self.conn)
     }
 
     fn db_err(&self) -> impl Fn(rusqlite::Error) -> DispatchError + '_ {
-        |source| DispatchError::Database {
-            path: self.path.clone(),
-            source,
-        }
+        database_error(&self.path)
     }
 
     /// Records the actions of every submission in one transaction, durable when this returns
@@ -1008,6 +1003,20 @@ struct Writer {
 /// burst has queued thousands.
 const MAX_GROUP: usize = 512;
 
+/// The outbox's one connection. A panic while holding the lock cannot leave a transaction open
+/// (rusqlite rolls back on drop), so the connection is still good after one.
+fn lock_connection(conn: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    conn.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A database error of the outbox at `path`.
+fn database_error(path: &Path) -> impl Fn(rusqlite::Error) -> DispatchError + '_ {
+    |source| DispatchError::Database {
+        path: path.to_owned(),
+        source,
+    }
+}
+
 /// What the writer thread needs of the outbox.
 struct Store {
     conn: Arc<Mutex<Connection>>,
@@ -1051,14 +1060,11 @@ impl Store {
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+        lock_connection(&self.conn)
     }
 
     fn db_err(&self) -> impl Fn(rusqlite::Error) -> DispatchError + '_ {
-        |source| DispatchError::Database {
-            path: self.path.clone(),
-            source,
-        }
+        database_error(&self.path)
     }
 
     /// Writes every queued batch of `jobs` in one transaction with one fsync, and returns each

@@ -47,16 +47,7 @@ pub(crate) fn run(args: EventArgs) -> anyhow::Result<u8> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut refused = 0usize;
     for input in &inputs {
-        let (label, text) = if input.as_os_str() == "-" {
-            let mut text = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)
-                .context("cannot read events from stdin")?;
-            ("<stdin>".to_owned(), text)
-        } else {
-            let text = std::fs::read(input)
-                .with_context(|| format!("{}: cannot read events", input.display()))?;
-            (input.display().to_string(), text)
-        };
+        let (label, text) = super::read_input(input)?;
         let (items, document_error) = parse_document(&text, MAX_EVENT_BYTES);
         for item in items {
             match item.event {

@@ -15,7 +15,7 @@ mod test;
 mod test_pattern;
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -154,6 +154,20 @@ impl PluginArgs {
     }
 }
 
+/// One input's bytes (`-` is stdin) and the label its errors name it by.
+pub(crate) fn read_input(input: &Path) -> anyhow::Result<(String, Vec<u8>)> {
+    if input.as_os_str() == "-" {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)
+            .context("cannot read events from stdin")?;
+        Ok(("<stdin>".to_owned(), text))
+    } else {
+        let text = std::fs::read(input)
+            .with_context(|| format!("{}: cannot read events", input.display()))?;
+        Ok((input.display().to_string(), text))
+    }
+}
+
 /// Events read from the inputs, and how many were refused (each reported on stderr).
 pub(crate) struct ReadEvents {
     pub events: Vec<Event>,
@@ -169,16 +183,7 @@ pub(crate) fn read_events(
     let mut events = Vec::new();
     let mut refused = 0;
     for input in inputs {
-        let (label, text) = if input.as_os_str() == "-" {
-            let mut text = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut text)
-                .context("cannot read events from stdin")?;
-            ("<stdin>".to_owned(), text)
-        } else {
-            let text = std::fs::read(input)
-                .with_context(|| format!("{}: cannot read events", input.display()))?;
-            (input.display().to_string(), text)
-        };
+        let (label, text) = read_input(input)?;
         let (items, document_error) = parse_document(&text, max_event_bytes);
         for item in items {
             match item.event {

@@ -730,9 +730,11 @@ fn kill_9_with_actions_pending_loses_nothing() {
          {} duplicate deliveries",
         total - ids.len()
     );
+    // The bound of docs/dispatch.md: the sends in flight (concurrency 16) and the results
+    // not yet written down (the worker writes them in batches of 64).
     assert!(
-        total - ids.len() <= 16,
-        "at most the sends in flight are repeated"
+        total - ids.len() < 16 + 64,
+        "at most the sends in flight and one batch of unwritten results are repeated"
     );
 }
 
