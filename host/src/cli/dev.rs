@@ -135,8 +135,9 @@ pub(crate) fn run(args: DevArgs) -> anyhow::Result<u8> {
         .map(|p| shown(p, &project.root))
         .collect::<Vec<_>>()
         .join(", ");
-    // A component newer than every source is what a build would make: serve it as it is.
-    let fresh = up_to_date(&project.wasm, &seen);
+    // A component newer than every source is what a build would make: serve it as it is
+    // (but a single round, for scripts, always builds and tests).
+    let fresh = !args.once && up_to_date(&project.wasm, &seen);
     say(&format!(
         "watching {watched} ({} files); {}",
         seen.len(),
@@ -147,9 +148,9 @@ pub(crate) fn run(args: DevArgs) -> anyhow::Result<u8> {
         }
     ));
     let passed = if fresh {
-        round.publish(Instant::now())
+        round.publish(Instant::now(), "starting")
     } else {
-        round.run(Instant::now())
+        round.run(Instant::now(), "starting")
     };
     if args.once {
         return Ok(if passed {
@@ -193,11 +194,11 @@ pub(crate) fn run(args: DevArgs) -> anyhow::Result<u8> {
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
-        round.run(edited_at);
+        round.run(edited_at, "the edit");
     }
 }
 
-/// One build, test, check and reload, started by an edit at `edited_at`.
+/// One build, test, check and reload.
 struct Round<'a> {
     project: &'a ProjectSection,
     config: &'a Path,
@@ -207,14 +208,16 @@ struct Round<'a> {
 }
 
 impl Round<'_> {
-    /// Runs the round and says how it went; true when every step passed.
-    fn run(&mut self, edited_at: Instant) -> bool {
+    /// Runs the round for what happened at `since` (`what`: "the edit") and says how it
+    /// went; true when every step passed.
+    fn run(&mut self, since: Instant, what: &str) -> bool {
         let project = self.project;
-        if !step("build", &project.build, &project.root) {
+        let kept = self.kept();
+        if !step("build", &project.build, &project.root, kept) {
             return false;
         }
         if let Some(test) = &project.test
-            && !step("unit tests", test, &project.root)
+            && !step("unit tests", test, &project.root, kept)
         {
             return false;
         }
@@ -249,9 +252,7 @@ impl Round<'_> {
                     started.elapsed().as_secs_f64()
                 )),
                 Some(Ok(status)) => {
-                    say(&format!(
-                        "`glue-rules test` failed ({status}); the sidecar keeps the last good build"
-                    ));
+                    say(&format!("`glue-rules test` failed ({status}){kept}"));
                     return false;
                 }
                 Some(Err(e)) => {
@@ -264,11 +265,20 @@ impl Round<'_> {
                 }
             }
         }
-        self.publish(edited_at)
+        self.publish(since, what)
+    }
+
+    /// What a failed round leaves serving, in words, for the failure's line.
+    fn kept(&self) -> &'static str {
+        if self.sidecar.is_some() {
+            "; the sidecar keeps the last good build"
+        } else {
+            ""
+        }
     }
 
     /// Puts the build into the sidecar (when there is one) and says so.
-    fn publish(&self, edited_at: Instant) -> bool {
+    fn publish(&self, since: Instant, what: &str) -> bool {
         if let Some(sidecar) = self.sidecar {
             match self.install() {
                 Ok(()) => {}
@@ -279,9 +289,9 @@ impl Round<'_> {
             }
             match sidecar.reload() {
                 Ok(summary) => say(&format!(
-                    "reloaded into http://{}/v1/events: {summary} ({:.1} s after the edit)",
+                    "reloaded into http://{}/v1/events: {summary} ({:.1} s after {what})",
                     sidecar.addr,
-                    edited_at.elapsed().as_secs_f64()
+                    since.elapsed().as_secs_f64()
                 )),
                 Err(e) => {
                     say(&format!("the sidecar did not reload: {e:#}"));
@@ -290,8 +300,8 @@ impl Round<'_> {
             }
         } else {
             say(&format!(
-                "ready ({:.1} s after the edit)",
-                edited_at.elapsed().as_secs_f64()
+                "ready ({:.1} s after {what})",
+                since.elapsed().as_secs_f64()
             ));
         }
         true
@@ -316,7 +326,7 @@ impl Round<'_> {
 }
 
 /// Runs one `[project]` command through the shell in `root`, its output on the terminal.
-fn step(what: &str, command: &str, root: &Path) -> bool {
+fn step(what: &str, command: &str, root: &Path, kept: &str) -> bool {
     let started = Instant::now();
     say(&format!("{what}: {command}"));
     let mut sh = Command::new("sh");
@@ -339,9 +349,7 @@ fn step(what: &str, command: &str, root: &Path) -> bool {
             true
         }
         Ok(status) => {
-            say(&format!(
-                "{what} failed ({status}, {took:.1} s); the sidecar keeps the last good build"
-            ));
+            say(&format!("{what} failed ({status}, {took:.1} s){kept}"));
             false
         }
         Err(e) => {
