@@ -70,6 +70,9 @@ const CASES: [(&str, &str, &str); 2] = [
 ];
 
 fn evaluate(c: &mut Criterion) {
+    if !wanted("evaluate") {
+        return;
+    }
     let runtime = runtime(true, false);
     let mut group = c.benchmark_group("evaluate");
     group.throughput(Throughput::Elements(1));
@@ -101,6 +104,11 @@ fn evaluate(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new(name, "host-parse-only"), |b| {
             b.iter(|| Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap())
         });
+        // The floor the envelope parse is measured against: serde_json reading the same bytes
+        // and keeping nothing.
+        group.bench_function(BenchmarkId::new(name, "serde-json-ignored-any"), |b| {
+            b.iter(|| serde_json::from_slice::<serde::de::IgnoredAny>(json.as_bytes()).unwrap())
+        });
     }
     group.finish();
 }
@@ -113,6 +121,9 @@ fn evaluate(c: &mut Criterion) {
 /// the 0.1 row pays for writing `detail-json` and building its view of the event, once, as it
 /// would for a new event.
 fn contract(c: &mut Criterion) {
+    if !wanted("contract") {
+        return;
+    }
     use criterion::BatchSize;
     let runtime = runtime(true, false);
     let golden = |file: &str| {
@@ -157,6 +168,9 @@ fn contract(c: &mut Criterion) {
 }
 
 fn sandbox_cost(c: &mut Criterion) {
+    if !wanted("sandbox") {
+        return;
+    }
     let json = fixture("failed-job-run.json");
     let event = Event::parse(json.as_bytes(), MAX_EVENT_BYTES).unwrap();
     let mut group = c.benchmark_group("sandbox");
@@ -222,6 +236,9 @@ fn job_plugins(
 /// failures of one job: with the pattern pre-filter (one plugin entered per event) and without
 /// (every plugin entered).
 fn engine_prefilter(c: &mut Criterion) {
+    if !wanted("engine") {
+        return;
+    }
     use glue_rules_runtime::engine::evaluate_event;
     use glue_rules_runtime::registry::PluginSet;
 
