@@ -445,7 +445,6 @@ impl Outbox {
             Ok(writer) => writer,
             Err(e) => return done(Err(e)),
         };
-        let path = self.path.clone();
         let job = WriteJob {
             rows,
             done: Box::new(move |written| {
@@ -457,15 +456,15 @@ impl Outbox {
                         }
                         Ok(receipts)
                     }
-                    Err(message) => Err(DispatchError::Task(format!(
-                        "{}: the group commit failed: {message}",
-                        path.display()
-                    ))),
+                    Err(message) => Err(DispatchError::Task(message)),
                 })
             }),
         };
         if let Err(std::sync::mpsc::SendError(job)) = writer.jobs.send(job) {
-            (job.done)(Err("the outbox writer stopped".into()));
+            (job.done)(Err(format!(
+                "{}: the outbox writer stopped",
+                self.path.display()
+            )));
         }
     }
 
@@ -984,7 +983,7 @@ struct Written {
 pub type RecordDone = Box<dyn FnOnce(Result<Vec<Receipt>, DispatchError>) + Send>;
 
 /// What the writer tells one caller: each event's outcome by its position, or why the commit
-/// failed.
+/// failed (naming the outbox).
 type JobOutcome = Result<Vec<(usize, Written)>, String>;
 
 /// One caller's records, waiting for the writer.
@@ -1050,7 +1049,7 @@ impl Store {
                     }
                 }
                 Err(e) => {
-                    let message = e.to_string();
+                    let message = format!("{}: the group commit failed: {e}", self.path.display());
                     for done in dones {
                         done(Err(message.clone()));
                     }

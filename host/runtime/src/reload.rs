@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{PluginEntry, RuntimeConfig};
 use crate::plugin::{LoadError, Plugin, PluginSettings, sha256_hex};
@@ -56,8 +56,9 @@ impl FileState {
     }
 }
 
-/// The outcome of one reload, for logs, metrics and the admin API.
-#[derive(Debug, Clone, Default, Serialize)]
+/// The outcome of one reload, for logs, metrics and the admin API (and `glue-rules dev`, which
+/// reads the API's answer back).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ReloadReport {
     /// Files loaded for the first time.
     pub added: Vec<String>,
@@ -82,7 +83,7 @@ impl ReloadReport {
 }
 
 /// A component that did not load.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FailedFile {
     /// The file.
     pub path: String,

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use clap::Args;
 use glue_rules::config::{Config, DEFAULT_CONFIG_FILE, ProjectSection};
+use glue_rules::runtime::reload::ReloadReport;
 
 use super::exit;
 
@@ -404,15 +405,12 @@ impl DevSidecar {
             let mut reader = std::io::BufReader::new(stderr);
             let mut line = String::new();
             while std::io::BufRead::read_line(&mut reader, &mut line).is_ok_and(|n| n > 0) {
-                if let Some(found) = &found
-                    && let Some(rest) = line.split("listening on http://").nth(1)
+                if let Some(rest) = line.split("listening on http://").nth(1)
+                    && let Some(found) = found.take()
                     && let Some(addr) = rest.split_whitespace().next()
                     && let Ok(addr) = addr.parse::<SocketAddr>()
                 {
                     let _ = found.send(addr);
-                }
-                if line.contains("listening on http://") {
-                    found = None;
                 }
                 let _ = std::io::stderr().write_all(line.as_bytes());
                 line.clear();
@@ -445,36 +443,35 @@ impl DevSidecar {
     /// Asks the sidecar to reload its plugins directory; returns what changed, in words.
     fn reload(&self) -> anyhow::Result<String> {
         let body = http_post(self.addr, "/v1/admin/reload")?;
-        let report: serde_json::Value =
+        let report: ReloadReport =
             serde_json::from_str(&body).with_context(|| format!("reload answered {body:?}"))?;
-        let mut parts = Vec::new();
-        for key in ["added", "replaced", "removed", "failed", "unchanged"] {
-            match report.get(key) {
-                Some(serde_json::Value::Array(items)) if !items.is_empty() => {
-                    let names: Vec<String> = items
-                        .iter()
-                        .map(|item| match item {
-                            serde_json::Value::String(s) => Path::new(s)
-                                .file_name()
-                                .map_or_else(|| s.clone(), |n| n.to_string_lossy().into_owned()),
-                            other => other
-                                .get("name")
-                                .or_else(|| other.get("path"))
-                                .and_then(|v| v.as_str())
-                                .map_or_else(|| other.to_string(), str::to_owned),
-                        })
-                        .collect();
-                    parts.push(format!("{key} {}", names.join(", ")));
-                }
-                _ => {}
-            }
+        if !report.failed.is_empty() {
+            let failed: Vec<String> = report
+                .failed
+                .iter()
+                .map(|f| format!("{}: {}", f.path, f.error))
+                .collect();
+            anyhow::bail!("{}", failed.join("; "));
         }
-        if report
-            .get("failed")
-            .is_some_and(|f| f.as_array().is_some_and(|a| !a.is_empty()))
-        {
-            anyhow::bail!("{}", report);
-        }
+        let name = |path: &String| {
+            Path::new(path)
+                .file_name()
+                .map_or_else(|| path.clone(), |n| n.to_string_lossy().into_owned())
+        };
+        let parts: Vec<String> = [
+            ("added", &report.added),
+            ("replaced", &report.replaced),
+            ("removed", &report.removed),
+        ]
+        .into_iter()
+        .filter(|(_, files)| !files.is_empty())
+        .map(|(what, files)| {
+            format!(
+                "{what} {}",
+                files.iter().map(name).collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
         Ok(if parts.is_empty() {
             "nothing changed".to_owned()
         } else {

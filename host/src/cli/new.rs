@@ -152,11 +152,12 @@ impl Language {
     fn sdk_dependency(self, sdk: Option<&Path>) -> String {
         let path = sdk.map(|p| p.display().to_string());
         match (self, path) {
-            (Language::Rust, None) => format!("\"{SDK_VERSION}\""),
+            (Language::Rust | Language::Javascript | Language::Typescript, None) => {
+                format!("\"{SDK_VERSION}\"")
+            }
             (Language::Rust, Some(path)) => {
                 format!("{{ version = \"{SDK_VERSION}\", path = '{path}' }}")
             }
-            (Language::Javascript | Language::Typescript, None) => format!("\"{SDK_VERSION}\""),
             (Language::Javascript | Language::Typescript, Some(path)) => {
                 serde_json::Value::String(format!("file:{path}")).to_string()
             }
