@@ -198,7 +198,9 @@ pub fn event_from_file(path: impl AsRef<Path>) -> Result<Event, String> {
 /// assert!(problem.contains("detail.tablesCreated"), "{problem}");
 /// ```
 pub fn typed_view(json: &str) -> Result<TypedView, EventError> {
-    let value = crate::event::parse_json(json.as_bytes(), MAX_EVENT_BYTES)?;
+    crate::event::check_size(json.as_bytes(), MAX_EVENT_BYTES)?;
+    let value: Value =
+        serde_json::from_str(json).map_err(|e| EventError::NotJson(e.to_string()))?;
     let view = crate::event::typed_view(&value)?;
     let detail = value
         .get("detail")

@@ -6,17 +6,19 @@
 // the crate builds from its package alone; the host reaches it by path and never depends on the
 // SDK crate.
 //
-// Written against two names the including module provides: `wit`, an alias of the contract's
+// Written against names the including module provides: `wit`, an alias of the contract's
 // generated types (`glue:rules/types@0.2.0`; wasmtime's `bindgen!` on the host and
-// wit-bindgen in the SDK give them the same Rust names and shapes), and the `serde_json` crate.
-// Nothing else: no `crate::` paths, no inner attributes (an included file cannot carry them).
+// wit-bindgen in the SDK give them the same Rust names and shapes); `EventJson` and `Shape`,
+// read access to one JSON value (the host takes them from `glue_rules_patterns::document`, and
+// reads the event's parsed `Document` in place; the SDK implements them for
+// `&serde_json::Value`); and the `serde_json` crate. Nothing else: no `crate::` paths, no inner
+// attributes (an included file cannot carry them).
 //
 // The envelope is strict: an event without a string `id`, `source` or `detail-type`, or whose
-// `detail` is not an object, is refused. The typed view of the detail is lenient: a Glue detail
+// `detail` is not an object, is refused ([`check_envelope`], which allocates nothing, so the
+// host runs it on every event and builds the view only for events a plugin evaluates). The typed view of the detail is lenient: a Glue detail
 // that lacks a field the view needs, or has one of the wrong type, becomes `detail::other` and
 // `TypedView::detail_problem` says why (the host logs and counts it), never refused.
-
-use serde_json::{Map, Value};
 
 /// EventBridge refuses events over 256 KB; so does glue-rules, by default.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
@@ -93,92 +95,159 @@ pub struct TypedView {
     pub detail_problem: Option<EventError>,
 }
 
-/// Parses event text as JSON, refusing it first when it is over `max_bytes` (the host's
-/// `max-event-bytes`, [`MAX_EVENT_BYTES`] by default).
-pub fn parse_json(text: &[u8], max_bytes: usize) -> Result<Value, EventError> {
+/// Refuses an event text over `max_bytes` (the host's `max-event-bytes`, [`MAX_EVENT_BYTES`]
+/// by default) before anything reads it.
+pub fn check_size(text: &[u8], max_bytes: usize) -> Result<(), EventError> {
     if text.len() > max_bytes {
         return Err(EventError::TooLarge {
             size: text.len(),
             limit: max_bytes,
         });
     }
-    serde_json::from_slice(text).map_err(|e| EventError::NotJson(e.to_string()))
+    Ok(())
 }
 
-/// Builds the typed view of an EventBridge envelope: refuses a malformed envelope, and turns a
-/// Glue detail the view cannot hold into `detail::other` with the reason beside it.
-///
-/// `version` defaults to "0" and `account`, `time` and `region` to ""; JSON null counts as
-/// absent everywhere, as it does in the Glue documentation. Only Glue's own sources get a
-/// typed detail (`aws.glue`, and `aws.glue-dataquality` for data quality results).
-pub fn typed_view(json: &Value) -> Result<TypedView, EventError> {
-    let Value::Object(envelope) = json else {
+/// Refuses a malformed envelope: not an object; `detail-type`, `source` or `id` missing or not
+/// a string; `version`, `account`, `time` or `region` not a string; `resources` not a list of
+/// strings; `detail` missing or not an object. JSON null counts as absent everywhere, as it
+/// does in the Glue documentation. Allocates nothing unless it refuses.
+pub fn check_envelope<'a, J: EventJson<'a>>(json: J) -> Result<(), EventError> {
+    if json.shape() != Shape::Object {
         return Err(EventError::NotAnObject {
-            found: json_type(json),
+            found: json.shape().type_name(),
         });
+    }
+    // One pass over the members, keeping the last of each name (as `get` reads duplicates),
+    // then the checks in a fixed order, so the first problem reported does not depend on the
+    // order of the fields.
+    const KEYS: [&str; 9] = [
+        "detail-type",
+        "source",
+        "id",
+        "version",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    ];
+    let mut found: [Option<J>; 9] = [None; 9];
+    for (key, value) in json.members() {
+        let slot = match key {
+            "detail-type" => 0,
+            "source" => 1,
+            "id" => 2,
+            "version" => 3,
+            "account" => 4,
+            "time" => 5,
+            "region" => 6,
+            "resources" => 7,
+            "detail" => 8,
+            _ => continue,
+        };
+        found[slot] = Some(value);
+    }
+    let wrong = |key: &str, expected: &'static str, v: J| EventError::WrongType {
+        field: key.to_owned(),
+        expected,
+        found: v.shape().type_name(),
     };
-    let fields = Fields::new(envelope, "");
-    let detail_type = fields.required_str("detail-type")?;
-    let source = fields.required_str("source")?;
-    let id = fields.required_str("id")?;
-    let version = fields
-        .optional_str("version")?
-        .unwrap_or_else(|| "0".into());
-    let account = fields.optional_str("account")?.unwrap_or_default();
-    let time = fields.optional_str("time")?.unwrap_or_default();
-    let region = fields.optional_str("region")?.unwrap_or_default();
-    let resources = fields.string_list("resources")?;
-    let detail_value = match envelope.get("detail") {
-        Some(Value::Object(detail)) => detail,
-        Some(other) => {
-            return Err(EventError::WrongType {
-                field: "detail".into(),
-                expected: "an object",
-                found: json_type(other),
-            });
+    for (slot, key) in KEYS.iter().enumerate().take(7) {
+        match found[slot].map(|v| (v, v.shape())) {
+            Some((_, Shape::String(_))) => {}
+            None | Some((_, Shape::Null)) if slot < 3 => {
+                return Err(EventError::Missing((*key).to_owned()));
+            }
+            None | Some((_, Shape::Null)) => {}
+            Some((v, _)) => return Err(wrong(key, "a string", v)),
         }
-        None => return Err(EventError::Missing("detail".into())),
+    }
+    if let Some(list) = found[7].filter(|v| v.shape() != Shape::Null) {
+        if list.shape() != Shape::Array {
+            return Err(wrong("resources", "an array of strings", list));
+        }
+        for (i, item) in list.items().enumerate() {
+            if !matches!(item.shape(), Shape::String(_)) {
+                return Err(EventError::WrongType {
+                    field: format!("resources[{i}]"),
+                    expected: "a string",
+                    found: item.shape().type_name(),
+                });
+            }
+        }
+    }
+    match found[8] {
+        Some(detail) if detail.shape() == Shape::Object => Ok(()),
+        Some(other) => Err(wrong("detail", "an object", other)),
+        None => Err(EventError::Missing("detail".into())),
+    }
+}
+
+/// Builds the typed view of an EventBridge envelope: refuses a malformed envelope
+/// ([`check_envelope`]), and turns a Glue detail the view cannot hold into `detail::other` with
+/// the reason beside it.
+///
+/// `version` defaults to "0" and `account`, `time` and `region` to "". Only Glue's own sources
+/// get a typed detail (`aws.glue`, and `aws.glue-dataquality` for data quality results).
+pub fn typed_view<'a, J: EventJson<'a>>(json: J) -> Result<TypedView, EventError> {
+    check_envelope(json)?;
+    Ok(checked_typed_view(json))
+}
+
+/// [`typed_view`] of an envelope that [`check_envelope`] accepted. Given one it did not accept,
+/// it still answers (absent or mistyped envelope fields read as their defaults), so it never
+/// fails: the host checks every event on arrival and builds this view later, when a plugin
+/// first needs it.
+pub fn checked_typed_view<'a, J: EventJson<'a>>(json: J) -> TypedView {
+    let text = |key: &str| json.get(key).and_then(|v| match v.shape() {
+        Shape::String(s) => Some(s),
+        _ => None,
+    });
+    let owned = |key: &str| text(key).unwrap_or_default().to_owned();
+    let detail_type = owned("detail-type");
+    let source = owned("source");
+    let resources = json
+        .get("resources")
+        .into_iter()
+        .flat_map(|list| list.items())
+        .filter_map(|item| match item.shape() {
+            Shape::String(s) => Some(s.to_owned()),
+            _ => None,
+        })
+        .collect();
+    let (detail, detail_problem) = match json.get("detail") {
+        Some(detail) if detail.shape() == Shape::Object => {
+            match parse_detail(&detail_type, &source, detail) {
+                Ok(detail) => (detail, None),
+                Err(problem) => (wit::Detail::Other, Some(problem)),
+            }
+        }
+        _ => (wit::Detail::Other, None),
     };
-    let (detail, detail_problem) = match parse_detail(&detail_type, &source, detail_value) {
-        Ok(detail) => (detail, None),
-        Err(problem) => (wit::Detail::Other, Some(problem)),
-    };
-    Ok(TypedView {
+    TypedView {
         event: wit::Event {
-            version,
-            id,
+            version: text("version").unwrap_or("0").to_owned(),
+            id: owned("id"),
+            account: owned("account"),
+            time: owned("time"),
+            region: owned("region"),
             detail_type,
             source,
-            account,
-            time,
-            region,
             resources,
             detail,
         },
         detail_problem,
-    })
-}
-
-/// The JSON type of `value`, with its article, for error messages.
-fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
 /// Typed field access on one JSON object, with errors that carry the object's path.
-struct Fields<'a> {
-    map: &'a Map<String, Value>,
-    prefix: &'a str,
+struct Fields<'p, J> {
+    map: J,
+    prefix: &'p str,
 }
 
-impl<'a> Fields<'a> {
-    fn new(map: &'a Map<String, Value>, prefix: &'a str) -> Self {
+impl<'a, 'p, J: EventJson<'a>> Fields<'p, J> {
+    fn new(map: J, prefix: &'p str) -> Self {
         Self { map, prefix }
     }
 
@@ -190,53 +259,80 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn wrong_type(&self, key: &str, expected: &'static str, found: &Value) -> EventError {
+    fn wrong_type(&self, key: &str, expected: &'static str, found: Shape<'_>) -> EventError {
         EventError::WrongType {
             field: self.path(key),
             expected,
-            found: json_type(found),
+            found: found.type_name(),
         }
     }
 
-    /// A string field; JSON null counts as absent, as it does in the Glue documentation.
-    fn optional_str(&self, key: &str) -> Result<Option<String>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
+    /// The field's value; JSON null counts as absent, as it does in the Glue documentation.
+    fn value(&self, key: &str) -> Option<J> {
+        self.map.get(key).filter(|v| v.shape() != Shape::Null)
+    }
+
+    /// A string field.
+    fn optional_str(&self, key: &str) -> Result<Option<&'a str>, EventError> {
+        match self.value(key).map(|v| v.shape()) {
+            None => Ok(None),
+            Some(Shape::String(s)) => Ok(Some(s)),
             Some(other) => Err(self.wrong_type(key, "a string", other)),
         }
     }
 
-    fn required_str(&self, key: &str) -> Result<String, EventError> {
+    fn optional_string(&self, key: &str) -> Result<Option<String>, EventError> {
+        Ok(self.optional_str(key)?.map(str::to_owned))
+    }
+
+    fn required_str(&self, key: &str) -> Result<&'a str, EventError> {
         self.optional_str(key)?
             .ok_or_else(|| EventError::Missing(self.path(key)))
     }
 
-    fn string_list(&self, key: &str) -> Result<Vec<String>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| match item {
-                    Value::String(s) => Ok(s.clone()),
-                    other => Err(EventError::WrongType {
-                        field: format!("{}[{i}]", self.path(key)),
-                        expected: "a string",
-                        found: json_type(other),
-                    }),
-                })
-                .collect(),
-            Some(other) => Err(self.wrong_type(key, "an array of strings", other)),
+    fn required_string(&self, key: &str) -> Result<String, EventError> {
+        self.required_str(key).map(str::to_owned)
+    }
+
+    fn check_string_list(&self, key: &str) -> Result<(), EventError> {
+        let Some(list) = self.value(key) else {
+            return Ok(());
+        };
+        if list.shape() != Shape::Array {
+            return Err(self.wrong_type(key, "an array of strings", list.shape()));
         }
+        for (i, item) in list.items().enumerate() {
+            let shape = item.shape();
+            if !matches!(shape, Shape::String(_)) {
+                return Err(EventError::WrongType {
+                    field: format!("{}[{i}]", self.path(key)),
+                    expected: "a string",
+                    found: shape.type_name(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn string_list(&self, key: &str) -> Result<Vec<String>, EventError> {
+        self.check_string_list(key)?;
+        Ok(self
+            .value(key)
+            .into_iter()
+            .flat_map(|list| list.items())
+            .filter_map(|item| match item.shape() {
+                Shape::String(s) => Some(s.to_owned()),
+                _ => None,
+            })
+            .collect())
     }
 
     /// A number that Glue may send as a JSON number or as a string holding one.
     fn optional_f64(&self, key: &str) -> Result<Option<f64>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => Ok(n.as_f64()),
-            Some(Value::String(s)) => {
+        match self.value(key).map(|v| v.shape()) {
+            None => Ok(None),
+            Some(Shape::Number(n)) => Ok(n.as_f64()),
+            Some(Shape::String(s)) => {
                 s.trim()
                     .parse::<f64>()
                     .map(Some)
@@ -256,10 +352,10 @@ impl<'a> Fields<'a> {
             field: self.path(key),
             problem: format!("expected a non-negative whole number, found {found}"),
         };
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid(n.to_string())),
-            Some(Value::String(s)) => s
+        match self.value(key).map(|v| v.shape()) {
+            None => Ok(None),
+            Some(Shape::Number(n)) => n.as_u64().map(Some).ok_or_else(|| invalid(n.to_string())),
+            Some(Shape::String(s)) => s
                 .trim()
                 .parse::<u64>()
                 .map(Some)
@@ -278,11 +374,11 @@ impl<'a> Fields<'a> {
         }
     }
 
-    fn optional_object(&self, key: &str) -> Result<Option<&'a Map<String, Value>>, EventError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(map)),
-            Some(other) => Err(self.wrong_type(key, "an object", other)),
+    fn optional_object(&self, key: &str) -> Result<Option<J>, EventError> {
+        match self.value(key) {
+            None => Ok(None),
+            Some(v) if v.shape() == Shape::Object => Ok(Some(v)),
+            Some(other) => Err(self.wrong_type(key, "an object", other.shape())),
         }
     }
 }
@@ -304,10 +400,10 @@ pub mod detail_types {
 }
 
 /// The typed detail for `detail_type` from `source`, or the first field that prevents it.
-fn parse_detail(
+fn parse_detail<'a, J: EventJson<'a>>(
     detail_type: &str,
     source: &str,
-    detail: &Map<String, Value>,
+    detail: J,
 ) -> Result<wit::Detail, EventError> {
     use detail_types::*;
     let f = Fields::new(detail, "detail");
@@ -315,17 +411,15 @@ fn parse_detail(
     // detail-type is passed through untyped rather than refused.
     let glue = source == "aws.glue";
     let severity = || -> Result<Option<wit::Severity>, EventError> {
-        Ok(f.optional_str("severity")?
-            .as_deref()
-            .map(wit::Severity::from_glue))
+        Ok(f.optional_str("severity")?.map(wit::Severity::from_glue))
     };
     Ok(match detail_type {
         JOB_STATE_CHANGE if glue => wit::Detail::JobStateChange(wit::JobStateChange {
-            job_name: f.required_str("jobName")?,
-            job_run_id: f.required_str("jobRunId")?,
-            state: wit::JobState::from_glue(&f.required_str("state")?),
+            job_name: f.required_string("jobName")?,
+            job_run_id: f.required_string("jobRunId")?,
+            state: wit::JobState::from_glue(f.required_str("state")?),
             severity: severity()?,
-            message: f.optional_str("message")?,
+            message: f.optional_string("message")?,
         }),
         JOB_RUN_STATUS if glue => {
             let condition = f.optional_object("notificationCondition")?;
@@ -335,25 +429,25 @@ fn parse_detail(
                 None => None,
             };
             wit::Detail::JobRunStatus(wit::JobRunStatus {
-                job_name: f.required_str("jobName")?,
-                job_run_id: f.required_str("jobRunId")?,
-                state: wit::JobState::from_glue(&f.required_str("state")?),
+                job_name: f.required_string("jobName")?,
+                job_run_id: f.required_string("jobRunId")?,
+                state: wit::JobState::from_glue(f.required_str("state")?),
                 severity: severity()?,
-                message: f.optional_str("message")?,
+                message: f.optional_string("message")?,
                 notify_delay_after,
-                started_on: f.optional_str("startedOn")?,
+                started_on: f.optional_string("startedOn")?,
             })
         }
         CRAWLER_STATE_CHANGE if glue => wit::Detail::CrawlerStateChange(wit::CrawlerStateChange {
-            crawler_name: f.required_str("crawlerName")?,
-            state: wit::CrawlerState::from_glue(&f.required_str("state")?),
-            message: f.optional_str("message")?,
-            account_id: f.optional_str("accountId")?,
-            start_time: f.optional_str("startTime")?,
-            completion_date: f.optional_str("completionDate")?,
-            error_message: f.optional_str("errorMessage")?,
-            warning_message: f.optional_str("warningMessage")?,
-            cloud_watch_log_link: f.optional_str("cloudWatchLogLink")?,
+            crawler_name: f.required_string("crawlerName")?,
+            state: wit::CrawlerState::from_glue(f.required_str("state")?),
+            message: f.optional_string("message")?,
+            account_id: f.optional_string("accountId")?,
+            start_time: f.optional_string("startTime")?,
+            completion_date: f.optional_string("completionDate")?,
+            error_message: f.optional_string("errorMessage")?,
+            warning_message: f.optional_string("warningMessage")?,
+            cloud_watch_log_link: f.optional_string("cloudWatchLogLink")?,
             tables_created: f.optional_u64("tablesCreated")?,
             tables_updated: f.optional_u64("tablesUpdated")?,
             tables_deleted: f.optional_u64("tablesDeleted")?,
@@ -364,36 +458,36 @@ fn parse_detail(
         }),
         DATABASE_STATE_CHANGE if glue => {
             wit::Detail::DatabaseStateChange(wit::DatabaseStateChange {
-                database_name: f.required_str("databaseName")?,
-                type_of_change: wit::TypeOfChange::from_glue(&f.required_str("typeOfChange")?),
+                database_name: f.required_string("databaseName")?,
+                type_of_change: wit::TypeOfChange::from_glue(f.required_str("typeOfChange")?),
                 changed_tables: f.string_list("changedTables")?,
             })
         }
         TABLE_STATE_CHANGE if glue => wit::Detail::TableStateChange(wit::TableStateChange {
-            database_name: f.required_str("databaseName")?,
-            table_name: f.required_str("tableName")?,
-            type_of_change: wit::TypeOfChange::from_glue(&f.required_str("typeOfChange")?),
+            database_name: f.required_string("databaseName")?,
+            table_name: f.required_string("tableName")?,
+            type_of_change: wit::TypeOfChange::from_glue(f.required_str("typeOfChange")?),
             changed_partitions: f.string_list("changedPartitions")?,
         }),
         DATA_QUALITY_RESULT if source == "aws.glue-dataquality" => {
             // AWS's own examples write `resultID`; code in the wild reads `resultId`.
-            let result_id = match f.optional_str("resultID")? {
+            let result_id = match f.optional_string("resultID")? {
                 Some(id) => id,
                 None => f
-                    .optional_str("resultId")?
+                    .optional_string("resultId")?
                     .ok_or_else(|| EventError::Missing("detail.resultID".into()))?,
             };
             let context = match f.optional_object("context")? {
                 Some(map) => {
                     let c = Fields::new(map, "detail.context");
                     Some(wit::DataQualityContext {
-                        context_type: c.optional_str("contextType")?.unwrap_or_default(),
-                        run_id: c.optional_str("runId")?,
-                        database_name: c.optional_str("databaseName")?,
-                        table_name: c.optional_str("tableName")?,
-                        catalog_id: c.optional_str("catalogId")?,
-                        job_name: c.optional_str("jobName")?,
-                        job_id: c.optional_str("jobId")?,
+                        context_type: c.optional_string("contextType")?.unwrap_or_default(),
+                        run_id: c.optional_string("runId")?,
+                        database_name: c.optional_string("databaseName")?,
+                        table_name: c.optional_string("tableName")?,
+                        catalog_id: c.optional_string("catalogId")?,
+                        job_name: c.optional_string("jobName")?,
+                        job_id: c.optional_string("jobId")?,
                     })
                 }
                 None => None,
@@ -401,7 +495,7 @@ fn parse_detail(
             wit::Detail::DataQualityResult(wit::DataQualityResult {
                 result_id,
                 ruleset_names: f.string_list("rulesetNames")?,
-                state: wit::DataQualityState::from_glue(&f.required_str("state")?),
+                state: wit::DataQualityState::from_glue(f.required_str("state")?),
                 score: f.optional_f64("score")?,
                 rules_succeeded: f.optional_u32("rulesSucceeded")?,
                 rules_failed: f.optional_u32("rulesFailed")?,

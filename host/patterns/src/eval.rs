@@ -7,9 +7,8 @@
 
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
-
 use crate::compile::{FieldPat, Leaf, ObjPat};
+use crate::document::{EventJson, Shape};
 use crate::error::write_key;
 
 /// Outcome of checking part of a pattern.
@@ -57,7 +56,7 @@ impl Sink for Option<Failure> {
 }
 
 /// Whether the alternative matches `event`; records the first failure into `sink`.
-pub(crate) fn eval<S: Sink>(p: &ObjPat, event: &Value, sink: &mut S) -> bool {
+pub(crate) fn eval<'a, J: EventJson<'a>, S: Sink>(p: &ObjPat, event: J, sink: &mut S) -> bool {
     eval_obj(p, Some(event), "", sink) != St::Fail
 }
 
@@ -67,19 +66,29 @@ fn child(path: &str, key: &str) -> String {
     s
 }
 
-fn eval_obj<S: Sink>(p: &ObjPat, v: Option<&Value>, path: &str, sink: &mut S) -> St {
-    match v {
-        Some(Value::Array(items)) => eval_array(p, items, path, sink),
-        Some(Value::Object(m)) => eval_fields(p, Some(m), path, sink),
+fn eval_obj<'a, J: EventJson<'a>, S: Sink>(
+    p: &ObjPat,
+    v: Option<J>,
+    path: &str,
+    sink: &mut S,
+) -> St {
+    match v.map(|v| (v, v.shape())) {
+        Some((v, Shape::Array)) => eval_array::<J, S>(p, v.items(), path, sink),
+        Some((v, Shape::Object)) => eval_fields(p, Some(v), path, sink),
         // A scalar or a missing field has nothing below it.
-        _ => eval_fields(p, None, path, sink),
+        _ => eval_fields::<J, S>(p, None, path, sink),
     }
 }
 
-fn eval_array<S: Sink>(p: &ObjPat, items: &[Value], path: &str, sink: &mut S) -> St {
+fn eval_array<'a, J: EventJson<'a>, S: Sink>(
+    p: &ObjPat,
+    items: J::Items,
+    path: &str,
+    sink: &mut S,
+) -> St {
     let mut all_abs = true;
     let mut first: Option<Failure> = None;
-    for (i, item) in items.iter().enumerate() {
+    for (i, item) in items.enumerate() {
         let st = if S::ON {
             let mut local: Option<Failure> = None;
             let st = eval_obj(p, Some(item), &format!("{path}[{i}]"), &mut local);
@@ -109,9 +118,9 @@ fn eval_array<S: Sink>(p: &ObjPat, items: &[Value], path: &str, sink: &mut S) ->
     St::Fail
 }
 
-fn eval_fields<S: Sink>(
+fn eval_fields<'a, J: EventJson<'a>, S: Sink>(
     p: &ObjPat,
-    m: Option<&Map<String, Value>>,
+    m: Option<J>,
     path: &str,
     sink: &mut S,
 ) -> St {
@@ -149,15 +158,15 @@ fn eval_fields<S: Sink>(
 
 /// Calls `f` on every leaf value at this position: the value itself, or the scalars of an
 /// array (nested arrays included). Objects have no leaf value here. Stops when `f` is true.
-fn any_leaf(v: &Value, f: &mut impl FnMut(&Value) -> bool) -> bool {
-    match v {
-        Value::Object(_) => false,
-        Value::Array(items) => items.iter().any(|item| any_leaf(item, f)),
+fn any_leaf<'a, J: EventJson<'a>>(v: J, f: &mut impl FnMut(Shape<'a>) -> bool) -> bool {
+    match v.shape() {
+        Shape::Object => false,
+        Shape::Array => v.items().any(|item| any_leaf(item, f)),
         scalar => f(scalar),
     }
 }
 
-fn eval_leaf(leaf: &Leaf, v: Option<&Value>) -> St {
+fn eval_leaf<'a, J: EventJson<'a>>(leaf: &Leaf, v: Option<J>) -> St {
     let Some(v) = v else {
         return if leaf.has_absent { St::Abs } else { St::Fail };
     };
@@ -175,16 +184,18 @@ fn eval_leaf(leaf: &Leaf, v: Option<&Value>) -> St {
     }
 }
 
-fn describe(v: Option<&Value>) -> String {
+fn describe<'a, J: EventJson<'a>>(v: Option<J>) -> String {
     const MAX: usize = 120;
-    match v {
-        None => "no such field".to_owned(),
-        Some(Value::Object(_)) => {
-            "an object (values and `exists` only apply to leaf values)".to_owned()
+    let Some(v) = v else {
+        return "no such field".to_owned();
+    };
+    match v.shape() {
+        Shape::Object => "an object (values and `exists` only apply to leaf values)".to_owned(),
+        Shape::Array if v.items().next().is_none() => {
+            "[] (an empty array has no values)".to_owned()
         }
-        Some(Value::Array(a)) if a.is_empty() => "[] (an empty array has no values)".to_owned(),
-        Some(v) => {
-            let mut s = v.to_string();
+        _ => {
+            let mut s = v.to_json();
             if s.len() > MAX {
                 let mut cut = MAX;
                 while !s.is_char_boundary(cut) {

@@ -32,7 +32,9 @@
 //! on every event; [`PatternSetStats::unindexed`] counts them, and
 //! [`PatternLimits::plugin_max_unindexed`] bounds them per plugin.
 //!
-//! The lookup reads the `serde_json::Value` the host already parsed: the event is parsed once.
+//! The lookup reads the [`Document`] the host already parsed (a flat tape of the event's values
+//! whose strings borrow from its text, see [`document`]): the event is parsed once. Patterns
+//! also run on a `serde_json::Value` ([`AsEvent`]).
 //!
 //! A [`PatternSet`] is immutable: on reload, build a new one and swap it in (e.g. an
 //! `Arc<PatternSet>` behind an `ArcSwap` or `RwLock`), so an event sees either the old or the
@@ -155,6 +157,7 @@
 //! that both [`Pattern::matches`] and the index use.
 
 mod compile;
+pub mod document;
 mod error;
 mod eval;
 mod json;
@@ -163,6 +166,7 @@ mod matcher;
 mod pattern;
 mod set;
 
+pub use document::{AsEvent, Document, EventJson, JsonRef, Shape};
 pub use error::{PatternError, Rule};
 pub use eval::Failure;
 pub use limits::{Limit, PatternLimits};

@@ -2,7 +2,9 @@
 
 use std::net::IpAddr;
 
-use serde_json::{Number, Value};
+use serde_json::Number;
+
+use crate::document::Shape;
 
 /// One alternative in a field's list of values.
 #[derive(Debug, Clone)]
@@ -41,20 +43,26 @@ pub(crate) enum AnythingBut {
 impl Matcher {
     /// Whether the leaf value `v` (a string, number, bool or null) satisfies this matcher.
     /// `Exists`/`Absent` are decided by the caller from the presence of leaf values.
-    pub(crate) fn test(&self, v: &Value) -> bool {
+    pub(crate) fn test(&self, v: Shape<'_>) -> bool {
+        let text = match v {
+            Shape::String(s) => Some(s),
+            _ => None,
+        };
         match self {
-            Matcher::String(s) => v.as_str() == Some(s.as_str()),
-            Matcher::Number(n) => matches!(v, Value::Number(m) if num_eq(n, m)),
-            Matcher::Bool(b) => v.as_bool() == Some(*b),
-            Matcher::Null => v.is_null(),
-            Matcher::Prefix(p) => v.as_str().is_some_and(|s| s.starts_with(p.as_str())),
-            Matcher::Suffix(p) => v.as_str().is_some_and(|s| s.ends_with(p.as_str())),
-            Matcher::PrefixIgnoreCase(p) => v.as_str().is_some_and(|s| p.is_prefix_of(s)),
-            Matcher::SuffixIgnoreCase(p) => v.as_str().is_some_and(|s| p.is_suffix_of(s)),
-            Matcher::EqualsIgnoreCase(p) => v.as_str().is_some_and(|s| p.equals(s)),
-            Matcher::Wildcard(w) => v.as_str().is_some_and(|s| w.matches(s)),
-            Matcher::Numeric(r) => v.as_f64().is_some_and(|x| r.contains(x)),
-            Matcher::Cidr(c) => v.as_str().is_some_and(|s| c.contains(s)),
+            Matcher::String(s) => text == Some(s.as_str()),
+            Matcher::Number(n) => matches!(v, Shape::Number(m) if num_eq(n, m)),
+            Matcher::Bool(b) => v == Shape::Bool(*b),
+            Matcher::Null => v == Shape::Null,
+            Matcher::Prefix(p) => text.is_some_and(|s| s.starts_with(p.as_str())),
+            Matcher::Suffix(p) => text.is_some_and(|s| s.ends_with(p.as_str())),
+            Matcher::PrefixIgnoreCase(p) => text.is_some_and(|s| p.is_prefix_of(s)),
+            Matcher::SuffixIgnoreCase(p) => text.is_some_and(|s| p.is_suffix_of(s)),
+            Matcher::EqualsIgnoreCase(p) => text.is_some_and(|s| p.equals(s)),
+            Matcher::Wildcard(w) => text.is_some_and(|s| w.matches(s)),
+            Matcher::Numeric(r) => {
+                matches!(v, Shape::Number(n) if n.as_f64().is_some_and(|x| r.contains(x)))
+            }
+            Matcher::Cidr(c) => text.is_some_and(|s| c.contains(s)),
             Matcher::Exists | Matcher::Absent => false,
             Matcher::AnythingBut(ab) => !ab.excludes(v),
         }
@@ -64,18 +72,18 @@ impl Matcher {
 impl AnythingBut {
     /// Whether `v` is one of the excluded values. Values of another type are never excluded:
     /// `anything-but: "x"` matches the number 5, `anything-but: [1]` matches the string "1".
-    fn excludes(&self, v: &Value) -> bool {
+    fn excludes(&self, v: Shape<'_>) -> bool {
         match (self, v) {
-            (AnythingBut::Strings(set), Value::String(s)) => set.iter().any(|x| x == s),
-            (AnythingBut::Numbers(set), Value::Number(n)) => set.iter().any(|x| num_eq(x, n)),
-            (AnythingBut::Prefixes(set), Value::String(s)) => {
+            (AnythingBut::Strings(set), Shape::String(s)) => set.iter().any(|x| x == s),
+            (AnythingBut::Numbers(set), Shape::Number(n)) => set.iter().any(|x| num_eq(x, n)),
+            (AnythingBut::Prefixes(set), Shape::String(s)) => {
                 set.iter().any(|p| s.starts_with(p.as_str()))
             }
-            (AnythingBut::Suffixes(set), Value::String(s)) => {
+            (AnythingBut::Suffixes(set), Shape::String(s)) => {
                 set.iter().any(|p| s.ends_with(p.as_str()))
             }
-            (AnythingBut::IgnoreCase(set), Value::String(s)) => set.iter().any(|p| p.equals(s)),
-            (AnythingBut::Wildcards(set), Value::String(s)) => set.iter().any(|w| w.matches(s)),
+            (AnythingBut::IgnoreCase(set), Shape::String(s)) => set.iter().any(|p| p.equals(s)),
+            (AnythingBut::Wildcards(set), Shape::String(s)) => set.iter().any(|w| w.matches(s)),
             _ => false,
         }
     }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde_json::Value;
+use crate::document::AsEvent;
 
 use crate::compile::{ObjPat, compile};
 use crate::error::PatternError;
@@ -120,8 +120,10 @@ impl Pattern {
         self.unindexed
     }
 
-    /// Whether `event` matches, with EventBridge's semantics (see `SEMANTICS.md`).
-    pub fn matches(&self, event: &Value) -> bool {
+    /// Whether `event` matches, with EventBridge's semantics (see `SEMANTICS.md`). The event
+    /// is a [`Document`](crate::Document) (or one of its values) or a `serde_json::Value`.
+    pub fn matches<'a>(&self, event: impl AsEvent<'a>) -> bool {
+        let event = event.into_event();
         self.alternatives
             .iter()
             .any(|alt| eval(alt, event, &mut NoSink))
@@ -129,7 +131,8 @@ impl Pattern {
 
     /// Like [`matches`](Self::matches), but on no match says, for each `$or` alternative, the
     /// first field that failed, what the pattern expected there and what the event has.
-    pub fn explain(&self, event: &Value) -> Explanation {
+    pub fn explain<'a>(&self, event: impl AsEvent<'a>) -> Explanation {
+        let event = event.into_event();
         let mut failures = Vec::with_capacity(self.alternatives.len());
         for alt in &self.alternatives {
             let mut sink: Option<Failure> = None;

@@ -15,8 +15,8 @@ use std::fmt;
 
 use std::hash::Hasher;
 
+use crate::document::{AsEvent, EventJson, Shape};
 use rustc_hash::{FxHashMap, FxHasher};
-use serde_json::Value;
 
 use crate::compile::{FieldPat, Leaf, ObjPat};
 use crate::error::PatternError;
@@ -458,16 +458,22 @@ impl Index {
     }
 
     /// Walks `v` along the trie below `node`, looking up every leaf value at an anchor path.
-    fn walk(&self, node: &PathNode, v: &Value, scratch: &mut String, out: &mut Vec<u32>) {
-        match v {
-            Value::Array(items) => {
-                for item in items {
+    fn walk<'a, J: EventJson<'a>>(
+        &self,
+        node: &PathNode,
+        v: J,
+        scratch: &mut String,
+        out: &mut Vec<u32>,
+    ) {
+        match v.shape() {
+            Shape::Array => {
+                for item in v.items() {
                     self.walk(node, item, scratch, out);
                 }
             }
-            Value::Object(m) => {
+            Shape::Object => {
                 for (name, child) in &node.children {
-                    if let Some(c) = m.get(&**name) {
+                    if let Some(c) = v.get(name) {
                         self.walk(child, c, scratch, out);
                     }
                 }
@@ -480,10 +486,10 @@ impl Index {
         }
     }
 
-    fn lookup(&self, leaf: &LeafIndex, v: &Value, scratch: &mut String, out: &mut Vec<u32>) {
+    fn lookup(&self, leaf: &LeafIndex, v: Shape<'_>, scratch: &mut String, out: &mut Vec<u32>) {
         let p = leaf.path;
         match v {
-            Value::String(s) => {
+            Shape::String(s) => {
                 if leaf.strings {
                     self.hit(key_hash(p, STR, s.as_bytes()), out);
                 }
@@ -511,17 +517,17 @@ impl Index {
                     }
                 }
             }
-            Value::Number(x) => {
+            Shape::Number(x) => {
                 if leaf.numbers
                     && let Some(x) = x.as_f64()
                 {
                     self.hit(key_hash(p, NUM, &num_key(x).to_le_bytes()), out);
                 }
             }
-            Value::Bool(b) if leaf.scalars => {
-                self.hit(key_hash(p, if *b { TRUE } else { FALSE }, &[]), out);
+            Shape::Bool(b) if leaf.scalars => {
+                self.hit(key_hash(p, if b { TRUE } else { FALSE }, &[]), out);
             }
-            Value::Null if leaf.scalars => self.hit(key_hash(p, NULL, &[]), out),
+            Shape::Null if leaf.scalars => self.hit(key_hash(p, NULL, &[]), out),
             _ => {}
         }
     }
@@ -583,7 +589,11 @@ impl PatternSet {
     /// Writes into `out` (cleared first) the plugins whose patterns match `event`, in ascending
     /// order without duplicates. The result is exact: every id in it has a pattern that
     /// [`Pattern::matches`] the event, and every such plugin is in it.
-    pub fn candidates(&self, event: &Value, out: &mut Vec<PluginId>) {
+    ///
+    /// The event is a [`Document`](crate::Document) (what the host passes: parsed once, read
+    /// in place) or a `serde_json::Value`.
+    pub fn candidates<'a>(&self, event: impl AsEvent<'a>, out: &mut Vec<PluginId>) {
+        let event = event.into_event();
         out.clear();
         SCRATCH.with(|cell| {
             let mut guard = cell.borrow_mut();

@@ -7,7 +7,8 @@ use crate::{Explanation, Pattern, PatternError, PatternSetBuilder, Rule};
 
 /// Matches `pattern` against `event` with [`Pattern::matches`] and checks that a one-plugin
 /// [`PatternSet`](crate::PatternSet) (anchor index + exact check) gives the same answer,
-/// and that `explain` agrees.
+/// that `explain` agrees, and that all three say the same of the event read as a
+/// [`Document`](crate::Document) (what the host passes) as of the `serde_json::Value`.
 #[track_caller]
 fn m(pattern: &str, event: Value) -> bool {
     let p = Pattern::parse(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}"));
@@ -26,6 +27,22 @@ fn m(pattern: &str, event: Value) -> bool {
     assert_eq!(
         out, expected,
         "PatternSet disagrees with Pattern::matches on {pattern} / {event}"
+    );
+    let doc = crate::Document::from_value(&event);
+    assert_eq!(
+        p.matches(&doc),
+        direct,
+        "the Document disagrees on {pattern}"
+    );
+    assert_eq!(
+        p.explain(&doc),
+        p.explain(&event),
+        "explain differs on {pattern}"
+    );
+    set.candidates(&doc, &mut out);
+    assert_eq!(
+        out, expected,
+        "the Document's candidates differ on {pattern}"
     );
     direct
 }

@@ -139,6 +139,16 @@ fn index_equals_scan() {
                 .filter(|(_, ps)| ps.iter().any(|p| p.matches(&event)))
                 .map(|(id, _)| *id)
                 .collect();
+            // The host passes a Document, parsed once: it must read exactly as the Value.
+            let mut from_doc = Vec::new();
+            set.candidates(
+                &glue_rules_patterns::Document::from_value(&event),
+                &mut from_doc,
+            );
+            assert_eq!(
+                from_doc, out,
+                "the Document and the Value disagree on {event}"
+            );
             if out != expected {
                 let culprits: Vec<String> = plugins
                     .iter()

@@ -187,14 +187,14 @@ impl v0_2::glue::rules::host::Host for HostState {
 
     fn detail_json(&mut self) -> String {
         match &self.event {
-            Some(texts) => texts.detail().to_owned(),
+            Some(event) => event.detail_json().to_owned(),
             None => "{}".to_owned(),
         }
     }
 
     fn event_json(&mut self) -> String {
         match &self.event {
-            Some(texts) => texts.envelope().to_owned(),
+            Some(event) => event.envelope_json().to_owned(),
             None => "{}".to_owned(),
         }
     }
@@ -367,10 +367,10 @@ impl Guest {
                 Ok(result)
             }
             Guest::V0_2(rule) => {
-                store.data_mut().event = Some(event.texts().clone());
+                store.data_mut().event = Some(event.clone());
                 let result = rule
                     .glue_rules_handler()
-                    .call_evaluate(&mut *store, &event.wit);
+                    .call_evaluate(&mut *store, event.wit());
                 store.data_mut().event = None;
                 result
             }

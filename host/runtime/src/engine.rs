@@ -153,7 +153,7 @@ impl EventOutcome {
                 let verdicts: Vec<_> = plugin
                     .patterns()
                     .iter()
-                    .map(|p| p.explain(&event.json))
+                    .map(|p| p.explain(event.document()))
                     .collect();
                 let selected = verdicts.is_empty() || verdicts.iter().any(|v| v.is_match());
                 let patterns = verdicts.iter().map(ToString::to_string).collect();
@@ -250,7 +250,7 @@ pub fn evaluate_event_explained(set: &PluginSet, event: &Event) -> EventOutcome 
 
 fn evaluate(set: &PluginSet, event: &Event, capture: bool) -> EventOutcome {
     let mut candidates = Vec::new();
-    set.candidates(&event.json, &mut candidates);
+    set.candidates(event.document(), &mut candidates);
     let outcomes = candidates
         .iter()
         .map(|&i| &set.plugins()[i])

@@ -21,12 +21,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use glue_rules_core::DedupeKey;
+use glue_rules_patterns::{Document, EventJson, JsonRef, Shape};
 
 use crate::bindings::types as wit;
 use crate::contract::EventV0_1;
 
-// `MAX_EVENT_BYTES`, `EventError`, `TypedView`, `parse_json`, `typed_view`, `detail_types`, the
-// spelling impls, and `serde_json::{Map, Value}` in scope.
+// `MAX_EVENT_BYTES`, `EventError`, `TypedView`, `check_size`, `check_envelope`, `typed_view`,
+// `checked_typed_view`, `detail_types`, and the spelling impls; written against
+// `EventJson`/`Shape` (patterns' read access, implemented for the parsed `Document`) and `wit`.
 include!("../../../guest-sdk/rust/src/typed_view.rs");
 
 /// Events delivered with `detail::other` because their typed detail could not be built, since
@@ -39,60 +41,121 @@ pub fn lenient_details() -> u64 {
     LENIENT_DETAILS.load(Ordering::Relaxed)
 }
 
-/// One validated event: the typed view plugins receive and the JSON value patterns match on.
+/// One validated event: its JSON parsed once, which patterns match on, and the typed view
+/// plugins receive, built from it on first use.
+///
+/// Cloning is cheap (one reference count), and clones share everything built on demand: the
+/// typed view, the JSON texts, the 0.1 view.
 #[derive(Debug, Clone)]
 pub struct Event {
-    /// The typed event exactly as `glue:rules@0.2.0` plugins receive it.
-    pub wit: wit::Event,
-    /// The whole envelope as JSON, for EventBridge patterns and for fields the typed view lacks.
-    pub json: Arc<Value>,
-    /// The JSON texts plugins may ask for (`host.detail-json`, `host.event-json`), written on
-    /// first request and shared by every plugin that evaluates this event.
-    texts: Arc<JsonTexts>,
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    /// The event's text and the tape of its values, read in place by the envelope accessors,
+    /// the pattern set and the typed view.
+    doc: Document,
+    /// The typed view, with why its detail is `other` when the view could not hold it.
+    view: OnceLock<TypedView>,
+    /// `detail` as compact JSON (`host.detail-json`, 0.1's `detail-json`).
+    detail_json: OnceLock<String>,
+    /// The whole envelope as compact JSON (`host.event-json`).
+    envelope_json: OnceLock<String>,
     /// The `glue:rules@0.1.0` view (with `detail-json`), built when a 0.1 plugin first needs it.
     v0_1: OnceLock<Arc<EventV0_1>>,
-    /// Why the typed detail could not be built, when it is `other` for that reason.
-    detail_problem: Option<EventError>,
-}
-
-/// The compact JSON texts of one event, written on first request.
-#[derive(Debug)]
-pub(crate) struct JsonTexts {
-    json: Arc<Value>,
-    detail: OnceLock<String>,
-    envelope: OnceLock<String>,
-}
-
-impl JsonTexts {
-    /// `detail` as compact JSON text.
-    pub(crate) fn detail(&self) -> &str {
-        self.detail.get_or_init(|| match self.json.get("detail") {
-            Some(detail) => detail.to_string(),
-            None => "{}".to_owned(),
-        })
-    }
-
-    /// The whole envelope as compact JSON text.
-    pub(crate) fn envelope(&self) -> &str {
-        self.envelope.get_or_init(|| self.json.to_string())
-    }
 }
 
 impl Event {
+    /// Parses and validates one event from JSON text, refusing it when over `max_bytes`.
+    ///
+    /// This is all an event costs before a plugin is entered: one pass over the text onto a
+    /// tape, and the envelope's checks, which allocate nothing. The typed view is built when a
+    /// plugin first needs it ([`Event::wit`]).
+    pub fn parse(text: &[u8], max_bytes: usize) -> Result<Self, EventError> {
+        check_size(text, max_bytes)?;
+        let text = std::str::from_utf8(text).map_err(|e| {
+            EventError::NotJson(format!("invalid UTF-8 at byte {}", e.valid_up_to()))
+        })?;
+        let doc = Document::parse(text).map_err(|e| EventError::NotJson(e.to_string()))?;
+        check_envelope(doc.root())?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                doc,
+                view: OnceLock::new(),
+                detail_json: OnceLock::new(),
+                envelope_json: OnceLock::new(),
+                v0_1: OnceLock::new(),
+            }),
+        })
+    }
+
+    /// Validates an already parsed JSON value as an event (for tools and tests; the host
+    /// parses text).
+    pub fn from_value(json: &serde_json::Value) -> Result<Self, EventError> {
+        Self::parse(json.to_string().as_bytes(), usize::MAX)
+    }
+
+    /// The event's JSON, parsed once: what patterns match on.
+    pub fn document(&self) -> &Document {
+        &self.inner.doc
+    }
+
+    fn root(&self) -> JsonRef<'_> {
+        self.inner.doc.root()
+    }
+
+    /// A string field of the envelope; "" when absent (only for the optional ones: the
+    /// required ones were checked on arrival).
+    fn envelope_str(&self, key: &str) -> &str {
+        self.root()
+            .get(key)
+            .and_then(JsonRef::as_str)
+            .unwrap_or_default()
+    }
+
     /// The envelope's `id`.
     pub fn id(&self) -> &str {
-        &self.wit.id
+        self.envelope_str("id")
     }
 
     /// The envelope's `detail-type`.
     pub fn detail_type(&self) -> &str {
-        &self.wit.detail_type
+        self.envelope_str("detail-type")
+    }
+
+    /// The envelope's `source`.
+    pub fn source(&self) -> &str {
+        self.envelope_str("source")
+    }
+
+    /// The typed event exactly as `glue:rules@0.2.0` plugins receive it, built on first use and
+    /// shared by every plugin (and clone) after that. A Glue detail the view cannot hold is
+    /// delivered as `detail::other`; that is logged and counted here, once per event.
+    pub fn wit(&self) -> &wit::Event {
+        &self.view().event
+    }
+
+    fn view(&self) -> &TypedView {
+        self.inner.view.get_or_init(|| {
+            let view = checked_typed_view(self.root());
+            if let Some(problem) = &view.detail_problem {
+                LENIENT_DETAILS.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(
+                    event = %view.event.id,
+                    detail_type = %view.event.detail_type,
+                    %problem,
+                    "typed detail not built: delivered as detail::other"
+                );
+            }
+            view
+        })
     }
 
     /// The identity under which dispatch recognises this event when it comes again (see
     /// [`DedupeKey`]): source, detail type and id, plus the run id and state of a job event.
     pub fn dedupe_key(&self) -> DedupeKey {
-        let e = &self.wit;
+        let e = self.wit();
         let base = [e.source.as_str(), e.detail_type.as_str(), e.id.as_str()];
         match &e.detail {
             wit::Detail::JobStateChange(job) => DedupeKey::from_parts(
@@ -111,63 +174,36 @@ impl Event {
     /// `detail::other` for that reason (a Glue detail lacking a field or with one of the wrong
     /// type); `None` for every event whose detail is typed, or untyped by its `detail-type`.
     pub fn detail_problem(&self) -> Option<&EventError> {
-        self.detail_problem.as_ref()
+        self.view().detail_problem.as_ref()
     }
 
-    /// `detail` as compact JSON text, written once per event.
+    /// `detail` as compact JSON text (members in the order received), written once per event.
     pub fn detail_json(&self) -> &str {
-        self.texts.detail()
+        self.inner.detail_json.get_or_init(|| {
+            let mut out = String::new();
+            match self.root().get("detail") {
+                Some(detail) => detail.write_json(&mut out),
+                None => out.push_str("{}"),
+            }
+            out
+        })
     }
 
     /// The whole envelope as compact JSON text, written once per event.
     pub fn envelope_json(&self) -> &str {
-        self.texts.envelope()
-    }
-
-    /// The texts `host.detail-json` and `host.event-json` answer with during an evaluation.
-    pub(crate) fn texts(&self) -> &Arc<JsonTexts> {
-        &self.texts
+        self.inner.envelope_json.get_or_init(|| {
+            let mut out = String::with_capacity(self.inner.doc.text().len());
+            self.root().write_json(&mut out);
+            out
+        })
     }
 
     /// The event as a `glue:rules@0.1.0` plugin receives it: the same typed view, plus
     /// `detail-json`. Built on first use and shared by every 0.1 plugin after that.
     pub(crate) fn v0_1(&self) -> &Arc<EventV0_1> {
-        self.v0_1
-            .get_or_init(|| Arc::new(EventV0_1::new(&self.wit, self.detail_json())))
-    }
-
-    /// Parses and validates one event from JSON text, refusing it when over `max_bytes`.
-    pub fn parse(text: &[u8], max_bytes: usize) -> Result<Self, EventError> {
-        Self::from_value(parse_json(text, max_bytes)?)
-    }
-
-    /// Validates an already parsed JSON value as an event.
-    pub fn from_value(json: Value) -> Result<Self, EventError> {
-        let TypedView {
-            event: wit,
-            detail_problem,
-        } = typed_view(&json)?;
-        if let Some(problem) = &detail_problem {
-            LENIENT_DETAILS.fetch_add(1, Ordering::Relaxed);
-            tracing::warn!(
-                event = %wit.id,
-                detail_type = %wit.detail_type,
-                %problem,
-                "typed detail not built: delivered as detail::other"
-            );
-        }
-        let json = Arc::new(json);
-        Ok(Self {
-            wit,
-            texts: Arc::new(JsonTexts {
-                json: json.clone(),
-                detail: OnceLock::new(),
-                envelope: OnceLock::new(),
-            }),
-            json,
-            v0_1: OnceLock::new(),
-            detail_problem,
-        })
+        self.inner
+            .v0_1
+            .get_or_init(|| Arc::new(EventV0_1::new(self.wit(), self.detail_json())))
     }
 }
 
@@ -200,7 +236,7 @@ mod tests {
             r#"{"crawlerName":"c","state":"Succeeded","tablesCreated":"3","runningTime (sec)":"7"}"#,
         ))
         .unwrap();
-        let wit::Detail::CrawlerStateChange(c) = event.wit.detail else {
+        let wit::Detail::CrawlerStateChange(c) = &event.wit().detail else {
             panic!("not a crawler event")
         };
         assert_eq!(c.tables_created, Some(3));
@@ -216,7 +252,7 @@ mod tests {
             r#"{"crawlerName":"c","state":"Succeeded","tablesCreated":"many"}"#,
         ))
         .unwrap();
-        assert!(matches!(event.wit.detail, wit::Detail::Other));
+        assert!(matches!(event.wit().detail, wit::Detail::Other));
         let problem = event
             .detail_problem()
             .expect("a problem is recorded")
@@ -237,7 +273,7 @@ mod tests {
             r#"{"jobRunId":"jr_1","state":"FAILED"}"#,
         ] {
             let event = parse(&envelope("Glue Job State Change", "aws.glue", detail)).unwrap();
-            assert!(matches!(event.wit.detail, wit::Detail::Other), "{detail}");
+            assert!(matches!(event.wit().detail, wit::Detail::Other), "{detail}");
             assert!(event.detail_problem().is_some(), "{detail}");
             assert_eq!(event.detail_json(), detail.replace(' ', ""));
             // Without a run id, dispatch recognises the event by its envelope alone.
@@ -261,8 +297,11 @@ mod tests {
         let text = envelope("Something New", "aws.glue", r#"{ "a" : [1, 2] }"#);
         let event = parse(&text).unwrap();
         assert_eq!(event.detail_json(), r#"{"a":[1,2]}"#);
-        let whole: Value = serde_json::from_str(event.envelope_json()).unwrap();
-        assert_eq!(whole, serde_json::from_str::<Value>(&text).unwrap());
+        let whole: serde_json::Value = serde_json::from_str(event.envelope_json()).unwrap();
+        assert_eq!(
+            whole,
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()
+        );
         assert!(!event.envelope_json().contains('\n'));
         // The 0.1 view carries the same detail text.
         assert_eq!(event.v0_1().detail_json, event.detail_json());
@@ -277,10 +316,10 @@ mod tests {
             r#"{"jobName":"j","jobRunId":"jr_1","state":"HIBERNATING"}"#,
         ))
         .unwrap();
-        let wit::Detail::JobStateChange(job) = event.wit.detail else {
+        let wit::Detail::JobStateChange(job) = &event.wit().detail else {
             panic!("not a job event")
         };
-        assert!(matches!(job.state, wit::JobState::Other(s) if s == "HIBERNATING"));
+        assert!(matches!(&job.state, wit::JobState::Other(s) if s == "HIBERNATING"));
     }
 
     #[test]
@@ -292,7 +331,7 @@ mod tests {
                 &format!(r#"{{"{key}":"dq-1","state":"FAILED","score":0.5}}"#),
             ))
             .unwrap();
-            let wit::Detail::DataQualityResult(dq) = event.wit.detail else {
+            let wit::Detail::DataQualityResult(dq) = &event.wit().detail else {
                 panic!("not a data quality event")
             };
             assert_eq!(dq.result_id, "dq-1");
@@ -303,7 +342,7 @@ mod tests {
     #[test]
     fn unknown_detail_type_is_other_with_raw_detail() {
         let event = parse(&envelope("Something New", "aws.glue", r#"{"a":1}"#)).unwrap();
-        assert!(matches!(event.wit.detail, wit::Detail::Other));
+        assert!(matches!(event.wit().detail, wit::Detail::Other));
         assert!(event.detail_problem().is_none());
         assert_eq!(event.detail_json(), r#"{"a":1}"#);
     }

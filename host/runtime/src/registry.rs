@@ -90,7 +90,7 @@ impl PluginSet {
 
     /// The plugins whose patterns select `event` (indexes into [`PluginSet::plugins`], in
     /// order), found through the shared index without looking at every plugin.
-    pub fn candidates(&self, event: &serde_json::Value, out: &mut Vec<usize>) {
+    pub fn candidates(&self, event: &glue_rules_patterns::Document, out: &mut Vec<usize>) {
         if self.prefilter {
             self.patterns.candidates(event, out);
         } else {

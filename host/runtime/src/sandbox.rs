@@ -102,7 +102,7 @@ pub(crate) struct HostState {
     random: Box<dyn wasmtime_wasi::Rng + Send>,
     /// The JSON of the event being evaluated, for `host.detail-json` and `host.event-json`
     /// (0.2); `None` outside `evaluate`.
-    pub(crate) event: Option<Arc<crate::event::JsonTexts>>,
+    pub(crate) event: Option<crate::event::Event>,
 }
 
 /// Most bytes one `get-random-bytes` or `get-insecure-random-bytes` call may ask for (Web

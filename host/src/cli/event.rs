@@ -53,7 +53,7 @@ pub(crate) fn run(args: EventArgs) -> anyhow::Result<u8> {
             match item.event {
                 Ok(event) => {
                     let line = if args.typed {
-                        typed_event(&event.wit)
+                        typed_event(event.wit())
                     } else {
                         described(&label, item.position.line, &event)
                     };
@@ -86,7 +86,7 @@ fn described(file: &str, line: usize, event: &Event) -> String {
     let mut o = Object::new(&mut out);
     string(o.field("file"), file);
     o.field("line").push_str(&line.to_string());
-    write_event(o.field("event"), &event.wit);
+    write_event(o.field("event"), event.wit());
     let problem = event.detail_problem().map(ToString::to_string);
     option(o.field("detail-problem"), problem.as_deref(), string);
     o.end();
@@ -486,20 +486,18 @@ mod tests {
 
     fn typed(text: &str) -> serde_json::Value {
         let event = Event::parse(text.as_bytes(), MAX_EVENT_BYTES).expect("an event");
-        serde_json::from_str(&typed_event(&event.wit)).expect("the line is JSON")
+        serde_json::from_str(&typed_event(event.wit())).expect("the line is JSON")
     }
 
     #[test]
     fn variants_are_tagged_and_records_keep_the_wits_names_and_order() {
-        let line = typed_event(
-            &Event::parse(
-                br#"{"id":"e","detail-type":"Glue Job State Change","source":"aws.glue",
-                    "detail":{"jobName":"j","jobRunId":"r","state":"PAUSED","severity":"ERROR"}}"#,
-                MAX_EVENT_BYTES,
-            )
-            .unwrap()
-            .wit,
-        );
+        let event = Event::parse(
+            br#"{"id":"e","detail-type":"Glue Job State Change","source":"aws.glue",
+                "detail":{"jobName":"j","jobRunId":"r","state":"PAUSED","severity":"ERROR"}}"#,
+            MAX_EVENT_BYTES,
+        )
+        .unwrap();
+        let line = typed_event(event.wit());
         assert_eq!(
             line,
             r#"{"version":"0","id":"e","detail-type":"Glue Job State Change","source":"aws.glue","account":"","time":"","region":"","resources":[],"detail":{"tag":"job-state-change","val":{"job-name":"j","job-run-id":"r","state":{"tag":"other","val":"PAUSED"},"severity":{"tag":"error"},"message":null}}}"#

@@ -389,7 +389,7 @@ fn selection(plugin: &Plugin, event: &Event) -> Result<(), String> {
     }
     let mut reasons = Vec::with_capacity(patterns.len());
     for (i, pattern) in patterns.iter().enumerate() {
-        let explanation = pattern.explain(&event.json);
+        let explanation = pattern.explain(event.document());
         if explanation.is_match() {
             return Ok(());
         }

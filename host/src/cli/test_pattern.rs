@@ -32,7 +32,7 @@ pub(crate) fn run(args: TestPatternArgs) -> anyhow::Result<u8> {
     // The envelope is validated as glue-rules would, so an event that would be refused at
     // intake is reported as such rather than quietly matched.
     let event = Event::parse(text.as_bytes(), usize::MAX)?;
-    match pattern.explain(&event.json) {
+    match pattern.explain(event.document()) {
         Explanation::Match => {
             println!("match");
             Ok(exit::OK)

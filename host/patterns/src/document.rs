@@ -1,0 +1,676 @@
+//! An event parsed once, for patterns and for everything else that reads it.
+//!
+//! A [`Document`] holds the event's text and one flat *tape* of its JSON values in document
+//! order: one entry per value, containers marking where their contents end. Strings are spans of
+//! the text itself; only a string that contained escapes is written out, into a side buffer. So
+//! parsing an event costs one pass over its bytes, one allocation for the tape and one for the
+//! copy of the text, whatever the event holds: no map, no key and no string is allocated per
+//! field. The host reads the envelope, builds the typed view that plugins receive, and matches
+//! patterns from the same document.
+//!
+//! Objects keep their members in document order, duplicates included; [`JsonRef::get`] answers
+//! with the *last* member of a name, as `serde_json::Value` does and as EventBridge reads
+//! duplicate keys.
+//!
+//! [`EventJson`] is what the pattern evaluator reads. It is implemented for [`JsonRef`] (and
+//! `&Document`) and for `&serde_json::Value`, so patterns run on either.
+
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::Number;
+
+/// One event's JSON, parsed once: its text and the tape of its values.
+#[derive(Clone)]
+pub struct Document {
+    text: Box<str>,
+    /// Strings that contained escapes, unescaped, one after the other.
+    escaped: String,
+    tape: Vec<Node>,
+}
+
+/// One value on the tape.
+#[derive(Debug, Clone)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Span),
+    /// Entries up to `end` (exclusive) are the items.
+    Array {
+        end: u32,
+    },
+    /// Entries up to `end` (exclusive) are the members: a `String` key, then its value.
+    Object {
+        end: u32,
+    },
+}
+
+/// Where a string's text is: in the document's text, or (escaped) in the side buffer.
+#[derive(Debug, Clone, Copy)]
+struct Span {
+    start: u32,
+    len: u32,
+}
+
+/// The bit of [`Span::start`] that says the span is in the side buffer of unescaped strings.
+const ESCAPED: u32 = 1 << 31;
+
+/// The largest text a document holds: spans are 31-bit offsets.
+pub const MAX_DOCUMENT_BYTES: usize = (ESCAPED - 1) as usize;
+
+/// The JSON type of a value, with what a pattern or a typed view needs of it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Shape<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number, as serde_json holds it (integers exactly).
+    Number(&'a Number),
+    /// A string, unescaped.
+    String(&'a str),
+    /// An array; [`EventJson::items`] gives its items.
+    Array,
+    /// An object; [`EventJson::get`] finds its members.
+    Object,
+}
+
+impl Shape<'_> {
+    /// The JSON type with its article ("a string"), for error messages.
+    pub fn type_name(self) -> &'static str {
+        match self {
+            Shape::Null => "null",
+            Shape::Bool(_) => "a boolean",
+            Shape::Number(_) => "a number",
+            Shape::String(_) => "a string",
+            Shape::Array => "an array",
+            Shape::Object => "an object",
+        }
+    }
+}
+
+/// Read access to one JSON value, whichever tree holds it: what the pattern evaluator and the
+/// candidate index need, and nothing more.
+pub trait EventJson<'a>: Copy {
+    /// The items of an array.
+    type Items: Iterator<Item = Self>;
+    /// The members of an object, `(name, value)`.
+    type Members: Iterator<Item = (&'a str, Self)>;
+    /// The value's type, with its scalar value.
+    fn shape(self) -> Shape<'a>;
+    /// The last member named `key`, when this is an object that has one.
+    fn get(self, key: &str) -> Option<Self>;
+    /// The items, when this is an array; nothing otherwise.
+    fn items(self) -> Self::Items;
+    /// The members in order (duplicates included, for a [`JsonRef`]), when this is an object;
+    /// nothing otherwise.
+    fn members(self) -> Self::Members;
+    /// The value as compact JSON text.
+    fn to_json(self) -> String;
+}
+
+impl Document {
+    /// Parses `text` as one JSON value. serde_json's nesting limit (128) applies, so a deeply
+    /// nested document is refused rather than recursed into.
+    pub fn parse(text: &str) -> Result<Document, serde_json::Error> {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(de::Error::custom(format!(
+                "a document of {} bytes is over the {MAX_DOCUMENT_BYTES}-byte limit",
+                text.len()
+            )));
+        }
+        let text: Box<str> = text.into();
+        // About one value per dozen bytes in Glue events: one allocation for most documents.
+        let mut tape = Vec::with_capacity(text.len() / 12 + 4);
+        let mut escaped = String::new();
+        {
+            let mut de = serde_json::Deserializer::from_str(&text);
+            Seed {
+                base: text.as_ptr() as usize,
+                tape: &mut tape,
+                escaped: &mut escaped,
+            }
+            .deserialize(&mut de)?;
+            de.end()?;
+        }
+        Ok(Document {
+            text,
+            escaped,
+            tape,
+        })
+    }
+
+    /// The document of a `serde_json::Value` (for tests and tools; the host parses text).
+    pub fn from_value(value: &serde_json::Value) -> Document {
+        Document::parse(&value.to_string()).expect("a serde_json::Value is valid JSON")
+    }
+
+    /// The document's top-level value.
+    pub fn root(&self) -> JsonRef<'_> {
+        JsonRef { doc: self, at: 0 }
+    }
+
+    /// The text the document was parsed from, as it was received.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn str(&self, span: Span) -> &str {
+        let (source, start) = if span.start & ESCAPED != 0 {
+            (self.escaped.as_str(), (span.start & !ESCAPED) as usize)
+        } else {
+            (&*self.text, span.start as usize)
+        };
+        // Spans are made from `str`s that lie within `source`, so they fall on boundaries.
+        source.get(start..start + span.len as usize).unwrap_or("")
+    }
+
+    /// The index just past the value at `at` and everything it contains.
+    fn end_of(&self, at: usize) -> usize {
+        match self.tape[at] {
+            Node::Array { end } | Node::Object { end } => end as usize,
+            _ => at + 1,
+        }
+    }
+}
+
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Document")
+            .field("text", &self.text)
+            .field("values", &self.tape.len())
+            .finish()
+    }
+}
+
+/// One value of a [`Document`]: a position on its tape. Copy it freely.
+#[derive(Clone, Copy)]
+pub struct JsonRef<'a> {
+    doc: &'a Document,
+    at: u32,
+}
+
+impl<'a> JsonRef<'a> {
+    fn node(self) -> &'a Node {
+        &self.doc.tape[self.at as usize]
+    }
+
+    /// The value's type, with its scalar value.
+    pub fn shape(self) -> Shape<'a> {
+        match self.node() {
+            Node::Null => Shape::Null,
+            Node::Bool(b) => Shape::Bool(*b),
+            Node::Number(n) => Shape::Number(n),
+            Node::String(span) => Shape::String(self.doc.str(*span)),
+            Node::Array { .. } => Shape::Array,
+            Node::Object { .. } => Shape::Object,
+        }
+    }
+
+    /// The string, when this is one.
+    pub fn as_str(self) -> Option<&'a str> {
+        match self.shape() {
+            Shape::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether this is an object.
+    pub fn is_object(self) -> bool {
+        matches!(self.node(), Node::Object { .. })
+    }
+
+    /// The last member named `key`, when this is an object that has one.
+    pub fn get(self, key: &str) -> Option<JsonRef<'a>> {
+        let Node::Object { end } = *self.node() else {
+            return None;
+        };
+        let (doc, end) = (self.doc, end as usize);
+        let mut found = None;
+        let mut at = self.at as usize + 1;
+        while at < end {
+            // The length first: most members are passed over without reading their name.
+            if let Node::String(span) = doc.tape[at]
+                && span.len as usize == key.len()
+                && doc.str(span) == key
+            {
+                found = Some(at + 1);
+            }
+            at = doc.end_of(at + 1);
+        }
+        found.map(|at| JsonRef { doc, at: at as u32 })
+    }
+
+    /// The members of an object in document order, duplicates included; nothing otherwise.
+    pub fn members(self) -> Members<'a> {
+        let (next, end) = match self.node() {
+            Node::Object { end } => (self.at as usize + 1, *end as usize),
+            _ => (0, 0),
+        };
+        Members {
+            doc: self.doc,
+            next,
+            end,
+        }
+    }
+
+    /// The items of an array; nothing otherwise.
+    pub fn items(self) -> Items<'a> {
+        let (next, end) = match self.node() {
+            Node::Array { end } => (self.at as usize + 1, *end as usize),
+            _ => (0, 0),
+        };
+        Items {
+            doc: self.doc,
+            next,
+            end,
+        }
+    }
+
+    /// Writes the value as compact JSON (members in document order).
+    pub fn write_json(self, out: &mut String) {
+        match self.shape() {
+            Shape::Null => out.push_str("null"),
+            Shape::Bool(b) => out.push_str(if b { "true" } else { "false" }),
+            Shape::Number(n) => out.push_str(&n.to_string()),
+            Shape::String(s) => write_str(s, out),
+            Shape::Array => {
+                out.push('[');
+                for (i, item) in self.items().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    item.write_json(out);
+                }
+                out.push(']');
+            }
+            Shape::Object => {
+                out.push('{');
+                for (i, (key, value)) in self.members().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write_str(key, out);
+                    out.push(':');
+                    value.write_json(out);
+                }
+                out.push('}');
+            }
+        }
+    }
+
+    /// The value as a `serde_json::Value` (duplicate keys: the last wins).
+    pub fn to_value(self) -> serde_json::Value {
+        use serde_json::Value;
+        match self.shape() {
+            Shape::Null => Value::Null,
+            Shape::Bool(b) => Value::Bool(b),
+            Shape::Number(n) => Value::Number(n.clone()),
+            Shape::String(s) => Value::String(s.to_owned()),
+            Shape::Array => Value::Array(self.items().map(JsonRef::to_value).collect()),
+            Shape::Object => Value::Object(
+                self.members()
+                    .map(|(k, v)| (k.to_owned(), v.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for JsonRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_json())
+    }
+}
+
+fn write_str(s: &str, out: &mut String) {
+    // serde_json's own escaping, so the text is what `Value::to_string` would write.
+    let quoted = serde_json::to_string(s).unwrap_or_default();
+    out.push_str(&quoted);
+}
+
+/// The members of an object: `(name, value)` in document order.
+pub struct Members<'a> {
+    doc: &'a Document,
+    next: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (&'a str, JsonRef<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let key = match &self.doc.tape[self.next] {
+            Node::String(span) => self.doc.str(*span),
+            _ => "",
+        };
+        let value = self.next + 1;
+        self.next = self.doc.end_of(value);
+        Some((
+            key,
+            JsonRef {
+                doc: self.doc,
+                at: value as u32,
+            },
+        ))
+    }
+}
+
+/// The items of an array, in order.
+pub struct Items<'a> {
+    doc: &'a Document,
+    next: usize,
+    end: usize,
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = JsonRef<'a>;
+
+    fn next(&mut self) -> Option<JsonRef<'a>> {
+        if self.next >= self.end {
+            return None;
+        }
+        let at = self.next;
+        self.next = self.doc.end_of(at);
+        Some(JsonRef {
+            doc: self.doc,
+            at: at as u32,
+        })
+    }
+}
+
+impl<'a> EventJson<'a> for JsonRef<'a> {
+    type Items = Items<'a>;
+    type Members = Members<'a>;
+
+    fn shape(self) -> Shape<'a> {
+        JsonRef::shape(self)
+    }
+
+    fn get(self, key: &str) -> Option<Self> {
+        JsonRef::get(self, key)
+    }
+
+    fn items(self) -> Items<'a> {
+        JsonRef::items(self)
+    }
+
+    fn members(self) -> Members<'a> {
+        JsonRef::members(self)
+    }
+
+    fn to_json(self) -> String {
+        let mut out = String::new();
+        self.write_json(&mut out);
+        out
+    }
+}
+
+/// The members of a `serde_json` object as `(name, value)`.
+pub type ValueMembers<'a> = std::iter::Map<
+    std::iter::Flatten<std::option::IntoIter<&'a serde_json::Map<String, serde_json::Value>>>,
+    fn((&'a String, &'a serde_json::Value)) -> (&'a str, &'a serde_json::Value),
+>;
+
+impl<'a> EventJson<'a> for &'a serde_json::Value {
+    type Items = std::slice::Iter<'a, serde_json::Value>;
+    type Members = ValueMembers<'a>;
+
+    fn shape(self) -> Shape<'a> {
+        use serde_json::Value;
+        match self {
+            Value::Null => Shape::Null,
+            Value::Bool(b) => Shape::Bool(*b),
+            Value::Number(n) => Shape::Number(n),
+            Value::String(s) => Shape::String(s),
+            Value::Array(_) => Shape::Array,
+            Value::Object(_) => Shape::Object,
+        }
+    }
+
+    fn get(self, key: &str) -> Option<Self> {
+        self.as_object().and_then(|m| m.get(key))
+    }
+
+    fn items(self) -> Self::Items {
+        match self {
+            serde_json::Value::Array(items) => items.iter(),
+            _ => [].iter(),
+        }
+    }
+
+    fn members(self) -> ValueMembers<'a> {
+        self.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v))
+    }
+
+    fn to_json(self) -> String {
+        self.to_string()
+    }
+}
+
+/// Whatever an event can be given as to [`crate::Pattern`] and [`crate::PatternSet`]: a
+/// [`Document`] (what the host passes), one of its values, or a `serde_json::Value`.
+pub trait AsEvent<'a> {
+    /// How the evaluator reads it.
+    type Json: EventJson<'a>;
+    /// The event's top-level value.
+    fn into_event(self) -> Self::Json;
+}
+
+impl<'a> AsEvent<'a> for &'a Document {
+    type Json = JsonRef<'a>;
+    fn into_event(self) -> JsonRef<'a> {
+        self.root()
+    }
+}
+
+impl<'a> AsEvent<'a> for JsonRef<'a> {
+    type Json = JsonRef<'a>;
+    fn into_event(self) -> JsonRef<'a> {
+        self
+    }
+}
+
+impl<'a> AsEvent<'a> for &'a serde_json::Value {
+    type Json = &'a serde_json::Value;
+    fn into_event(self) -> Self {
+        self
+    }
+}
+
+/// Parses one value onto the tape, in document order.
+struct Seed<'t> {
+    /// Where the text starts, to turn borrowed strings into spans.
+    base: usize,
+    tape: &'t mut Vec<Node>,
+    escaped: &'t mut String,
+}
+
+impl Seed<'_> {
+    fn reborrow(&mut self) -> Seed<'_> {
+        Seed {
+            base: self.base,
+            tape: self.tape,
+            escaped: self.escaped,
+        }
+    }
+
+    fn close<E: de::Error>(&mut self, at: usize) -> Result<(), E> {
+        let end = u32::try_from(self.tape.len()).map_err(|_| E::custom("too many values"))?;
+        match &mut self.tape[at] {
+            Node::Array { end: e } | Node::Object { end: e } => *e = end,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for Seed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Seed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.tape.push(Node::Null);
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<(), E> {
+        self.tape.push(Node::Bool(v));
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
+        self.tape.push(Node::Number(v.into()));
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
+        self.tape.push(Node::Number(v.into()));
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        let n = Number::from_f64(v).ok_or_else(|| E::custom("number is not finite"))?;
+        self.tape.push(Node::Number(n));
+        Ok(())
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {
+        // A string without escapes, borrowed from the text being parsed.
+        let start = (v.as_ptr() as usize).wrapping_sub(self.base);
+        self.tape.push(Node::String(Span {
+            start: u32::try_from(start).map_err(|_| E::custom("string outside the text"))?,
+            len: v.len() as u32,
+        }));
+        Ok(())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<(), E> {
+        // A string with escapes, unescaped into a scratch buffer: keep a copy.
+        let start = self.escaped.len();
+        if start + v.len() > MAX_DOCUMENT_BYTES {
+            return Err(E::custom("too much escaped text"));
+        }
+        self.escaped.push_str(v);
+        self.tape.push(Node::String(Span {
+            start: start as u32 | ESCAPED,
+            len: v.len() as u32,
+        }));
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let at = self.tape.len();
+        self.tape.push(Node::Array { end: 0 });
+        while seq.next_element_seed(self.reborrow())?.is_some() {}
+        self.close(at)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let at = self.tape.len();
+        self.tape.push(Node::Object { end: 0 });
+        while map.next_key_seed(self.reborrow())?.is_some() {
+            map.next_value_seed(self.reborrow())?;
+        }
+        self.close(at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_document_reads_back_as_the_value_it_was_parsed_from() {
+        let value = json!({
+            "id": "e1", "n": -3, "big": 18446744073709551615u64, "f": 1.5, "t": true,
+            "nil": null, "list": [1, "two", [3], {"four": 4}], "empty": {}, "none": [],
+            "esc": "a\"b\\c\nd\u{e9}\u{1F600}", "nested": {"a": {"b": {"c": "deep"}}}
+        });
+        let doc = Document::parse(&serde_json::to_string_pretty(&value).unwrap()).unwrap();
+        assert_eq!(doc.root().to_value(), value);
+        assert_eq!(
+            doc.root().get("esc").unwrap().as_str(),
+            value["esc"].as_str()
+        );
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&doc.root().to_json()).unwrap(),
+            value
+        );
+        assert!(doc.root().get("missing").is_none());
+        assert!(doc.root().get("id").unwrap().get("x").is_none());
+        assert_eq!(doc.root().get("list").unwrap().items().count(), 4);
+        assert_eq!(doc.root().get("none").unwrap().items().count(), 0);
+        assert_eq!(doc.root().get("empty").unwrap().members().count(), 0);
+    }
+
+    #[test]
+    fn compact_text_keeps_document_order_and_escapes_like_serde_json() {
+        let text = "{ \"b\" : [1, 2.5, \"x\\ty\"], \"a\": {\"\\u00e9\": null} }";
+        let doc = Document::parse(text).unwrap();
+        assert_eq!(
+            doc.root().to_json(),
+            r#"{"b":[1,2.5,"x\ty"],"a":{"é":null}}"#
+        );
+        assert_eq!(doc.text(), text);
+    }
+
+    #[test]
+    fn a_duplicate_key_reads_as_its_last_value_and_members_keep_both() {
+        let doc = Document::parse(r#"{"k":1,"o":{"x":1},"k":"last"}"#).unwrap();
+        assert_eq!(doc.root().get("k").unwrap().as_str(), Some("last"));
+        let names: Vec<&str> = doc.root().members().map(|(k, _)| k).collect();
+        assert_eq!(names, ["k", "o", "k"]);
+    }
+
+    #[test]
+    fn invalid_or_too_deep_json_is_refused_not_recursed_into() {
+        for bad in [
+            "",
+            "{",
+            "[1,]",
+            "{\"a\" 1}",
+            "nul",
+            "\"\\x\"",
+            "1 2",
+            "{\"a\":1}}",
+        ] {
+            assert!(Document::parse(bad).is_err(), "{bad:?}");
+        }
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = Document::parse(&deep).unwrap_err();
+        assert!(e.to_string().contains("recursion limit"), "{e}");
+    }
+
+    #[test]
+    fn scalars_at_the_top_level_are_documents_too() {
+        assert_eq!(
+            Document::parse("7").unwrap().root().shape(),
+            Shape::Number(&7.into())
+        );
+        assert_eq!(
+            Document::parse(" \"s\" ").unwrap().root().as_str(),
+            Some("s")
+        );
+        assert_eq!(Document::parse("null").unwrap().root().shape(), Shape::Null);
+    }
+}
