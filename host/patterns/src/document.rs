@@ -26,6 +26,8 @@ pub struct Document {
     text: Box<str>,
     /// Strings that contained escapes, unescaped, one after the other.
     escaped: String,
+    /// The numbers, which the tape refers to by index (keeping its entries at 12 bytes).
+    numbers: Vec<Number>,
     tape: Vec<Node>,
 }
 
@@ -34,7 +36,8 @@ pub struct Document {
 enum Node {
     Null,
     Bool(bool),
-    Number(Number),
+    /// The index of the number in [`Document::numbers`].
+    Number(u32),
     String(Span),
     /// Entries up to `end` (exclusive) are the items.
     Array {
@@ -124,12 +127,14 @@ impl Document {
         // About one value per dozen bytes in Glue events: one allocation for most documents.
         let mut tape = Vec::with_capacity(text.len() / 12 + 4);
         let mut escaped = String::new();
+        let mut numbers = Vec::new();
         {
             let mut de = serde_json::Deserializer::from_str(&text);
             Seed {
                 base: text.as_ptr() as usize,
                 tape: &mut tape,
                 escaped: &mut escaped,
+                numbers: &mut numbers,
             }
             .deserialize(&mut de)?;
             de.end()?;
@@ -137,6 +142,7 @@ impl Document {
         Ok(Document {
             text,
             escaped,
+            numbers,
             tape,
         })
     }
@@ -147,6 +153,7 @@ impl Document {
     }
 
     /// The document's top-level value.
+    #[inline]
     pub fn root(&self) -> JsonRef<'_> {
         JsonRef { doc: self, at: 0 }
     }
@@ -156,6 +163,7 @@ impl Document {
         &self.text
     }
 
+    #[inline]
     fn str(&self, span: Span) -> &str {
         let (source, start) = if span.start & ESCAPED != 0 {
             (self.escaped.as_str(), (span.start & !ESCAPED) as usize)
@@ -167,6 +175,7 @@ impl Document {
     }
 
     /// The index just past the value at `at` and everything it contains.
+    #[inline]
     fn end_of(&self, at: usize) -> usize {
         match self.tape[at] {
             Node::Array { end } | Node::Object { end } => end as usize,
@@ -192,16 +201,21 @@ pub struct JsonRef<'a> {
 }
 
 impl<'a> JsonRef<'a> {
+    #[inline]
     fn node(self) -> &'a Node {
         &self.doc.tape[self.at as usize]
     }
 
     /// The value's type, with its scalar value.
+    #[inline]
     pub fn shape(self) -> Shape<'a> {
         match self.node() {
             Node::Null => Shape::Null,
             Node::Bool(b) => Shape::Bool(*b),
-            Node::Number(n) => Shape::Number(n),
+            Node::Number(i) => match self.doc.numbers.get(*i as usize) {
+                Some(n) => Shape::Number(n),
+                None => Shape::Null,
+            },
             Node::String(span) => Shape::String(self.doc.str(*span)),
             Node::Array { .. } => Shape::Array,
             Node::Object { .. } => Shape::Object,
@@ -209,6 +223,7 @@ impl<'a> JsonRef<'a> {
     }
 
     /// The string, when this is one.
+    #[inline]
     pub fn as_str(self) -> Option<&'a str> {
         match self.shape() {
             Shape::String(s) => Some(s),
@@ -217,11 +232,13 @@ impl<'a> JsonRef<'a> {
     }
 
     /// Whether this is an object.
+    #[inline]
     pub fn is_object(self) -> bool {
         matches!(self.node(), Node::Object { .. })
     }
 
     /// The last member named `key`, when this is an object that has one.
+    #[inline]
     pub fn get(self, key: &str) -> Option<JsonRef<'a>> {
         let Node::Object { end } = *self.node() else {
             return None;
@@ -243,6 +260,7 @@ impl<'a> JsonRef<'a> {
     }
 
     /// The members of an object in document order, duplicates included; nothing otherwise.
+    #[inline]
     pub fn members(self) -> Members<'a> {
         let (next, end) = match self.node() {
             Node::Object { end } => (self.at as usize + 1, *end as usize),
@@ -256,6 +274,7 @@ impl<'a> JsonRef<'a> {
     }
 
     /// The items of an array; nothing otherwise.
+    #[inline]
     pub fn items(self) -> Items<'a> {
         let (next, end) = match self.node() {
             Node::Array { end } => (self.at as usize + 1, *end as usize),
@@ -340,6 +359,7 @@ pub struct Members<'a> {
 impl<'a> Iterator for Members<'a> {
     type Item = (&'a str, JsonRef<'a>);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.next >= self.end {
             return None;
@@ -370,6 +390,7 @@ pub struct Items<'a> {
 impl<'a> Iterator for Items<'a> {
     type Item = JsonRef<'a>;
 
+    #[inline]
     fn next(&mut self) -> Option<JsonRef<'a>> {
         if self.next >= self.end {
             return None;
@@ -387,18 +408,22 @@ impl<'a> EventJson<'a> for JsonRef<'a> {
     type Items = Items<'a>;
     type Members = Members<'a>;
 
+    #[inline]
     fn shape(self) -> Shape<'a> {
         JsonRef::shape(self)
     }
 
+    #[inline]
     fn get(self, key: &str) -> Option<Self> {
         JsonRef::get(self, key)
     }
 
+    #[inline]
     fn items(self) -> Items<'a> {
         JsonRef::items(self)
     }
 
+    #[inline]
     fn members(self) -> Members<'a> {
         JsonRef::members(self)
     }
@@ -491,6 +516,7 @@ struct Seed<'t> {
     base: usize,
     tape: &'t mut Vec<Node>,
     escaped: &'t mut String,
+    numbers: &'t mut Vec<Number>,
 }
 
 impl Seed<'_> {
@@ -499,7 +525,15 @@ impl Seed<'_> {
             base: self.base,
             tape: self.tape,
             escaped: self.escaped,
+            numbers: self.numbers,
         }
+    }
+
+    fn number<E: de::Error>(self, n: Number) -> Result<(), E> {
+        let i = u32::try_from(self.numbers.len()).map_err(|_| E::custom("too many numbers"))?;
+        self.numbers.push(n);
+        self.tape.push(Node::Number(i));
+        Ok(())
     }
 
     fn close<E: de::Error>(&mut self, at: usize) -> Result<(), E> {
@@ -537,20 +571,17 @@ impl<'de> Visitor<'de> for Seed<'_> {
         Ok(())
     }
 
-    fn visit_i64<E>(self, v: i64) -> Result<(), E> {
-        self.tape.push(Node::Number(v.into()));
-        Ok(())
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<(), E> {
+        self.number(v.into())
     }
 
-    fn visit_u64<E>(self, v: u64) -> Result<(), E> {
-        self.tape.push(Node::Number(v.into()));
-        Ok(())
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<(), E> {
+        self.number(v.into())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
         let n = Number::from_f64(v).ok_or_else(|| E::custom("number is not finite"))?;
-        self.tape.push(Node::Number(n));
-        Ok(())
+        self.number(n)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<(), E> {

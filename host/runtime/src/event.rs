@@ -56,8 +56,9 @@ struct Inner {
     /// The event's text and the tape of its values, read in place by the envelope accessors,
     /// the pattern set and the typed view.
     doc: Document,
-    /// The typed view, with why its detail is `other` when the view could not hold it.
-    view: OnceLock<TypedView>,
+    /// The typed view, with why its detail is `other` when the view could not hold it. Boxed:
+    /// it is large, and most events that no plugin enters never build it.
+    view: OnceLock<Box<TypedView>>,
     /// `detail` as compact JSON (`host.detail-json`, 0.1's `detail-json`).
     detail_json: OnceLock<String>,
     /// The whole envelope as compact JSON (`host.event-json`).
@@ -138,7 +139,7 @@ impl Event {
 
     fn view(&self) -> &TypedView {
         self.inner.view.get_or_init(|| {
-            let view = checked_typed_view(self.root());
+            let view = Box::new(checked_typed_view(self.root()));
             if let Some(problem) = &view.detail_problem {
                 LENIENT_DETAILS.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(

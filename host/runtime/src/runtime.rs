@@ -76,6 +76,11 @@ impl Runtime {
             .consume_fuel(options.fuel)
             .max_wasm_stack(options.max_wasm_stack)
             .wasm_component_model(true);
+        // `GLUE_RULES_PERF_MAP=1`: write /tmp/perf-PID.map, so that `perf` names the plugins'
+        // compiled functions (docs/benchmarks.md, "Profiling a plugin"). Off by default.
+        if std::env::var_os("GLUE_RULES_PERF_MAP").is_some() {
+            config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+        }
         let engine = Engine::new(&config).map_err(|e| RuntimeError(e.into()))?;
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| RuntimeError(e.into()))?;
