@@ -5,6 +5,7 @@
 //! mode = "aws"                  # or "log"; default "aws" when [dispatch.aws] exists, else "log"
 //! outbox = "state/outbox.sqlite" # default: $XDG_DATA_HOME/glue-rules/outbox.sqlite
 //! dedupe-window-secs = 86400    # 0 turns de-duplication off
+//! dedupe-max-events = 1000000   # events the window holds at most (in memory, ~60 bytes each)
 //! dedupe-table = "glue-rules-dedupe"  # DynamoDB, shared by replicas (default: the outbox's own)
 //! dedupe-lease-secs = 30        # how long a claim stays another replica's before it is taken over
 //! outbox-queue-url = "https://sqs.eu-west-1.amazonaws.com/123456789012/glue-rules-outbox"
@@ -180,6 +181,9 @@ pub struct DispatchConfig {
     pub outbox: Option<PathBuf>,
     /// How long an event id is remembered; zero turns de-duplication off.
     pub dedupe_window: Duration,
+    /// How many events the outbox's own window holds at most (`dedupe-max-events`); past
+    /// that the oldest are forgotten first.
+    pub dedupe_max_events: usize,
     /// A DynamoDB table that replicas share for de-duplication (`dedupe-table`); `None` keeps
     /// it in the outbox file, which sees only this process's events.
     pub dedupe_table: Option<String>,
@@ -201,6 +205,10 @@ pub struct DispatchConfig {
 /// Default de-duplication window: a day, the longest EventBridge retries a delivery.
 pub const DEFAULT_DEDUPE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
+/// How many events the outbox's de-duplication window holds by default: a day of Glue events
+/// of a very busy account, about 60 MB of memory when full.
+pub const DEFAULT_DEDUPE_MAX_EVENTS: usize = 1_000_000;
+
 /// Default claim lease: well past the time recording takes (an SQS batch, a disk flush), well
 /// under SQS's default visibility timeout (30 s) plus its redelivery.
 pub const DEFAULT_DEDUPE_LEASE: Duration = Duration::from_secs(30);
@@ -214,6 +222,7 @@ impl Default for DispatchConfig {
             mode: DispatchMode::Log,
             outbox: None,
             dedupe_window: DEFAULT_DEDUPE_WINDOW,
+            dedupe_max_events: DEFAULT_DEDUPE_MAX_EVENTS,
             dedupe_table: None,
             dedupe_lease: DEFAULT_DEDUPE_LEASE,
             outbox_queue_url: None,
@@ -252,6 +261,7 @@ pub struct RawDispatch {
     mode: Option<DispatchMode>,
     outbox: Option<PathBuf>,
     dedupe_window_secs: Option<u64>,
+    dedupe_max_events: Option<usize>,
     dedupe_table: Option<String>,
     dedupe_lease_secs: Option<u64>,
     outbox_queue_url: Option<String>,
@@ -324,6 +334,15 @@ impl DispatchConfig {
         };
         if let Some(secs) = raw.dedupe_window_secs {
             config.dedupe_window = Duration::from_secs(secs);
+        }
+        if let Some(events) = raw.dedupe_max_events {
+            if events == 0 {
+                return Err((
+                    "dispatch.dedupe-max-events".into(),
+                    "must be at least 1 (dedupe-window-secs = 0 turns de-duplication off)".into(),
+                ));
+            }
+            config.dedupe_max_events = events;
         }
         if let Some(table) = raw.dedupe_table {
             // DynamoDB's own rule for table names.
@@ -462,6 +481,9 @@ mod tests {
         assert_eq!(config.retry.max_attempts, 185);
         assert_eq!(config.retry.max_age, Duration::from_secs(86_400));
         assert_eq!(parse("[dispatch]\n").unwrap().mode, DispatchMode::Log);
+        assert_eq!(config.dedupe_max_events, DEFAULT_DEDUPE_MAX_EVENTS);
+        let small = parse("[dispatch]\ndedupe-max-events = 5000\n").unwrap();
+        assert_eq!(small.dedupe_max_events, 5000);
     }
 
     #[test]
@@ -506,6 +528,10 @@ mod tests {
                 "dispatch.aws.target-timeout-ms.ssm",
             ),
             ("[dispatch]\nconcurrency = 0\n", "dispatch.concurrency"),
+            (
+                "[dispatch]\ndedupe-max-events = 0\n",
+                "dispatch.dedupe-max-events",
+            ),
         ] {
             let (found, _) = parse(text).unwrap_err();
             assert_eq!(found, key, "{text}");

@@ -122,7 +122,9 @@ pub enum DispatchError {
 
 /// Opens the outbox a configuration names, with its de-duplication window.
 pub fn open_outbox(config: &DispatchConfig) -> Result<Outbox, DispatchError> {
-    Ok(Outbox::open(config.outbox_path())?.with_dedupe_window(config.dedupe_window))
+    Ok(Outbox::open(config.outbox_path())?
+        .with_dedupe_window(config.dedupe_window)
+        .with_dedupe_capacity(config.dedupe_max_events))
 }
 
 /// What intake records into, and the worker that sends what was recorded: the dispatch side of

@@ -66,8 +66,12 @@ impl Dir {
         )
     }
 
+    fn path(&self) -> std::path::PathBuf {
+        self.0.path().join("outbox.sqlite")
+    }
+
     fn outbox(&self) -> Outbox {
-        Outbox::open(self.0.path().join("outbox.sqlite")).unwrap()
+        Outbox::open(self.path()).unwrap()
     }
 }
 
@@ -186,6 +190,114 @@ fn duplicates_within_the_window_queue_nothing_and_job_states_are_distinct() {
         .record_actions(&[submit(&failed, &actions), submit(&failed, &actions)])
         .unwrap();
     assert!(receipts.iter().all(|r| !r.duplicate && r.queued == 1));
+}
+
+#[test]
+fn the_window_is_remembered_across_a_restart_and_pruned_from_the_front() {
+    let dir = Dir::new("window-restart");
+    let actions = [sns("m")];
+    let events: Vec<TestEvent> = (0..5).map(|i| crawler_event(&format!("e{i}"))).collect();
+    {
+        let outbox = dir.outbox();
+        let all: Vec<_> = events.iter().map(|e| submit(e, &actions)).collect();
+        assert!(
+            outbox
+                .record_actions(&all)
+                .unwrap()
+                .iter()
+                .all(|r| !r.duplicate)
+        );
+    }
+    // A new process reads the window back from the file.
+    let outbox = dir.outbox();
+    let receipts = outbox
+        .record_actions(&[submit(&events[3], &actions)])
+        .unwrap();
+    assert!(receipts[0].duplicate);
+    assert_eq!(outbox.status().unwrap().remembered_events, 5);
+    // Pruning keeps what is inside the window, and nothing past the capacity.
+    assert_eq!(outbox.prune_seen().unwrap(), 0);
+    let outbox = outbox.with_dedupe_capacity(2);
+    assert_eq!(outbox.prune_seen().unwrap(), 3);
+    assert_eq!(outbox.status().unwrap().remembered_events, 2);
+    // A window of one second, two seconds later: everything has expired.
+    std::thread::sleep(Duration::from_millis(2100));
+    let outbox = dir.outbox().with_dedupe_window(Duration::from_secs(1));
+    assert_eq!(outbox.prune_seen().unwrap(), 2);
+    let receipts = outbox
+        .record_actions(&[submit(&events[4], &actions)])
+        .unwrap();
+    assert!(!receipts[0].duplicate);
+}
+
+#[test]
+fn a_full_window_forgets_its_oldest_events_first() {
+    let dir = Dir::new("window-full");
+    let outbox = dir.outbox().with_dedupe_capacity(3);
+    let actions = [sns("m")];
+    let events: Vec<TestEvent> = (0..4).map(|i| crawler_event(&format!("e{i}"))).collect();
+    for event in &events {
+        outbox.record_actions(&[submit(event, &actions)]).unwrap();
+    }
+    // e0 was pushed out by e3; e1..e3 are still remembered.
+    let receipts = outbox
+        .record_actions(&[submit(&events[3], &actions), submit(&events[1], &actions)])
+        .unwrap();
+    assert!(receipts.iter().all(|r| r.duplicate));
+    let receipts = outbox
+        .record_actions(&[submit(&events[0], &actions)])
+        .unwrap();
+    assert!(!receipts[0].duplicate);
+    // A restart reads back only the newest three: e0 (again), e3 and e2.
+    drop(outbox);
+    let outbox = dir.outbox().with_dedupe_capacity(3);
+    let receipts = outbox
+        .record_actions(&[submit(&events[2], &actions)])
+        .unwrap();
+    assert!(receipts[0].duplicate);
+    let receipts = outbox
+        .record_actions(&[submit(&events[1], &actions)])
+        .unwrap();
+    assert!(!receipts[0].duplicate);
+}
+
+#[test]
+fn an_outbox_of_schema_1_keeps_its_window_when_opened() {
+    let dir = Dir::new("schema-1");
+    let event = crawler_event("old");
+    {
+        // The version 1 layout, with one remembered event.
+        let conn = rusqlite::Connection::open(dir.path()).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE seen (key BLOB PRIMARY KEY, seen_ms INTEGER NOT NULL) WITHOUT ROWID;
+             CREATE INDEX seen_age ON seen (seen_ms);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO seen (key, seen_ms) VALUES (?1, ?2)",
+            rusqlite::params![&event.key.0[..], crate::outbox::now_ms()],
+        )
+        .unwrap();
+    }
+    let outbox = dir.outbox();
+    let receipts = outbox
+        .record_actions(&[submit(&event, &[sns("m")])])
+        .unwrap();
+    assert!(receipts[0].duplicate);
+    let conn = rusqlite::Connection::open(dir.path()).unwrap();
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let old: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('seen', 'seen_age')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(old, 0);
 }
 
 #[test]
