@@ -20,12 +20,33 @@ pub const TARGETS: &[(&str, fn(&[u8]))] = &[
 ];
 
 /// `Event::parse` on arbitrary bytes with the default maximum; an event it accepts must answer
-/// its accessors.
+/// its accessors, and its parsed document must read as serde_json reads the same bytes.
 pub fn event_parse(data: &[u8]) {
     if let Ok(event) = Event::parse(data, MAX_EVENT_BYTES) {
         let _ = event.id();
         let _ = event.detail_type();
         let _ = event.dedupe_key();
+        let _ = event.wit();
+        // The tape reads back as exactly what serde_json reads from the same bytes (duplicate
+        // names: the last wins in both), and the texts plugins are handed are JSON of it.
+        let value: Value =
+            serde_json::from_slice(data).expect("serde_json refuses what the tape accepted");
+        assert_eq!(event.document().root().to_value(), value, "the tape differs");
+        let detail: Value =
+            serde_json::from_str(event.detail_json()).expect("detail-json is not JSON");
+        assert_eq!(detail, value["detail"], "detail-json differs");
+        let whole: Value =
+            serde_json::from_str(event.envelope_json()).expect("event-json is not JSON");
+        assert_eq!(whole, value, "event-json differs");
+    }
+    // What the tape refuses, serde_json refuses too (as text; the event checks come after).
+    if let Ok(text) = std::str::from_utf8(data)
+        && glue_rules_patterns::Document::parse(text).is_err()
+    {
+        assert!(
+            serde_json::from_str::<Value>(text).is_err(),
+            "the tape refused JSON that serde_json reads"
+        );
     }
 }
 

@@ -12,76 +12,15 @@ use crate::types as wit;
 // wasm only the spellings are used; the parser serves the native `testing` module.
 include!("typed_view.rs");
 
-/// The JSON type of a value, as the shared typed-view source reads it (the host's
-/// `glue_rules_patterns::Shape` has the same shape; the host reads its own parsed document).
-#[derive(Debug, Clone, Copy, PartialEq)]
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-pub(crate) enum Shape<'a> {
-    Null,
-    Bool(bool),
-    Number(&'a serde_json::Number),
-    String(&'a str),
-    Array,
-    Object,
+/// Read access to JSON for the shared typed-view source: `Shape`, `EventJson`, and `EventJson`
+/// for `&serde_json::Value` (the host includes the same file for its parsed documents).
+// The typed view uses part of it (not `to_json`), and on wasm only the spellings are used.
+#[allow(dead_code)]
+mod json_access {
+    include!("json_access.rs");
 }
-
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-impl Shape<'_> {
-    fn type_name(self) -> &'static str {
-        match self {
-            Shape::Null => "null",
-            Shape::Bool(_) => "a boolean",
-            Shape::Number(_) => "a number",
-            Shape::String(_) => "a string",
-            Shape::Array => "an array",
-            Shape::Object => "an object",
-        }
-    }
-}
-
-/// Read access to one JSON value for the shared typed-view source, over `serde_json::Value`.
-#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
-pub(crate) trait EventJson<'a>: Copy {
-    type Items: Iterator<Item = Self>;
-    fn shape(self) -> Shape<'a>;
-    fn get(self, key: &str) -> Option<Self>;
-    fn items(self) -> Self::Items;
-    fn members(self) -> impl Iterator<Item = (&'a str, Self)>;
-}
-
-impl<'a> EventJson<'a> for &'a serde_json::Value {
-    type Items = core::slice::Iter<'a, serde_json::Value>;
-
-    fn shape(self) -> Shape<'a> {
-        use serde_json::Value;
-        match self {
-            Value::Null => Shape::Null,
-            Value::Bool(b) => Shape::Bool(*b),
-            Value::Number(n) => Shape::Number(n),
-            Value::String(s) => Shape::String(s),
-            Value::Array(_) => Shape::Array,
-            Value::Object(_) => Shape::Object,
-        }
-    }
-
-    fn get(self, key: &str) -> Option<Self> {
-        self.as_object().and_then(|m| m.get(key))
-    }
-
-    fn items(self) -> Self::Items {
-        match self {
-            serde_json::Value::Array(items) => items.iter(),
-            _ => [].iter(),
-        }
-    }
-
-    fn members(self) -> impl Iterator<Item = (&'a str, Self)> {
-        self.as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v))
-    }
-}
+#[cfg_attr(target_arch = "wasm32", allow(unused_imports))]
+use json_access::{EventJson, Shape};
 
 /// Shortcuts for the questions most rules ask of an event. In the prelude.
 ///

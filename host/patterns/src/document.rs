@@ -28,8 +28,20 @@ pub struct Document {
     escaped: String,
     /// The numbers, which the tape refers to by index (keeping its entries at 12 bytes).
     numbers: Vec<Number>,
+    /// For each object of more than [`INDEXED_MEMBERS`] members: its member count, then the
+    /// tape positions of its names sorted by name (and position), for [`JsonRef::get`].
+    sorted: Vec<u32>,
     tape: Vec<Node>,
 }
+
+/// Objects with more members than this get a sorted index of their names, so that looking a
+/// name up stays logarithmic however many members a hostile event carries (a 256 KB event can
+/// hold some 30,000, and every unindexed pattern looks names up). Glue's own objects have fewer
+/// than 20 and are scanned.
+const INDEXED_MEMBERS: u32 = 32;
+
+/// `Node::Object::sorted` of an object without an index.
+const NOT_INDEXED: u32 = u32::MAX;
 
 /// One value on the tape.
 #[derive(Debug, Clone)]
@@ -44,8 +56,10 @@ enum Node {
         end: u32,
     },
     /// Entries up to `end` (exclusive) are the members: a `String` key, then its value.
+    /// `sorted` is where its index of names starts in [`Document::sorted`], or [`NOT_INDEXED`].
     Object {
         end: u32,
+        sorted: u32,
     },
 }
 
@@ -62,56 +76,9 @@ const ESCAPED: u32 = 1 << 31;
 /// The largest text a document holds: spans are 31-bit offsets.
 pub const MAX_DOCUMENT_BYTES: usize = (ESCAPED - 1) as usize;
 
-/// The JSON type of a value, with what a pattern or a typed view needs of it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Shape<'a> {
-    /// `null`.
-    Null,
-    /// `true` or `false`.
-    Bool(bool),
-    /// A number, as serde_json holds it (integers exactly).
-    Number(&'a Number),
-    /// A string, unescaped.
-    String(&'a str),
-    /// An array; [`EventJson::items`] gives its items.
-    Array,
-    /// An object; [`EventJson::get`] finds its members.
-    Object,
-}
-
-impl Shape<'_> {
-    /// The JSON type with its article ("a string"), for error messages.
-    pub fn type_name(self) -> &'static str {
-        match self {
-            Shape::Null => "null",
-            Shape::Bool(_) => "a boolean",
-            Shape::Number(_) => "a number",
-            Shape::String(_) => "a string",
-            Shape::Array => "an array",
-            Shape::Object => "an object",
-        }
-    }
-}
-
-/// Read access to one JSON value, whichever tree holds it: what the pattern evaluator and the
-/// candidate index need, and nothing more.
-pub trait EventJson<'a>: Copy {
-    /// The items of an array.
-    type Items: Iterator<Item = Self>;
-    /// The members of an object, `(name, value)`.
-    type Members: Iterator<Item = (&'a str, Self)>;
-    /// The value's type, with its scalar value.
-    fn shape(self) -> Shape<'a>;
-    /// The last member named `key`, when this is an object that has one.
-    fn get(self, key: &str) -> Option<Self>;
-    /// The items, when this is an array; nothing otherwise.
-    fn items(self) -> Self::Items;
-    /// The members in order (duplicates included, for a [`JsonRef`]), when this is an object;
-    /// nothing otherwise.
-    fn members(self) -> Self::Members;
-    /// The value as compact JSON text.
-    fn to_json(self) -> String;
-}
+// `Shape`, `EventJson`, and `EventJson` for `&serde_json::Value`: shared with the Rust SDK, whose
+// typed view (which the host includes too) reads events through them.
+include!("../../../guest-sdk/rust/src/json_access.rs");
 
 impl Document {
     /// Parses `text` as one JSON value. serde_json's nesting limit (128) applies, so a deeply
@@ -128,6 +95,7 @@ impl Document {
         let mut tape = Vec::with_capacity(text.len() / 12 + 4);
         let mut escaped = String::new();
         let mut numbers = Vec::new();
+        let mut large = Vec::new();
         {
             let mut de = serde_json::Deserializer::from_str(&text);
             Seed {
@@ -135,16 +103,22 @@ impl Document {
                 tape: &mut tape,
                 escaped: &mut escaped,
                 numbers: &mut numbers,
+                large: &mut large,
             }
             .deserialize(&mut de)?;
             de.end()?;
         }
-        Ok(Document {
+        let mut doc = Document {
             text,
             escaped,
             numbers,
+            sorted: Vec::new(),
             tape,
-        })
+        };
+        for at in large {
+            doc.index_object(at);
+        }
+        Ok(doc)
     }
 
     /// The document of a `serde_json::Value` (for tests and tools; the host parses text).
@@ -174,11 +148,41 @@ impl Document {
         source.get(start..start + span.len as usize).unwrap_or("")
     }
 
+    /// Builds the sorted index of the names of the object at `at`.
+    fn index_object(&mut self, at: usize) {
+        let Node::Object { end, .. } = self.tape[at] else {
+            return;
+        };
+        let mut names = Vec::new();
+        let mut next = at + 1;
+        while next < end as usize {
+            names.push(next as u32);
+            next = self.end_of(next + 1);
+        }
+        names.sort_by(|&a, &b| self.name(a).cmp(self.name(b)).then(a.cmp(&b)));
+        let (Ok(start), Ok(count)) = (u32::try_from(self.sorted.len()), u32::try_from(names.len()))
+        else {
+            return;
+        };
+        self.sorted.push(count);
+        self.sorted.extend(names);
+        self.tape[at] = Node::Object { end, sorted: start };
+    }
+
+    /// The member name at tape position `at`.
+    #[inline]
+    fn name(&self, at: u32) -> &str {
+        match self.tape[at as usize] {
+            Node::String(span) => self.str(span),
+            _ => "",
+        }
+    }
+
     /// The index just past the value at `at` and everything it contains.
     #[inline]
     fn end_of(&self, at: usize) -> usize {
         match self.tape[at] {
-            Node::Array { end } | Node::Object { end } => end as usize,
+            Node::Array { end } | Node::Object { end, .. } => end as usize,
             _ => at + 1,
         }
     }
@@ -240,10 +244,23 @@ impl<'a> JsonRef<'a> {
     /// The last member named `key`, when this is an object that has one.
     #[inline]
     pub fn get(self, key: &str) -> Option<JsonRef<'a>> {
-        let Node::Object { end } = *self.node() else {
+        let Node::Object { end, sorted } = *self.node() else {
             return None;
         };
-        let (doc, end) = (self.doc, end as usize);
+        let doc = self.doc;
+        if sorted != NOT_INDEXED {
+            let start = sorted as usize;
+            let count = doc.sorted[start] as usize;
+            let names = &doc.sorted[start + 1..start + 1 + count];
+            // Sorted by name, then position: the last member named `key` is the one just before
+            // the first name greater than `key`.
+            let upper = names.partition_point(|&at| doc.name(at) <= key);
+            return (upper > 0 && doc.name(names[upper - 1]) == key).then(|| JsonRef {
+                doc,
+                at: names[upper - 1] + 1,
+            });
+        }
+        let end = end as usize;
         let mut found = None;
         let mut at = self.at as usize + 1;
         while at < end {
@@ -263,7 +280,7 @@ impl<'a> JsonRef<'a> {
     #[inline]
     pub fn members(self) -> Members<'a> {
         let (next, end) = match self.node() {
-            Node::Object { end } => (self.at as usize + 1, *end as usize),
+            Node::Object { end, .. } => (self.at as usize + 1, *end as usize),
             _ => (0, 0),
         };
         Members {
@@ -435,51 +452,6 @@ impl<'a> EventJson<'a> for JsonRef<'a> {
     }
 }
 
-/// The members of a `serde_json` object as `(name, value)`.
-pub type ValueMembers<'a> = std::iter::Map<
-    std::iter::Flatten<std::option::IntoIter<&'a serde_json::Map<String, serde_json::Value>>>,
-    fn((&'a String, &'a serde_json::Value)) -> (&'a str, &'a serde_json::Value),
->;
-
-impl<'a> EventJson<'a> for &'a serde_json::Value {
-    type Items = std::slice::Iter<'a, serde_json::Value>;
-    type Members = ValueMembers<'a>;
-
-    fn shape(self) -> Shape<'a> {
-        use serde_json::Value;
-        match self {
-            Value::Null => Shape::Null,
-            Value::Bool(b) => Shape::Bool(*b),
-            Value::Number(n) => Shape::Number(n),
-            Value::String(s) => Shape::String(s),
-            Value::Array(_) => Shape::Array,
-            Value::Object(_) => Shape::Object,
-        }
-    }
-
-    fn get(self, key: &str) -> Option<Self> {
-        self.as_object().and_then(|m| m.get(key))
-    }
-
-    fn items(self) -> Self::Items {
-        match self {
-            serde_json::Value::Array(items) => items.iter(),
-            _ => [].iter(),
-        }
-    }
-
-    fn members(self) -> ValueMembers<'a> {
-        self.as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v))
-    }
-
-    fn to_json(self) -> String {
-        self.to_string()
-    }
-}
-
 /// Whatever an event can be given as to [`crate::Pattern`] and [`crate::PatternSet`]: a
 /// [`Document`] (what the host passes), one of its values, or a `serde_json::Value`.
 pub trait AsEvent<'a> {
@@ -517,6 +489,8 @@ struct Seed<'t> {
     tape: &'t mut Vec<Node>,
     escaped: &'t mut String,
     numbers: &'t mut Vec<Number>,
+    /// Objects with more than [`INDEXED_MEMBERS`] members, to index once parsed.
+    large: &'t mut Vec<usize>,
 }
 
 impl Seed<'_> {
@@ -526,6 +500,7 @@ impl Seed<'_> {
             tape: self.tape,
             escaped: self.escaped,
             numbers: self.numbers,
+            large: self.large,
         }
     }
 
@@ -539,7 +514,7 @@ impl Seed<'_> {
     fn close<E: de::Error>(&mut self, at: usize) -> Result<(), E> {
         let end = u32::try_from(self.tape.len()).map_err(|_| E::custom("too many values"))?;
         match &mut self.tape[at] {
-            Node::Array { end: e } | Node::Object { end: e } => *e = end,
+            Node::Array { end: e } | Node::Object { end: e, .. } => *e = end,
             _ => {}
         }
         Ok(())
@@ -617,9 +592,17 @@ impl<'de> Visitor<'de> for Seed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let at = self.tape.len();
-        self.tape.push(Node::Object { end: 0 });
+        self.tape.push(Node::Object {
+            end: 0,
+            sorted: NOT_INDEXED,
+        });
+        let mut members = 0u32;
         while map.next_key_seed(self.reborrow())?.is_some() {
             map.next_value_seed(self.reborrow())?;
+            members = members.saturating_add(1);
+        }
+        if members > INDEXED_MEMBERS {
+            self.large.push(at);
         }
         self.close(at)
     }
@@ -690,6 +673,37 @@ mod tests {
         let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
         let e = Document::parse(&deep).unwrap_err();
         assert!(e.to_string().contains("recursion limit"), "{e}");
+    }
+
+    #[test]
+    fn a_large_object_finds_each_name_as_a_scan_would_duplicates_included() {
+        // 200 members (indexed), names repeated, in no order; and the same under a small object.
+        let mut text = String::from("{");
+        for i in 0..200 {
+            text.push_str(&format!("\"k{}\":{i},", (i * 37) % 90));
+        }
+        text.push_str("\"small\":{\"a\":1,\"a\":2}}");
+        let doc = Document::parse(&text).unwrap();
+        let root = doc.root();
+        assert!(!doc.sorted.is_empty(), "the root is indexed");
+        for name in (0..100)
+            .map(|i| format!("k{i}"))
+            .chain(["small".into(), "".into()])
+        {
+            let scanned = root
+                .members()
+                .filter(|(k, _)| *k == name)
+                .last()
+                .map(|(_, v)| v.at);
+            assert_eq!(root.get(&name).map(|v| v.at), scanned, "{name}");
+        }
+        assert_eq!(root.members().count(), 201);
+        let small = root.get("small").unwrap();
+        assert_eq!(small.get("a").unwrap().to_json(), "2");
+        assert_eq!(
+            root.to_value(),
+            serde_json::from_str::<serde_json::Value>(&text).unwrap()
+        );
     }
 
     #[test]
