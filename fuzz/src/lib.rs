@@ -28,16 +28,24 @@ pub fn event_parse(data: &[u8]) {
         let _ = event.dedupe_key();
         let _ = event.wit();
         // The tape reads back as exactly what serde_json reads from the same bytes (duplicate
-        // names: the last wins in both), and the texts plugins are handed are JSON of it.
+        // names: the last wins in both), and the texts plugins are handed read as serde_json's
+        // own text of that value does. (Not as the value itself: serde_json's default float
+        // parser does not round-trip every float through its own text, 4.0044489999e+27 for one;
+        // see regressions/event_parse.)
         let value: Value =
             serde_json::from_slice(data).expect("serde_json refuses what the tape accepted");
         assert_eq!(event.document().root().to_value(), value, "the tape differs");
-        let detail: Value =
-            serde_json::from_str(event.detail_json()).expect("detail-json is not JSON");
-        assert_eq!(detail, value["detail"], "detail-json differs");
-        let whole: Value =
-            serde_json::from_str(event.envelope_json()).expect("event-json is not JSON");
-        assert_eq!(whole, value, "event-json differs");
+        let reread = |text: &str| serde_json::from_str::<Value>(text).expect("not JSON");
+        assert_eq!(
+            reread(event.detail_json()),
+            reread(&value["detail"].to_string()),
+            "detail-json differs"
+        );
+        assert_eq!(
+            reread(event.envelope_json()),
+            reread(&value.to_string()),
+            "event-json differs"
+        );
     }
     // What the tape refuses, serde_json refuses too (as text; the event checks come after).
     if let Ok(text) = std::str::from_utf8(data)

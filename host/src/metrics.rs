@@ -161,6 +161,12 @@ pub const DUPLICATE_EVENTS: MetricDef = def(
     MetricType::Counter,
     "Events whose actions were not fired again because they were seen before",
 );
+/// Events the de-duplication window forgot early because it was full.
+pub const DEDUPE_EVICTED_EVENTS: MetricDef = def(
+    "glue_rules_dedupe_evicted_events",
+    MetricType::Counter,
+    "Events the outbox's de-duplication window forgot before dedupe-window-secs because it held dedupe-max-events",
+);
 /// Actions the target accepted, by type.
 pub const ACTIONS_SENT: MetricDef = def(
     "glue_rules_actions_sent",
@@ -217,6 +223,7 @@ pub const CATALOGUE: &[MetricDef] = &[
     OUTBOX_OLDEST_AGE,
     OUTBOX_DEAD_LETTERS,
     DUPLICATE_EVENTS,
+    DEDUPE_EVICTED_EVENTS,
     ACTIONS_SENT,
     ACTIONS_RETRIED,
     ACTIONS_FAILED,
@@ -621,6 +628,9 @@ impl Scrape {
         let duplicates: Counter = Counter::default();
         duplicates.inc_by(stats.duplicates);
         register(&mut registry, DUPLICATE_EVENTS, &duplicates);
+        let evicted: Counter = Counter::default();
+        evicted.inc_by(stats.dedupe_evicted);
+        register(&mut registry, DEDUPE_EVICTED_EVENTS, &evicted);
         type Read = fn(&glue_rules_dispatch::KindStats) -> u64;
         let by_kind: [(MetricDef, Read); 4] = [
             (ACTIONS_SENT, |k| k.sent),
@@ -677,6 +687,7 @@ mod tests {
                 oldest_pending_age: None,
                 dead_letters: 0,
                 duplicates: 3,
+                dedupe_evicted: 0,
                 by_kind: Vec::new(),
             }),
             ..Scrape::default()

@@ -5,7 +5,7 @@
 //! mode = "aws"                  # or "log"; default "aws" when [dispatch.aws] exists, else "log"
 //! outbox = "state/outbox.sqlite" # default: $XDG_DATA_HOME/glue-rules/outbox.sqlite
 //! dedupe-window-secs = 86400    # 0 turns de-duplication off
-//! dedupe-max-events = 1000000   # events the window holds at most (in memory, ~60 bytes each)
+//! dedupe-max-events = 1000000   # events the window holds at most (in memory, ~80 bytes each)
 //! dedupe-table = "glue-rules-dedupe"  # DynamoDB, shared by replicas (default: the outbox's own)
 //! dedupe-lease-secs = 30        # how long a claim stays another replica's before it is taken over
 //! outbox-queue-url = "https://sqs.eu-west-1.amazonaws.com/123456789012/glue-rules-outbox"
@@ -206,7 +206,7 @@ pub struct DispatchConfig {
 pub const DEFAULT_DEDUPE_WINDOW: Duration = Duration::from_secs(24 * 3600);
 
 /// How many events the outbox's de-duplication window holds by default: a day of Glue events
-/// of a very busy account, about 60 MB of memory when full.
+/// of a very busy account, about 80 MB of memory when full.
 pub const DEFAULT_DEDUPE_MAX_EVENTS: usize = 1_000_000;
 
 /// Default claim lease: well past the time recording takes (an SQS batch, a disk flush), well

@@ -371,7 +371,7 @@ impl Outbox {
     }
 
     /// Sets how many events the de-duplication window holds at most (`dedupe-max-events`).
-    /// The window's events are held in memory (about 60 bytes each) as well as in the file;
+    /// The window's events are held in memory (about 80 bytes each) as well as in the file;
     /// past this many, the oldest are forgotten first, so under a flood the window is shorter
     /// than `dedupe-window-secs`, never the memory larger.
     pub fn with_dedupe_capacity(mut self, events: usize) -> Self {
@@ -515,7 +515,7 @@ impl Outbox {
             conn: self.conn.clone(),
             path: self.path.clone(),
             dedupe_window: self.dedupe_window,
-            recent: Recent::new(self.dedupe_capacity),
+            recent: Recent::new(self.dedupe_capacity, self.counters.clone()),
             counters: self.counters.clone(),
             wake: self.wake.clone(),
             commits: self.commits.clone(),
@@ -1300,17 +1300,17 @@ struct Recent {
     seen: rustc_hash::FxHashMap<[u8; 16], i64>,
     order: std::collections::VecDeque<(i64, [u8; 16])>,
     capacity: usize,
-    /// Events forgotten because the window was full, since the process started.
-    evicted: u64,
+    /// Where events forgotten because the window was full are counted.
+    counters: Arc<Counters>,
 }
 
 impl Recent {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, counters: Arc<Counters>) -> Self {
         Recent {
             seen: rustc_hash::FxHashMap::default(),
             order: std::collections::VecDeque::new(),
             capacity: capacity.max(1),
-            evicted: 0,
+            counters,
         }
     }
 
@@ -1332,8 +1332,8 @@ impl Recent {
         self.order.push_back((at, key));
         while self.order.len() > self.capacity {
             if self.pop_front() {
-                self.evicted += 1;
-                if self.evicted == 1 {
+                let before = self.counters.dedupe_evicted.fetch_add(1, Ordering::Relaxed);
+                if before == 0 {
                     tracing::warn!(
                         capacity = self.capacity,
                         "the de-duplication window is full (dedupe-max-events): the oldest \

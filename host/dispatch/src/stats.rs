@@ -23,6 +23,8 @@ pub(crate) struct Counters {
     kinds: [KindCounters; ActionKind::ALL.len()],
     unknown: KindCounters,
     pub duplicates: AtomicU64,
+    /// Events the outbox's de-duplication window forgot early because it was full.
+    pub dedupe_evicted: AtomicU64,
 }
 
 impl Counters {
@@ -59,6 +61,7 @@ impl Counters {
             oldest_pending_age,
             dead_letters,
             duplicates: load(&self.duplicates),
+            dedupe_evicted: load(&self.dedupe_evicted),
             by_kind,
         }
     }
@@ -100,6 +103,9 @@ pub struct StatsSnapshot {
     pub dead_letters: u64,
     /// Events refused as duplicates.
     pub duplicates: u64,
+    /// Events the de-duplication window forgot before `dedupe-window-secs` had passed, because
+    /// it held `dedupe-max-events` already: a duplicate of one of them is not recognised.
+    pub dedupe_evicted: u64,
     /// Counters per action type, in [`ActionKind::ALL`] order.
     pub by_kind: Vec<KindStats>,
 }

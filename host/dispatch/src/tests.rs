@@ -248,6 +248,8 @@ fn a_full_window_forgets_its_oldest_events_first() {
         .record_actions(&[submit(&events[0], &actions)])
         .unwrap();
     assert!(!receipts[0].duplicate);
+    // Pushed out early, and counted: e0 by e3, then e1 by e0's return.
+    assert_eq!(outbox.stats().unwrap().dedupe_evicted, 2);
     // A restart reads back only the newest three: e0 (again), e3 and e2.
     drop(outbox);
     let outbox = dir.outbox().with_dedupe_capacity(3);

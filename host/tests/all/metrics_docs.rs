@@ -38,6 +38,7 @@ fn exported() -> BTreeMap<String, String> {
             oldest_pending_age: Some(Duration::from_secs(3)),
             dead_letters: 0,
             duplicates: 1,
+            dedupe_evicted: 0,
             by_kind: vec![KindStats {
                 kind: "sns",
                 queued: 1,
