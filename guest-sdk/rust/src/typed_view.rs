@@ -163,20 +163,7 @@ pub fn check_envelope<'a, J: EventJson<'a>>(json: J) -> Result<(), EventError> {
             Some((v, _)) => return Err(wrong(key, "a string", v)),
         }
     }
-    if let Some(list) = found[7].filter(|v| v.shape() != Shape::Null) {
-        if list.shape() != Shape::Array {
-            return Err(wrong("resources", "an array of strings", list));
-        }
-        for (i, item) in list.items().enumerate() {
-            if !matches!(item.shape(), Shape::String(_)) {
-                return Err(EventError::WrongType {
-                    field: format!("resources[{i}]"),
-                    expected: "a string",
-                    found: item.shape().type_name(),
-                });
-            }
-        }
-    }
+    check_strings(found[7], || "resources".to_owned())?;
     match found[8] {
         Some(detail) if detail.shape() == Shape::Object => Ok(()),
         Some(other) => Err(wrong("detail", "an object", other)),
@@ -241,6 +228,35 @@ pub fn checked_typed_view<'a, J: EventJson<'a>>(json: J) -> TypedView {
     }
 }
 
+/// Refuses `list` unless it is absent, null, or an array of strings; `field` is its path, for
+/// the error.
+fn check_strings<'a, J: EventJson<'a>>(
+    list: Option<J>,
+    field: impl Fn() -> String,
+) -> Result<(), EventError> {
+    let Some(list) = list.filter(|v| v.shape() != Shape::Null) else {
+        return Ok(());
+    };
+    if list.shape() != Shape::Array {
+        return Err(EventError::WrongType {
+            field: field(),
+            expected: "an array of strings",
+            found: list.shape().type_name(),
+        });
+    }
+    for (i, item) in list.items().enumerate() {
+        let shape = item.shape();
+        if !matches!(shape, Shape::String(_)) {
+            return Err(EventError::WrongType {
+                field: format!("{}[{i}]", field()),
+                expected: "a string",
+                found: shape.type_name(),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Typed field access on one JSON object, with errors that carry the object's path.
 struct Fields<'p, J> {
     map: J,
@@ -295,28 +311,8 @@ impl<'a, 'p, J: EventJson<'a>> Fields<'p, J> {
         self.required_str(key).map(str::to_owned)
     }
 
-    fn check_string_list(&self, key: &str) -> Result<(), EventError> {
-        let Some(list) = self.value(key) else {
-            return Ok(());
-        };
-        if list.shape() != Shape::Array {
-            return Err(self.wrong_type(key, "an array of strings", list.shape()));
-        }
-        for (i, item) in list.items().enumerate() {
-            let shape = item.shape();
-            if !matches!(shape, Shape::String(_)) {
-                return Err(EventError::WrongType {
-                    field: format!("{}[{i}]", self.path(key)),
-                    expected: "a string",
-                    found: shape.type_name(),
-                });
-            }
-        }
-        Ok(())
-    }
-
     fn string_list(&self, key: &str) -> Result<Vec<String>, EventError> {
-        self.check_string_list(key)?;
+        check_strings(self.value(key), || self.path(key))?;
         Ok(self
             .value(key)
             .into_iter()

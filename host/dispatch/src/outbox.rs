@@ -74,6 +74,10 @@ CREATE TABLE IF NOT EXISTS totals (
 ) WITHOUT ROWID;
 ";
 
+/// Adds `?3` to the lifetime total `?2` of kind `?1` (`outbox status` reads them).
+const ADD_TO_TOTAL: &str = "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
+     ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n";
+
 /// Longest error message kept with an action, in bytes.
 const MAX_ERROR_BYTES: usize = 4096;
 
@@ -702,12 +706,7 @@ impl Outbox {
                         }
                     }
                 }
-                let mut total = tx
-                    .prepare_cached(
-                        "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n",
-                    )
-                    .map_err(&err)?;
+                let mut total = tx.prepare_cached(ADD_TO_TOTAL).map_err(&err)?;
                 for ((kind, name), n) in &totals {
                     total.execute(params![kind, name, n]).map_err(&err)?;
                 }
@@ -1253,12 +1252,7 @@ impl Store {
                     }
                     results.push(written);
                 }
-                let mut total = tx
-                    .prepare_cached(
-                        "INSERT INTO totals (kind, name, n) VALUES (?1, ?2, ?3)
-                         ON CONFLICT (kind, name) DO UPDATE SET n = n + excluded.n",
-                    )
-                    .map_err(&err)?;
+                let mut total = tx.prepare_cached(ADD_TO_TOTAL).map_err(&err)?;
                 for (kind, n) in &queued_by_kind {
                     total
                         .execute(params![kind, "queued", *n as i64])

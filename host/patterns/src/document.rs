@@ -235,12 +235,6 @@ impl<'a> JsonRef<'a> {
         }
     }
 
-    /// Whether this is an object.
-    #[inline]
-    pub fn is_object(self) -> bool {
-        matches!(self.node(), Node::Object { .. })
-    }
-
     /// The last member named `key`, when this is an object that has one.
     #[inline]
     pub fn get(self, key: &str) -> Option<JsonRef<'a>> {
@@ -453,7 +447,7 @@ impl<'a> EventJson<'a> for JsonRef<'a> {
 }
 
 /// Whatever an event can be given as to [`crate::Pattern`] and [`crate::PatternSet`]: a
-/// [`Document`] (what the host passes), one of its values, or a `serde_json::Value`.
+/// [`Document`] (what the host passes) or a `serde_json::Value`.
 pub trait AsEvent<'a> {
     /// How the evaluator reads it.
     type Json: EventJson<'a>;
@@ -465,13 +459,6 @@ impl<'a> AsEvent<'a> for &'a Document {
     type Json = JsonRef<'a>;
     fn into_event(self) -> JsonRef<'a> {
         self.root()
-    }
-}
-
-impl<'a> AsEvent<'a> for JsonRef<'a> {
-    type Json = JsonRef<'a>;
-    fn into_event(self) -> JsonRef<'a> {
-        self
     }
 }
 

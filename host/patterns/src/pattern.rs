@@ -121,7 +121,7 @@ impl Pattern {
     }
 
     /// Whether `event` matches, with EventBridge's semantics (see `SEMANTICS.md`). The event
-    /// is a [`Document`](crate::Document) (or one of its values) or a `serde_json::Value`.
+    /// is a [`Document`](crate::Document) or a `serde_json::Value`.
     pub fn matches<'a>(&self, event: impl AsEvent<'a>) -> bool {
         let event = event.into_event();
         self.alternatives

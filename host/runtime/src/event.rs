@@ -91,12 +91,6 @@ impl Event {
         })
     }
 
-    /// Validates an already parsed JSON value as an event (for tools and tests; the host
-    /// parses text).
-    pub fn from_value(json: &serde_json::Value) -> Result<Self, EventError> {
-        Self::parse(json.to_string().as_bytes(), usize::MAX)
-    }
-
     /// The event's JSON, parsed once: what patterns match on.
     pub fn document(&self) -> &Document {
         &self.inner.doc
@@ -123,11 +117,6 @@ impl Event {
     /// The envelope's `detail-type`.
     pub fn detail_type(&self) -> &str {
         self.envelope_str("detail-type")
-    }
-
-    /// The envelope's `source`.
-    pub fn source(&self) -> &str {
-        self.envelope_str("source")
     }
 
     /// The typed event exactly as `glue:rules@0.2.0` plugins receive it, built on first use and

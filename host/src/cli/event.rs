@@ -24,7 +24,6 @@ use anyhow::Context;
 use clap::Args;
 use glue_rules::runtime::bindings::types as wit;
 use glue_rules::runtime::event::{Event, MAX_EVENT_BYTES};
-use glue_rules::runtime::input::parse_document;
 
 use super::exit;
 
@@ -45,32 +44,16 @@ pub(crate) struct EventArgs {
 pub(crate) fn run(args: EventArgs) -> anyhow::Result<u8> {
     let inputs = super::expand_inputs(&args.events)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut refused = 0usize;
-    for input in &inputs {
-        let (label, text) = super::read_input(input)?;
-        let (items, document_error) = parse_document(&text, MAX_EVENT_BYTES);
-        for item in items {
-            match item.event {
-                Ok(event) => {
-                    let line = if args.typed {
-                        typed_event(event.wit())
-                    } else {
-                        described(&label, item.position.line, &event)
-                    };
-                    out.write_all(line.as_bytes())?;
-                    out.write_all(b"\n")?;
-                }
-                Err(e) => {
-                    refused += 1;
-                    eprintln!("error: {label}: {}: {e}", item.position);
-                }
-            }
-        }
-        if let Some(e) = document_error {
-            refused += 1;
-            eprintln!("error: {label}: {e}");
-        }
-    }
+    let refused = super::for_each_event(&inputs, MAX_EVENT_BYTES, |label, position, event| {
+        let line = if args.typed {
+            typed_event(event.wit())
+        } else {
+            described(label, position.line, &event)
+        };
+        out.write_all(line.as_bytes())?;
+        out.write_all(b"\n")?;
+        Ok(())
+    })?;
     out.flush().context("cannot write events")?;
     Ok(if refused > 0 {
         exit::BAD_INPUT

@@ -22,7 +22,7 @@ use anyhow::Context;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use glue_rules::config::Config;
 use glue_rules::runtime::event::Event;
-use glue_rules::runtime::input::parse_document;
+use glue_rules::runtime::input::{Position, parse_document};
 use glue_rules::runtime::registry::{self, PluginSet, PluginSources};
 
 /// Exit codes shared by every subcommand.
@@ -181,13 +181,28 @@ pub(crate) fn read_events(
     max_event_bytes: usize,
 ) -> anyhow::Result<ReadEvents> {
     let mut events = Vec::new();
+    let refused = for_each_event(inputs, max_event_bytes, |_, _, event| {
+        events.push(event);
+        Ok(())
+    })?;
+    Ok(ReadEvents { events, refused })
+}
+
+/// Reads every input (`-` is stdin) and calls `each` with every good event, its input's label
+/// and its position, as the events are read; reports each bad event or document on stderr with
+/// its file and position, and returns how many were refused.
+pub(crate) fn for_each_event(
+    inputs: &[PathBuf],
+    max_event_bytes: usize,
+    mut each: impl FnMut(&str, Position, Event) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
     let mut refused = 0;
     for input in inputs {
         let (label, text) = read_input(input)?;
         let (items, document_error) = parse_document(&text, max_event_bytes);
         for item in items {
             match item.event {
-                Ok(event) => events.push(event),
+                Ok(event) => each(&label, item.position, event)?,
                 Err(e) => {
                     refused += 1;
                     eprintln!("error: {label}: {}: {e}", item.position);
@@ -199,7 +214,7 @@ pub(crate) fn read_events(
             eprintln!("error: {label}: {e}");
         }
     }
-    Ok(ReadEvents { events, refused })
+    Ok(refused)
 }
 
 /// Expands directories among `inputs` into the `*.json`/`*.ndjson` files in them.
