@@ -167,6 +167,18 @@ pub const DEDUPE_EVICTED_EVENTS: MetricDef = def(
     MetricType::Counter,
     "Events the outbox's de-duplication window forgot before dedupe-window-secs because it held dedupe-max-events",
 );
+/// Record transactions the outbox committed.
+pub const OUTBOX_COMMITS: MetricDef = def(
+    "glue_rules_outbox_commits",
+    MetricType::Counter,
+    "Record transactions the outbox committed, each with one fsync",
+);
+/// Record calls those transactions held.
+pub const OUTBOX_COMMITTED_RECORDS: MetricDef = def(
+    "glue_rules_outbox_committed_records",
+    MetricType::Counter,
+    "Record calls (an HTTP request's or an SQS message's events) the outbox's commits held; divided by glue_rules_outbox_commits, how many share one fsync",
+);
 /// Actions the target accepted, by type.
 pub const ACTIONS_SENT: MetricDef = def(
     "glue_rules_actions_sent",
@@ -224,6 +236,8 @@ pub const CATALOGUE: &[MetricDef] = &[
     OUTBOX_DEAD_LETTERS,
     DUPLICATE_EVENTS,
     DEDUPE_EVICTED_EVENTS,
+    OUTBOX_COMMITS,
+    OUTBOX_COMMITTED_RECORDS,
     ACTIONS_SENT,
     ACTIONS_RETRIED,
     ACTIONS_FAILED,
@@ -631,6 +645,14 @@ impl Scrape {
         let evicted: Counter = Counter::default();
         evicted.inc_by(stats.dedupe_evicted);
         register(&mut registry, DEDUPE_EVICTED_EVENTS, &evicted);
+        for (def, n) in [
+            (OUTBOX_COMMITS, stats.record_commits),
+            (OUTBOX_COMMITTED_RECORDS, stats.committed_records),
+        ] {
+            let counter: Counter = Counter::default();
+            counter.inc_by(n);
+            register(&mut registry, def, &counter);
+        }
         type Read = fn(&glue_rules_dispatch::KindStats) -> u64;
         let by_kind: [(MetricDef, Read); 4] = [
             (ACTIONS_SENT, |k| k.sent),
@@ -688,6 +710,8 @@ mod tests {
                 dead_letters: 0,
                 duplicates: 3,
                 dedupe_evicted: 0,
+                record_commits: 0,
+                committed_records: 0,
                 by_kind: Vec::new(),
             }),
             ..Scrape::default()

@@ -6,10 +6,10 @@
 #   host/benches/load/run.sh [DURATION] [CONNECTIONS]      (defaults: 20s, 16)
 #
 # Prints, from one run: requests/s and p50/p99 for single events with a durable action, single
-# events without actions and NDJSON batches of 10; actions recorded/s and drained/s; the outbox
-# depth when the load stops and the time to drain it; the ratios durable/no-write and
-# drained/recorded; and a kill -9 during load: acknowledged actions against what the outbox holds
-# after restart. Needs a release build (`cargo build --release -p glue-rules`) and plugins/dist.
+# events without actions and NDJSON batches of 10; actions recorded/s and drained/s; requests per
+# commit; the outbox depth when the load stops and the time to drain it; the ratios
+# durable/no-write and drained/recorded; and a kill -9 during load: acknowledged actions against
+# what the outbox holds after restart. Needs a release build (`cargo build --release -p glue-rules`) and plugins/dist.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
@@ -78,7 +78,11 @@ echo "$nowrite"
 
 sent_before="$(metric 'glue_rules_actions_sent_total{type="sns"}')"
 recorded_before="$(metric 'glue_rules_actions_total{plugin="sns-on-failure",type="sns"}')"
+commits_before="$(metric glue_rules_outbox_commits_total)"
+records_before="$(metric glue_rules_outbox_committed_records_total)"
 durable="$(load durable "$work/durable.json")"
+commits_after="$(metric glue_rules_outbox_commits_total)"
+records_after="$(metric glue_rules_outbox_committed_records_total)"
 depth_at_end="$(metric glue_rules_outbox_depth)"
 sent_after="$(metric 'glue_rules_actions_sent_total{type="sns"}')"
 recorded_after="$(metric 'glue_rules_actions_total{plugin="sns-on-failure",type="sns"}')"
@@ -103,6 +107,8 @@ done
 printf '\n| figure | value |\n|---|---|\n'
 printf '| actions recorded/s (durable case) | %.0f |\n' "$recorded_rate"
 printf '| actions drained/s by the log dispatcher (same window) | %.0f |\n' "$drained_rate"
+printf '| requests per commit (one fsync each) | %.1f |\n' \
+  "$(echo "($records_after - $records_before) / ($commits_after - $commits_before + 0.000001)" | bc -l)"
 printf '| outbox depth when the load stopped | %s |\n' "$depth_at_end"
 printf '| time to drain it | %.2f s |\n' "$drain_s"
 printf '| durable / no-write requests/s | %.2f |\n' "$(echo "$(field "$durable" rps) / $(field "$nowrite" rps)" | bc -l)"

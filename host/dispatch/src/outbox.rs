@@ -272,7 +272,6 @@ pub struct Outbox {
     /// The group-commit writer, started by the first record.
     writer: std::sync::OnceLock<Writer>,
     /// Record transactions committed, for tests and benchmarks.
-    commits: Arc<std::sync::atomic::AtomicU64>,
     path: PathBuf,
     dedupe_window: Duration,
     dedupe_capacity: usize,
@@ -359,7 +358,6 @@ impl Outbox {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             writer: std::sync::OnceLock::new(),
-            commits: Arc::default(),
             path,
             dedupe_window: super::config::DEFAULT_DEDUPE_WINDOW,
             dedupe_capacity: super::config::DEFAULT_DEDUPE_MAX_EVENTS,
@@ -506,7 +504,7 @@ impl Outbox {
     /// fewer than the calls of [`Outbox::record_actions`] (group commit). For tests and
     /// benchmarks.
     pub fn record_commits(&self) -> u64 {
-        self.commits.load(Ordering::Relaxed)
+        self.counters.record_commits.load(Ordering::Relaxed)
     }
 
     /// The writer thread, started on first use (after [`Outbox::with_dedupe_window`] had its
@@ -522,7 +520,6 @@ impl Outbox {
             recent: Recent::new(self.dedupe_capacity, self.counters.clone()),
             counters: self.counters.clone(),
             wake: self.wake.clone(),
-            commits: self.commits.clone(),
         };
         let (jobs, queue) = std::sync::mpsc::channel::<WriteJob>();
         std::thread::Builder::new()
@@ -1074,7 +1071,6 @@ struct Store {
     recent: Recent,
     counters: Arc<Counters>,
     wake: Arc<tokio::sync::Notify>,
-    commits: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -1104,9 +1100,12 @@ impl Store {
             let (rows, dones): (Vec<_>, Vec<_>) =
                 jobs.into_iter().map(|j| (j.rows, j.done)).unzip();
             let written = self.write_jobs(&rows);
-            self.commits.fetch_add(1, Ordering::Relaxed);
             match written {
                 Ok(results) => {
+                    self.counters.record_commits.fetch_add(1, Ordering::Relaxed);
+                    self.counters
+                        .committed_records
+                        .fetch_add(results.len() as u64, Ordering::Relaxed);
                     for (done, result) in dones.into_iter().zip(results) {
                         done(Ok(result));
                     }

@@ -25,6 +25,10 @@ pub(crate) struct Counters {
     pub duplicates: AtomicU64,
     /// Events the outbox's de-duplication window forgot early because it was full.
     pub dedupe_evicted: AtomicU64,
+    /// Record transactions the outbox's writer committed (one fsync each).
+    pub record_commits: AtomicU64,
+    /// Record calls those transactions held (an HTTP request's or an SQS message's events).
+    pub committed_records: AtomicU64,
 }
 
 impl Counters {
@@ -62,6 +66,8 @@ impl Counters {
             dead_letters,
             duplicates: load(&self.duplicates),
             dedupe_evicted: load(&self.dedupe_evicted),
+            record_commits: load(&self.record_commits),
+            committed_records: load(&self.committed_records),
             by_kind,
         }
     }
@@ -106,6 +112,11 @@ pub struct StatsSnapshot {
     /// Events the de-duplication window forgot before `dedupe-window-secs` had passed, because
     /// it held `dedupe-max-events` already: a duplicate of one of them is not recognised.
     pub dedupe_evicted: u64,
+    /// Record transactions committed, each with one fsync.
+    pub record_commits: u64,
+    /// Record calls those commits held: divided by `record_commits`, how many callers share a
+    /// commit (group commit), which is what keeps fsyncs from bounding the intake rate.
+    pub committed_records: u64,
     /// Counters per action type, in [`ActionKind::ALL`] order.
     pub by_kind: Vec<KindStats>,
 }

@@ -621,6 +621,10 @@ fn concurrent_records_share_commits_and_every_one_is_durable() {
     assert_eq!(outbox.depth().unwrap(), total);
     let commits = outbox.record_commits();
     assert!(commits >= 1 && commits <= total, "{commits} commits");
+    // What /metrics shows: every call counted once, in as many commits.
+    let stats = outbox.stats().unwrap();
+    assert_eq!(stats.committed_records, total);
+    assert_eq!(stats.record_commits, commits);
     // Reopened, everything is still there: acknowledged means on disk.
     drop(outbox);
     assert_eq!(dir.outbox().depth().unwrap(), total);

@@ -39,6 +39,8 @@ fn exported() -> BTreeMap<String, String> {
             dead_letters: 0,
             duplicates: 1,
             dedupe_evicted: 0,
+            record_commits: 0,
+            committed_records: 0,
             by_kind: vec![KindStats {
                 kind: "sns",
                 queued: 1,

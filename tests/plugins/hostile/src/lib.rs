@@ -24,7 +24,8 @@
 //! - `evaluate`, probing the sandbox: `read-file`, `env-var`, `tcp-connect`.
 //! - `evaluate`, the event's JSON through the host (glue:rules@0.2.0): `detail-json` and
 //!   `event-json` (the text as the reason), `json-flood` (`count` calls of `detail-json`).
-//! - `evaluate`, well-behaved: `all-actions`, `counter`, and any other value.
+//! - `evaluate`, well-behaved: `all-actions`, `counter`, `no-match` (returns at once: the
+//!   benchmarks' floor of a call), and any other value.
 //!
 //! It implements the current contract, glue:rules@0.2.0 (`wit/rule.wit`); the golden 0.1.0
 //! components (`tests/golden/0.1.0`) cover the previous one.
@@ -534,6 +535,12 @@ impl Guest for Hostile {
                 };
                 Ok(decision(format!("call {calls}")))
             }
+            // The least a rule can do: the benchmarks' floor of a component call.
+            "no-match" => Ok(Decision {
+                matched: false,
+                actions: Vec::new(),
+                reason: None,
+            }),
             _ => Ok(decision(format!("well-behaved: saw {}", event.id))),
         }
     }
