@@ -33,7 +33,7 @@ use serde_json::Value;
 
 use crate::Rule;
 use crate::config::Settings;
-use crate::types::{Event, LogLevel, Metadata, SettingKind};
+use crate::types::{Event, LogLevel, Metadata};
 
 /// The host's parser's refusals and answers, and its default size limit.
 pub use crate::event::{EventError, MAX_EVENT_BYTES, TypedView};
@@ -54,11 +54,13 @@ pub fn clear_config() {
     CONFIG.with(|c| c.borrow_mut().clear());
 }
 
-/// Configures rule `R` the way the host does: calls its `describe` with `settings`, checks them
-/// against the settings it declares (a missing required setting or a value not of its kind is
-/// an `Err` naming `plugins.NAME.config.KEY`), and makes the values the host would serve (the
-/// declared defaults filled in, booleans as `true`/`false`, lists as JSON arrays) this
-/// thread's settings. Returns the metadata `describe` gave.
+/// Configures rule `R` the way the host does: calls its `describe` with `settings`, checks its
+/// declarations (unique names, defaults of their kind) and then `settings` against them (a
+/// missing required setting or a value not of its kind is an `Err` naming
+/// `plugins.NAME.config.KEY`), and makes the values the host would serve (the declared defaults
+/// filled in, booleans as `true`/`false`, lists as JSON arrays) this thread's settings. The
+/// rules and messages are the host's own: the same source file is compiled into both. Returns
+/// the metadata `describe` gave.
 pub fn configure<R: Rule>(settings: &[(&str, &str)]) -> Result<Metadata, String> {
     let given = Settings::new(
         settings
@@ -66,62 +68,40 @@ pub fn configure<R: Rule>(settings: &[(&str, &str)]) -> Result<Metadata, String>
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
     let metadata = R::describe(&given)?;
+    let declared: Vec<settings_rules::Declared<'_>> = metadata
+        .settings
+        .iter()
+        .map(|s| settings_rules::Declared {
+            name: &s.name,
+            kind: s.kind,
+            required: s.required,
+            default: s.default_value.as_deref(),
+            description: &s.description,
+        })
+        .collect();
+    settings_rules::check_declared(&declared)
+        .map_err(|e| format!("plugin {:?}: settings: {e}", metadata.name))?;
     let configured: BTreeMap<String, String> = given
         .iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-    let mut served = BTreeMap::new();
-    for setting in &metadata.settings {
-        let key = format!("plugins.{}.config.{}", metadata.name, setting.name);
-        let value = configured
-            .get(&setting.name)
-            .filter(|v| !v.trim().is_empty())
-            .or(setting.default_value.as_ref());
-        match value {
-            Some(value) => {
-                let value = normalise(setting.kind, value).map_err(|e| format!("{key} {e}"))?;
-                served.insert(setting.name.clone(), value);
-            }
-            None if setting.required => return Err(format!("{key} is required but not set")),
-            None => {}
-        }
-    }
-    for (key, value) in configured {
-        served.entry(key).or_insert(value);
-    }
-    CONFIG.with(|c| *c.borrow_mut() = served);
+    let served = settings_rules::serve_settings(&declared, &configured).map_err(|refused| {
+        format!(
+            "plugins.{}.config.{} {}",
+            metadata.name, refused.key, refused.problem
+        )
+    })?;
+    CONFIG.with(|c| *c.borrow_mut() = served.values);
     Ok(metadata)
 }
 
-/// `value` as the host serves a setting of `kind`.
-fn normalise(kind: SettingKind, value: &str) -> Result<String, String> {
-    let trimmed = value.trim();
-    match kind {
-        SettingKind::String => Ok(value.to_owned()),
-        SettingKind::Bool => match trimmed.to_ascii_lowercase().as_str() {
-            "true" | "yes" | "on" | "1" => Ok("true".into()),
-            "false" | "no" | "off" | "0" => Ok("false".into()),
-            _ => Err(format!("must be true or false, not {value:?}")),
-        },
-        SettingKind::Number => match trimmed.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(trimmed.to_owned()),
-            _ => Err(format!("must be a number, not {value:?}")),
-        },
-        SettingKind::List => {
-            let items: Vec<String> = if trimmed.starts_with('[') {
-                serde_json::from_str(trimmed)
-                    .map_err(|_| format!("must be a list of strings, not {value:?}"))?
-            } else {
-                trimmed
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|i| !i.is_empty())
-                    .map(str::to_owned)
-                    .collect()
-            };
-            Ok(Value::from(items).to_string())
-        }
-    }
+/// The host's rules for declared settings (`settings_rules.rs`, which the host includes too).
+// The host reads every item; `configure` passes undeclared keys on without listing them.
+#[allow(dead_code)]
+mod settings_rules {
+    use crate::types::SettingKind;
+    use std::collections::BTreeMap;
+    include!("settings_rules.rs");
 }
 
 /// Returns and forgets the log lines this thread wrote.

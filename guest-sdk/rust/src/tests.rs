@@ -384,8 +384,13 @@ impl Rule for Declaring {
         if let Some(filter) = settings.get_nonempty("job-name") {
             metadata = metadata.pattern(format!(r#"{{"detail":{{"jobName":["{filter}"]}}}}"#));
         }
-        if settings.get("mode") == Some("refuse") {
-            return Err("mode refuse".into());
+        match settings.get("mode") {
+            Some("refuse") => return Err("mode refuse".into()),
+            // A declaration the host refuses at load: a default that is not of its kind.
+            Some("bad-default") => {
+                metadata = metadata.setting(Setting::number("limit", "At most.").default("many"))
+            }
+            _ => {}
         }
         Ok(metadata)
     }
@@ -419,10 +424,11 @@ fn configure_checks_and_serves_settings_as_the_host_does() {
 
     testing::configure::<Declaring>(&[("topic-arn", "t")]).unwrap();
     assert_eq!(config::get("notify-stopped").as_deref(), Some("false"));
-    let cases: [(&[(&str, &str)], &str); 4] = [
+    // The host's messages, word for word (the same source decides them).
+    let cases: [(&[(&str, &str)], &str); 5] = [
         (
             &[],
-            "plugins.declaring.config.topic-arn is required but not set",
+            "plugins.declaring.config.topic-arn is required (Where to publish) but not set",
         ),
         (
             &[("topic-arn", "t"), ("notify-stopped", "maybe")],
@@ -433,6 +439,10 @@ fn configure_checks_and_serves_settings_as_the_host_does() {
             "plugins.declaring.config.delay must be a number",
         ),
         (&[("mode", "refuse")], "mode refuse"),
+        (
+            &[("topic-arn", "t"), ("mode", "bad-default")],
+            "plugin \"declaring\": settings: the default of setting \"limit\" (number) must be a number",
+        ),
     ];
     for (settings, expected) in cases {
         let err = testing::configure::<Declaring>(settings).unwrap_err();

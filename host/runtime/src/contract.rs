@@ -444,41 +444,6 @@ impl SettingKind {
             SettingKind::List => "list",
         }
     }
-
-    /// `value` as the plugin reads it, or what is wrong with it.
-    fn normalise(self, value: &str) -> Result<String, String> {
-        let trimmed = value.trim();
-        match self {
-            SettingKind::String => Ok(value.to_owned()),
-            SettingKind::Bool => match trimmed.to_ascii_lowercase().as_str() {
-                "true" | "yes" | "on" | "1" => Ok("true".to_owned()),
-                "false" | "no" | "off" | "0" => Ok("false".to_owned()),
-                _ => Err(format!("must be true or false, not {value:?}")),
-            },
-            SettingKind::Number => match trimmed.parse::<f64>() {
-                Ok(n) if n.is_finite() => Ok(trimmed.to_owned()),
-                _ => Err(format!("must be a number, not {value:?}")),
-            },
-            SettingKind::List => {
-                let items: Vec<String> = if trimmed.starts_with('[') {
-                    serde_json::from_str(trimmed).map_err(|_| {
-                        format!(
-                            "must be a list of strings (an array of strings, or comma-separated \
-                             text), not {value:?}"
-                        )
-                    })?
-                } else {
-                    trimmed
-                        .split(',')
-                        .map(str::trim)
-                        .filter(|item| !item.is_empty())
-                        .map(str::to_owned)
-                        .collect()
-                };
-                Ok(serde_json::to_string(&items).expect("strings serialise"))
-            }
-        }
-    }
 }
 
 impl std::fmt::Display for SettingKind {
@@ -502,45 +467,35 @@ pub struct SettingSpec {
     pub description: String,
 }
 
-/// The most settings a plugin may declare.
-pub const MAX_SETTINGS: usize = 256;
+/// How declared settings are checked and served: one source with the Rust SDK's
+/// `testing::configure`, so that a rule's native tests see the host's very refusals.
+mod settings_rules {
+    use super::SettingKind;
+    use std::collections::BTreeMap;
+    include!("../../../guest-sdk/rust/src/settings_rules.rs");
+}
 
-/// Checks a plugin's declarations themselves: unique, non-empty names and defaults of their
-/// kind. A problem refuses the plugin's metadata.
+pub use settings_rules::MAX_SETTINGS;
+
+/// The declarations as the shared rules read them.
+fn declared(settings: &[SettingSpec]) -> Vec<settings_rules::Declared<'_>> {
+    settings
+        .iter()
+        .map(|s| settings_rules::Declared {
+            name: &s.name,
+            kind: s.kind,
+            required: s.required,
+            default: s.default.as_deref(),
+            description: &s.description,
+        })
+        .collect()
+}
+
+/// Checks a plugin's declarations themselves: at most [`MAX_SETTINGS`], unique names of 1 to
+/// 128 characters without spaces, dots or control characters, and defaults of their kind. A
+/// problem refuses the plugin's metadata.
 pub fn check_declarations(settings: &[SettingSpec]) -> Result<(), String> {
-    if settings.len() > MAX_SETTINGS {
-        return Err(format!(
-            "{} settings declared, over the limit of {MAX_SETTINGS}",
-            settings.len()
-        ));
-    }
-    let mut seen = std::collections::HashSet::new();
-    for setting in settings {
-        let name = &setting.name;
-        if name.trim().is_empty()
-            || name.len() > 128
-            || name
-                .chars()
-                .any(|c| c.is_control() || c.is_whitespace() || c == '.')
-        {
-            return Err(format!(
-                "setting name {name:?} must be 1 to 128 characters with no spaces, dots or \
-                 control characters"
-            ));
-        }
-        if !seen.insert(name.as_str()) {
-            return Err(format!("setting {name:?} is declared twice"));
-        }
-        if let Some(default) = &setting.default {
-            setting.kind.normalise(default).map_err(|problem| {
-                format!(
-                    "the default of setting {name:?} ({}) {problem}",
-                    setting.kind
-                )
-            })?;
-        }
-    }
-    Ok(())
+    settings_rules::check_declared(&declared(settings))
 }
 
 /// A configured value that does not fit the plugin's declaration.
@@ -562,62 +517,24 @@ pub struct SettingError {
 /// is; keys a declaring plugin does not declare are passed on and logged.
 pub fn apply_settings(
     plugin: &str,
-    declared: &[SettingSpec],
+    declared_settings: &[SettingSpec],
     configured: &BTreeMap<String, String>,
 ) -> Result<BTreeMap<String, String>, SettingError> {
-    if declared.is_empty() {
-        return Ok(configured.clone());
+    let served = settings_rules::serve_settings(&declared(declared_settings), configured).map_err(
+        |refused| SettingError {
+            plugin: plugin.to_owned(),
+            key: refused.key,
+            problem: refused.problem,
+        },
+    )?;
+    for key in &served.undeclared {
+        tracing::warn!(
+            plugin,
+            setting = %key,
+            "plugins.{plugin}.config.{key} is not a setting the plugin declares; passed on as it is"
+        );
     }
-    let error = |key: &str, problem: String| SettingError {
-        plugin: plugin.to_owned(),
-        key: key.to_owned(),
-        problem,
-    };
-    let mut effective = BTreeMap::new();
-    for setting in declared {
-        let value = configured
-            .get(&setting.name)
-            .filter(|value| !value.trim().is_empty());
-        match (value, &setting.default) {
-            (Some(value), _) => {
-                let value = setting
-                    .kind
-                    .normalise(value)
-                    .map_err(|problem| error(&setting.name, problem))?;
-                effective.insert(setting.name.clone(), value);
-            }
-            (None, Some(default)) => {
-                let value = setting
-                    .kind
-                    .normalise(default)
-                    .map_err(|problem| error(&setting.name, format!("default {problem}")))?;
-                effective.insert(setting.name.clone(), value);
-            }
-            (None, None) if setting.required => {
-                let what = if setting.description.is_empty() {
-                    String::new()
-                } else {
-                    format!(" ({})", setting.description.trim_end_matches('.'))
-                };
-                return Err(error(
-                    &setting.name,
-                    format!("is required{what} but not set"),
-                ));
-            }
-            (None, None) => {}
-        }
-    }
-    for (key, value) in configured {
-        if !declared.iter().any(|s| &s.name == key) {
-            tracing::warn!(
-                plugin,
-                setting = %key,
-                "plugins.{plugin}.config.{key} is not a setting the plugin declares; passed on as it is"
-            );
-            effective.insert(key.clone(), value.clone());
-        }
-    }
-    Ok(effective)
+    Ok(served.values)
 }
 
 #[cfg(test)]
