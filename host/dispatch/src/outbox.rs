@@ -261,7 +261,8 @@ pub struct OutboxStatus {
     pub totals: BTreeMap<String, KindTotals>,
     /// Duplicate events refused since the outbox was created.
     pub duplicates: u64,
-    /// Event ids remembered for de-duplication.
+    /// Events inside the de-duplication window (seen within `dedupe-window-secs`, at most
+    /// `dedupe-max-events` of them); rows past it that are not pruned yet do not count.
     pub remembered_events: u64,
 }
 
@@ -717,14 +718,23 @@ impl Outbox {
         result.and(restored)
     }
 
+    /// What the window holds: events seen after the first value (milliseconds since the
+    /// epoch), at most the second value of them.
+    fn window_bounds(&self) -> (i64, i64) {
+        let cutoff = now_ms()
+            .saturating_sub(i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX));
+        (
+            cutoff,
+            i64::try_from(self.dedupe_capacity).unwrap_or(i64::MAX),
+        )
+    }
+
     /// Forgets de-duplication entries older than the window; returns how many.
     ///
     /// The log is in arrival order, so this deletes a prefix of it: the entries up to the first
     /// one still inside the window, and any beyond the newest `dedupe-max-events`.
     pub fn prune_seen(&self) -> Result<usize, DispatchError> {
-        let cutoff = now_ms()
-            .saturating_sub(i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX));
-        let capacity = i64::try_from(self.dedupe_capacity).unwrap_or(i64::MAX);
+        let (cutoff, capacity) = self.window_bounds();
         let conn = self.lock();
         let err = self.db_err();
         let (first_fresh, last): (Option<i64>, Option<i64>) = conn
@@ -777,6 +787,7 @@ impl Outbox {
     pub fn status(&self) -> Result<OutboxStatus, DispatchError> {
         let err = self.db_err();
         let now = now_ms();
+        let (cutoff, capacity) = self.window_bounds();
         let conn = self.lock();
         let (pending, due, retrying, oldest, next, dead, seen): (
             i64,
@@ -794,8 +805,8 @@ impl Outbox {
                         (SELECT MIN(created_ms) FROM pending),
                         (SELECT MIN(next_ms) FROM pending WHERE next_ms > ?1),
                         (SELECT COUNT(*) FROM dead),
-                        (SELECT COUNT(*) FROM seen_log)",
-                [now],
+                        MIN((SELECT COUNT(*) FROM seen_log WHERE seen_ms > ?2), ?3)",
+                params![now, cutoff, capacity],
                 |r| {
                     Ok((
                         r.get(0)?,

@@ -218,11 +218,14 @@ fn the_window_is_remembered_across_a_restart_and_pruned_from_the_front() {
     // Pruning keeps what is inside the window, and nothing past the capacity.
     assert_eq!(outbox.prune_seen().unwrap(), 0);
     let outbox = outbox.with_dedupe_capacity(2);
+    assert_eq!(outbox.status().unwrap().remembered_events, 2);
     assert_eq!(outbox.prune_seen().unwrap(), 3);
     assert_eq!(outbox.status().unwrap().remembered_events, 2);
-    // A window of one second, two seconds later: everything has expired.
+    // A window of one second, two seconds later: everything has expired, and `outbox status`
+    // says so before the rows are pruned.
     std::thread::sleep(Duration::from_millis(2100));
     let outbox = dir.outbox().with_dedupe_window(Duration::from_secs(1));
+    assert_eq!(outbox.status().unwrap().remembered_events, 0);
     assert_eq!(outbox.prune_seen().unwrap(), 2);
     let receipts = outbox
         .record_actions(&[submit(&events[4], &actions)])

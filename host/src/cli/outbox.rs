@@ -366,7 +366,7 @@ fn print_status(status: &dispatch::OutboxStatus) -> anyhow::Result<()> {
     writeln!(out, "dead        {}", status.dead_letters)?;
     writeln!(
         out,
-        "duplicates  {} events refused; {} event ids remembered",
+        "duplicates  {} events refused; {} events in the de-duplication window",
         status.duplicates, status.remembered_events
     )?;
     writeln!(
