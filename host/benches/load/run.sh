@@ -108,6 +108,11 @@ holder=$!
 start_sidecar "$work/undrained.sqlite"
 undrained="$(load undrained "$work/durable.json")"
 echo "$undrained"
+undrained_depth="$(metric glue_rules_outbox_depth)"
+if [ "$undrained_depth" -lt "$(field "$undrained" acked)" ]; then
+  echo "the undrained case drained $(( $(field "$undrained" acked) - undrained_depth )) actions: is flock(1) missing?" >&2
+  exit 1
+fi
 
 seconds="$(field "$durable" seconds)"
 recorded_rate="$(echo "($recorded_after - $recorded_before) / $seconds" | bc -l)"
