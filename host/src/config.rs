@@ -1,7 +1,7 @@
 //! The whole configuration file, composed from each crate's own section.
 //!
 //! ```toml
-//! plugins-dir = "plugins/dist"   # the runtime's keys: plugins-dir, cache-dir,
+//! plugins-dir = "plugins/dist"   # the runtime's keys: plugins-dir, cache-dir, cache-max-mib,
 //! [limits]                       #   max-event-bytes, on-error, [limits], [plugins.NAME]
 //! timeout-ms = 50                #   (see glue_rules_runtime::config)
 //!
@@ -170,6 +170,7 @@ struct RawConfig {
     plugins_dir: Option<PathBuf>,
     require_pins: Option<bool>,
     cache_dir: Option<PathBuf>,
+    cache_max_mib: Option<u64>,
     max_event_bytes: Option<usize>,
     #[serde(default)]
     limits: RawLimits,
@@ -229,6 +230,7 @@ impl Config {
                 plugins_dir: raw.plugins_dir,
                 require_pins: raw.require_pins,
                 cache_dir: raw.cache_dir,
+                cache_max_mib: raw.cache_max_mib,
                 max_event_bytes: raw.max_event_bytes,
                 limits: raw.limits,
                 on_error: raw.on_error,
@@ -366,6 +368,23 @@ mod tests {
         assert!(config.runtime.require_pins);
         let err = parse("require-pins = \"yes\"\n").unwrap_err().to_string();
         assert!(err.contains("require-pins"), "{err}");
+    }
+
+    #[test]
+    fn the_compile_cache_is_bounded_by_cache_max_mib() {
+        let default = parse("").unwrap().runtime.cache_max_bytes;
+        assert_eq!(
+            default,
+            glue_rules_runtime::runtime::DEFAULT_CACHE_MAX_BYTES
+        );
+        let config = parse("cache-max-mib = 448\n").unwrap();
+        assert_eq!(config.runtime.cache_max_bytes, 448 << 20);
+        for bad in ["0", "2000000000", "\"big\""] {
+            let err = parse(&format!("cache-max-mib = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("cache-max-mib"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -49,6 +49,7 @@ pub fn runtime_for(
     Ok(Runtime::new(RuntimeOptions {
         fuel: config.needs_fuel(),
         cache_dir,
+        cache_max_bytes: config.cache_max_bytes,
         ..RuntimeOptions::default()
     })?)
 }

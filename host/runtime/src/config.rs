@@ -1,7 +1,8 @@
 //! The runtime's part of the configuration: where plugins come from and how each is run.
 //!
 //! In the TOML file these are the top-level keys `plugins-dir`, `require-pins`, `cache-dir`,
-//! `max-event-bytes`, `on-error`, the `[limits]` table and the `[plugins.NAME]` tables:
+//! `cache-max-mib`, `max-event-bytes`, `on-error`, the `[limits]` table and the
+//! `[plugins.NAME]` tables:
 //!
 //! ```toml
 //! plugins-dir = "plugins/dist"        # every *.wasm in it is loaded
@@ -48,6 +49,9 @@ pub struct RuntimeConfig {
     pub require_pins: bool,
     /// Where compiled components are cached; `None` uses the user cache directory.
     pub cache_dir: Option<PathBuf>,
+    /// The most bytes the compile cache keeps (`cache-max-mib`); past it, the entries used
+    /// least recently are removed.
+    pub cache_max_bytes: u64,
     /// Largest event accepted, in bytes.
     pub max_event_bytes: usize,
     /// Settings every plugin starts from.
@@ -78,6 +82,8 @@ pub struct RawRuntimeSection {
     pub require_pins: Option<bool>,
     /// `cache-dir`.
     pub cache_dir: Option<PathBuf>,
+    /// `cache-max-mib`.
+    pub cache_max_mib: Option<u64>,
     /// `max-event-bytes`.
     pub max_event_bytes: Option<usize>,
     /// `[limits]`.
@@ -137,6 +143,9 @@ pub struct RawPlugin {
     pub limits: RawLimits,
 }
 
+/// The largest `cache-max-mib`: 1 TiB, far past any disk this cache should be allowed to fill.
+const MAX_CACHE_MIB: u64 = 1 << 20;
+
 /// A runtime setting that is well-typed but unusable: `(dotted key, problem)`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{key}`: {problem}")]
@@ -152,6 +161,7 @@ impl RuntimeConfig {
     pub fn builtin() -> Self {
         Self {
             max_event_bytes: crate::event::MAX_EVENT_BYTES,
+            cache_max_bytes: crate::runtime::DEFAULT_CACHE_MAX_BYTES,
             defaults: PluginSettings::new(),
             ..Self::default()
         }
@@ -161,6 +171,17 @@ impl RuntimeConfig {
     pub fn from_raw(raw: RawRuntimeSection, base: &Path) -> Result<Self, InvalidSetting> {
         let resolve = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let invalid = |(key, problem): (String, String)| InvalidSetting { key, problem };
+
+        let cache_max_bytes = match raw.cache_max_mib {
+            None => crate::runtime::DEFAULT_CACHE_MAX_BYTES,
+            Some(mib) if (1..=MAX_CACHE_MIB).contains(&mib) => mib << 20,
+            Some(_) => {
+                return Err(invalid((
+                    "cache-max-mib".into(),
+                    format!("must be 1 to {MAX_CACHE_MIB} (MiB)"),
+                )));
+            }
+        };
 
         let mut defaults = PluginSettings::new();
         if let Some(on_error) = raw.on_error {
@@ -226,6 +247,7 @@ impl RuntimeConfig {
             plugins_dir: raw.plugins_dir.map(resolve),
             require_pins: raw.require_pins.unwrap_or(false),
             cache_dir: raw.cache_dir.map(resolve),
+            cache_max_bytes,
             max_event_bytes: raw.max_event_bytes.unwrap_or(crate::event::MAX_EVENT_BYTES),
             defaults,
             plugins,

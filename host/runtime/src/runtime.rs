@@ -28,6 +28,10 @@ pub struct RuntimeOptions {
     /// mode 0700 when missing; one that is not this user's, or that others can write, is not
     /// used (a warning says why), and every entry is checked against an HMAC before it is.
     pub cache_dir: Option<PathBuf>,
+    /// The most bytes the compile cache keeps. Past it, storing an entry removes the entries
+    /// used least recently (loading one marks it used), never the one just stored: a sidecar
+    /// that reloads new plugin builds for months must not fill the disk its outbox writes to.
+    pub cache_max_bytes: u64,
     /// Enforces evaluation deadlines through epoch interruption. Only benchmarks measuring
     /// the cost of the sandbox turn this off: without it a looping plugin runs forever.
     pub deadlines: bool,
@@ -40,10 +44,15 @@ impl Default for RuntimeOptions {
             epoch_tick: Duration::from_millis(1),
             max_wasm_stack: 512 * 1024,
             cache_dir: None,
+            cache_max_bytes: DEFAULT_CACHE_MAX_BYTES,
             deadlines: true,
         }
     }
 }
+
+/// The compile cache's default size bound: 2 GiB, some 40 compiled JavaScript or Python
+/// components (30-60 MB each) or thousands of Rust and C ones.
+pub const DEFAULT_CACHE_MAX_BYTES: u64 = 2 << 30;
 
 /// Why the runtime could not start.
 #[derive(Debug, thiserror::Error)]
@@ -151,10 +160,8 @@ impl Runtime {
         let Some(dir) = &self.inner.options.cache_dir else {
             return Ok((Component::new(engine, bytes)?, false));
         };
-        let cache = self
-            .inner
-            .cache
-            .get_or_init(|| match cache::Cache::open(dir) {
+        let cache = self.inner.cache.get_or_init(|| {
+            match cache::Cache::open(dir, self.inner.options.cache_max_bytes) {
                 Ok(cache) => Some(cache),
                 Err(e) => {
                     tracing::warn!(
@@ -163,7 +170,8 @@ impl Runtime {
                     );
                     None
                 }
-            });
+            }
+        });
         let Some(cache) = cache else {
             return Ok((Component::new(engine, bytes)?, false));
         };
@@ -234,6 +242,8 @@ mod cache {
     use rand::TryRng;
     use sha2::Sha256;
 
+    /// How an entry's file name ends (after the entry's name).
+    const ENTRY_SUFFIX: &str = ".tagged.cwasm";
     /// The key file's name in the cache directory.
     pub(crate) const KEY_FILE: &str = "hmac-key";
     const KEY_LEN: usize = 32;
@@ -245,12 +255,14 @@ mod cache {
     pub(crate) struct Cache {
         dir: PathBuf,
         key: [u8; KEY_LEN],
+        max_bytes: u64,
     }
 
     impl Cache {
         /// Creates `dir` (mode 0700) if it is missing, checks it, and reads its key or creates
-        /// one. Any refusal is an error: the caller then compiles without a cache.
-        pub(crate) fn open(dir: &Path) -> anyhow::Result<Self> {
+        /// one. Any refusal is an error: the caller then compiles without a cache. The entries
+        /// are kept under `max_bytes` in all (see [`Cache::store`]).
+        pub(crate) fn open(dir: &Path, max_bytes: u64) -> anyhow::Result<Self> {
             create_dir(dir)?;
             // Every later path is built on the resolved directory, the one that was checked.
             let dir = std::fs::canonicalize(dir)
@@ -270,12 +282,16 @@ mod cache {
                 );
             }
             let key = read_or_create_key(&dir)?;
-            Ok(Self { dir, key })
+            Ok(Self {
+                dir,
+                key,
+                max_bytes,
+            })
         }
 
         /// Where the entry `name` lives.
         pub(crate) fn entry_path(&self, name: &str) -> PathBuf {
-            self.dir.join(format!("{name}.tagged.cwasm"))
+            self.dir.join(format!("{name}{ENTRY_SUFFIX}"))
         }
 
         /// The serialized component of entry `name`, if there is one and its tag is right.
@@ -301,6 +317,9 @@ mod cache {
                 anyhow!("its HMAC does not match: it was altered, or not written by this cache")
             })?;
             bytes.drain(..TAG_LEN);
+            // Marks the entry used, so that the size bound removes others first. A failure
+            // only makes it an earlier candidate.
+            let _ = file.set_modified(std::time::SystemTime::now());
             Ok(Some(bytes))
         }
 
@@ -319,7 +338,63 @@ mod cache {
                 let _ = std::fs::remove_file(&tmp);
                 return Err(anyhow!("{}: {e}", tmp.display()));
             }
+            let kept = self.entry_path(name);
+            match self.trim(&kept) {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(
+                    dir = %self.dir.display(),
+                    removed,
+                    max_bytes = self.max_bytes,
+                    "compile cache over its size bound: removed the entries used least recently"
+                ),
+                Err(e) => tracing::warn!(
+                    dir = %self.dir.display(),
+                    "cannot keep the compile cache under {} bytes: {e}",
+                    self.max_bytes
+                ),
+            }
             Ok(())
+        }
+
+        /// Removes entries, least recently used first, until they hold at most `max_bytes` in
+        /// all; never `keep`. Returns how many it removed. Another process sharing the
+        /// directory may remove the same ones: a missing entry is not an error.
+        fn trim(&self, keep: &Path) -> std::io::Result<usize> {
+            let mut entries = Vec::new();
+            let mut total: u64 = 0;
+            for entry in std::fs::read_dir(&self.dir)? {
+                let entry = entry?;
+                if !entry.file_name().to_string_lossy().ends_with(ENTRY_SUFFIX) {
+                    continue;
+                }
+                let meta = match entry.metadata() {
+                    Ok(meta) if meta.is_file() => meta,
+                    _ => continue,
+                };
+                total = total.saturating_add(meta.len());
+                let used = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
+                entries.push((used, meta.len(), entry.path()));
+            }
+            if total <= self.max_bytes {
+                return Ok(0);
+            }
+            entries.sort();
+            let mut removed = 0;
+            for (_, len, path) in entries {
+                if total <= self.max_bytes {
+                    break;
+                }
+                if path == keep {
+                    continue;
+                }
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+                total = total.saturating_sub(len);
+            }
+            Ok(removed)
         }
 
         fn mac(&self, name: &str, serialized: &[u8]) -> Hmac<Sha256> {
@@ -533,14 +608,14 @@ mod cache_tests {
     fn the_cache_creates_its_directory_0700_and_its_key_0600_once() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("a/b/components");
-        let cache = Cache::open(&dir).unwrap();
+        let cache = Cache::open(&dir, u64::MAX).unwrap();
         assert_eq!(mode(&dir), 0o700);
         let key = dir.join(KEY_FILE);
         assert_eq!(mode(&key), 0o600);
         assert_eq!(std::fs::read(&key).unwrap().len(), 32);
         cache.store("entry", b"native code").unwrap();
         // A second opening reads the same key: what one wrote, the other accepts.
-        let again = Cache::open(&dir).unwrap();
+        let again = Cache::open(&dir, u64::MAX).unwrap();
         assert_eq!(again.load("entry").unwrap().unwrap(), b"native code");
         assert!(again.load("absent").unwrap().is_none());
         let names: Vec<String> = std::fs::read_dir(&dir)
@@ -554,9 +629,42 @@ mod cache_tests {
     }
 
     #[test]
+    fn the_cache_stays_under_its_bound_by_removing_the_entries_used_least_recently() {
+        use std::time::{Duration, SystemTime};
+        let tmp = tempfile::tempdir().unwrap();
+        let native = vec![7u8; 1000];
+        // Each entry is its 32-byte tag and the 1,000 bytes: room for two.
+        let cache = Cache::open(tmp.path(), 2 * 1032).unwrap();
+        cache.store("a", &native).unwrap();
+        cache.store("b", &native).unwrap();
+        let used = |name: &str, days: u64| {
+            std::fs::File::options()
+                .write(true)
+                .open(cache.entry_path(name))
+                .unwrap()
+                .set_modified(SystemTime::now() - Duration::from_secs(days * 86_400))
+                .unwrap();
+        };
+        used("a", 7);
+        used("b", 1);
+        // Loading marks `a` used now, so `b` is the one used least recently.
+        assert!(cache.load("a").unwrap().is_some());
+        cache.store("c", &native).unwrap();
+        assert!(cache.load("b").unwrap().is_none(), "b was removed");
+        assert!(cache.load("a").unwrap().is_some());
+        assert!(cache.load("c").unwrap().is_some());
+        // An entry over the whole bound is still kept, alone; the key is never counted.
+        let tiny = Cache::open(tmp.path(), 10).unwrap();
+        tiny.store("d", &native).unwrap();
+        assert!(tiny.load("d").unwrap().is_some());
+        assert!(tiny.load("a").unwrap().is_none() && tiny.load("c").unwrap().is_none());
+        assert!(tmp.path().join(KEY_FILE).is_file());
+    }
+
+    #[test]
     fn an_altered_truncated_or_renamed_entry_fails_its_check() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache::open(tmp.path()).unwrap();
+        let cache = Cache::open(tmp.path(), u64::MAX).unwrap();
         cache.store("a", b"the native code of a").unwrap();
         cache.store("b", b"the native code of b").unwrap();
         let a = cache.entry_path("a");
@@ -586,7 +694,7 @@ mod cache_tests {
 
         // An entry tagged under another key (another cache's) is refused too.
         let other = tempfile::tempdir().unwrap();
-        let foreign = Cache::open(other.path()).unwrap();
+        let foreign = Cache::open(other.path(), u64::MAX).unwrap();
         foreign.store("a", b"the native code of a").unwrap();
         std::fs::copy(foreign.entry_path("a"), &a).unwrap();
         assert!(cache.load("a").is_err());
@@ -600,37 +708,46 @@ mod cache_tests {
         let tmp = tempfile::tempdir().unwrap();
         for bad in [0o777, 0o770, 0o722, 0o1777] {
             chmod(tmp.path(), bad);
-            let err = Cache::open(tmp.path()).err().expect("refused").to_string();
+            let err = Cache::open(tmp.path(), u64::MAX)
+                .err()
+                .expect("refused")
+                .to_string();
             assert!(err.contains("writable by its group or by others"), "{err}");
             assert!(!tmp.path().join(KEY_FILE).exists(), "no key is written");
         }
         chmod(tmp.path(), 0o755);
-        Cache::open(tmp.path()).unwrap();
+        Cache::open(tmp.path(), u64::MAX).unwrap();
     }
 
     #[test]
     fn a_key_file_others_can_read_or_write_or_a_linked_key_is_refused() {
         let tmp = tempfile::tempdir().unwrap();
-        Cache::open(tmp.path()).unwrap();
+        Cache::open(tmp.path(), u64::MAX).unwrap();
         let key = tmp.path().join(KEY_FILE);
         for bad in [0o620, 0o602, 0o640, 0o666] {
             chmod(&key, bad);
-            let err = Cache::open(tmp.path()).err().expect("refused").to_string();
+            let err = Cache::open(tmp.path(), u64::MAX)
+                .err()
+                .expect("refused")
+                .to_string();
             assert!(err.contains("must be mode 0600"), "{err}");
         }
         chmod(&key, 0o600);
-        Cache::open(tmp.path()).unwrap();
+        Cache::open(tmp.path(), u64::MAX).unwrap();
 
         // A key that is a symbolic link (to a key of another directory, say) is not followed.
         let elsewhere = tmp.path().join("elsewhere");
         std::fs::rename(&key, &elsewhere).unwrap();
         std::os::unix::fs::symlink(&elsewhere, &key).unwrap();
-        assert!(Cache::open(tmp.path()).is_err());
+        assert!(Cache::open(tmp.path(), u64::MAX).is_err());
 
         std::fs::remove_file(&key).unwrap();
         std::fs::write(&key, b"short").unwrap();
         chmod(&key, 0o600);
-        let err = Cache::open(tmp.path()).err().expect("refused").to_string();
+        let err = Cache::open(tmp.path(), u64::MAX)
+            .err()
+            .expect("refused")
+            .to_string();
         assert!(err.contains("not a 32-byte key"), "{err}");
     }
 
@@ -655,7 +772,7 @@ mod cache_tests {
     #[test]
     fn an_entry_planted_as_a_symlink_is_not_read() {
         let tmp = tempfile::tempdir().unwrap();
-        let cache = Cache::open(tmp.path()).unwrap();
+        let cache = Cache::open(tmp.path(), u64::MAX).unwrap();
         cache.store("real", b"code").unwrap();
         std::os::unix::fs::symlink(cache.entry_path("real"), cache.entry_path("link")).unwrap();
         let err = cache.load("link").unwrap_err().to_string();
