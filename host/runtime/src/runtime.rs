@@ -244,6 +244,11 @@ mod cache {
 
     /// How an entry's file name ends (after the entry's name).
     const ENTRY_SUFFIX: &str = ".tagged.cwasm";
+    /// How a file being written starts its name.
+    const TEMP_PREFIX: &str = ".tmp-";
+    /// A temporary file this old belongs to a store that was interrupted: no store takes an
+    /// hour.
+    const STALE_TEMP: std::time::Duration = std::time::Duration::from_secs(3600);
     /// The key file's name in the cache directory.
     pub(crate) const KEY_FILE: &str = "hmac-key";
     const KEY_LEN: usize = 32;
@@ -357,29 +362,44 @@ mod cache {
         }
 
         /// Removes entries, least recently used first, until they hold at most `max_bytes` in
-        /// all; never `keep`. Returns how many it removed. Another process sharing the
-        /// directory may remove the same ones: a missing entry is not an error.
+        /// all; never `keep`. Also removes temporary files an interrupted store left behind
+        /// (older than [`STALE_TEMP`]). Returns how many files it removed. Another process
+        /// sharing the directory may remove the same ones: a missing file is not an error.
         fn trim(&self, keep: &Path) -> std::io::Result<usize> {
             let mut entries = Vec::new();
             let mut total: u64 = 0;
+            let mut removed = 0;
+            let now = std::time::SystemTime::now();
             for entry in std::fs::read_dir(&self.dir)? {
                 let entry = entry?;
-                if !entry.file_name().to_string_lossy().ends_with(ENTRY_SUFFIX) {
-                    continue;
-                }
+                let name = entry.file_name();
+                let name = name.to_string_lossy();
                 let meta = match entry.metadata() {
                     Ok(meta) if meta.is_file() => meta,
                     _ => continue,
                 };
+                if name.starts_with(TEMP_PREFIX) {
+                    let stale = meta
+                        .modified()
+                        .ok()
+                        .and_then(|t| now.duration_since(t).ok())
+                        .is_some_and(|age| age > STALE_TEMP);
+                    if stale && remove(&entry.path())? {
+                        removed += 1;
+                    }
+                    continue;
+                }
+                if !name.ends_with(ENTRY_SUFFIX) {
+                    continue;
+                }
                 total = total.saturating_add(meta.len());
                 let used = meta.modified().unwrap_or(std::time::UNIX_EPOCH);
                 entries.push((used, meta.len(), entry.path()));
             }
             if total <= self.max_bytes {
-                return Ok(0);
+                return Ok(removed);
             }
             entries.sort();
-            let mut removed = 0;
             for (_, len, path) in entries {
                 if total <= self.max_bytes {
                     break;
@@ -387,10 +407,8 @@ mod cache {
                 if path == keep {
                     continue;
                 }
-                match std::fs::remove_file(&path) {
-                    Ok(()) => removed += 1,
-                    Err(e) if e.kind() == ErrorKind::NotFound => {}
-                    Err(e) => return Err(e),
+                if remove(&path)? {
+                    removed += 1;
                 }
                 total = total.saturating_sub(len);
             }
@@ -523,13 +541,22 @@ mod cache {
     }
 
     /// `.tmp-<pid>-<random>`: unpredictable, so nobody can plant anything under it in advance.
+    /// Removes `path`; `false` when it was already gone.
+    fn remove(path: &Path) -> std::io::Result<bool> {
+        match std::fs::remove_file(path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     fn temp_name() -> anyhow::Result<String> {
         let mut random = [0u8; 8];
         rand::rngs::SysRng
             .try_fill_bytes(&mut random)
             .map_err(|e| anyhow!("no randomness for a temporary name: {e}"))?;
         let hex: String = random.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(format!(".tmp-{}-{hex}", std::process::id()))
+        Ok(format!("{TEMP_PREFIX}{}-{hex}", std::process::id()))
     }
 }
 
@@ -659,6 +686,22 @@ mod cache_tests {
         assert!(tiny.load("d").unwrap().is_some());
         assert!(tiny.load("a").unwrap().is_none() && tiny.load("c").unwrap().is_none());
         assert!(tmp.path().join(KEY_FILE).is_file());
+        // What an interrupted store left an hour ago goes at the next store; a store under way
+        // (a fresh temporary file) is left alone.
+        let stale = tmp.path().join(".tmp-1-dead");
+        let fresh = tmp.path().join(".tmp-2-live");
+        for path in [&stale, &fresh] {
+            std::fs::write(path, b"half an entry").unwrap();
+        }
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .unwrap()
+            .set_modified(SystemTime::now() - Duration::from_secs(7200))
+            .unwrap();
+        tiny.store("e", &native).unwrap();
+        assert!(!stale.exists(), "the stale temporary file was removed");
+        assert!(fresh.exists(), "a fresh one is another store's");
     }
 
     #[test]
