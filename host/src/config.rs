@@ -371,7 +371,7 @@ mod tests {
     }
 
     #[test]
-    fn the_compile_cache_is_bounded_by_cache_max_mib() {
+    fn cache_max_mib_sets_the_compile_cache_bound_and_refuses_out_of_range_values() {
         let default = parse("").unwrap().runtime.cache_max_bytes;
         assert_eq!(
             default,

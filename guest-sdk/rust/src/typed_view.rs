@@ -16,9 +16,10 @@
 //
 // The envelope is strict: an event without a string `id`, `source` or `detail-type`, or whose
 // `detail` is not an object, is refused ([`check_envelope`], which allocates nothing, so the
-// host runs it on every event and builds the view only for events a plugin evaluates). The typed view of the detail is lenient: a Glue detail
-// that lacks a field the view needs, or has one of the wrong type, becomes `detail::other` and
-// `TypedView::detail_problem` says why (the host logs and counts it), never refused.
+// host runs it on every event and builds the view only for events a plugin evaluates). The
+// typed view of the detail is lenient: a Glue detail that lacks a field the view needs, or has
+// one of the wrong type, becomes `detail::other` and `TypedView::detail_problem` says why (the
+// host logs and counts it), never refused.
 
 /// EventBridge refuses events over 256 KB; so does glue-rules, by default.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
@@ -133,20 +134,10 @@ pub fn check_envelope<'a, J: EventJson<'a>>(json: J) -> Result<(), EventError> {
     ];
     let mut found: [Option<J>; 9] = [None; 9];
     for (key, value) in json.members() {
-        // By length first: most names are passed over after one comparison.
-        let slot = match (key.len(), key) {
-            (11, "detail-type") => 0,
-            (6, "source") => 1,
-            (2, "id") => 2,
-            (7, "version") => 3,
-            (7, "account") => 4,
-            (4, "time") => 5,
-            (6, "region") => 6,
-            (9, "resources") => 7,
-            (6, "detail") => 8,
-            _ => continue,
-        };
-        found[slot] = Some(value);
+        // `str` equality compares lengths first: most names are passed over at once.
+        if let Some(slot) = KEYS.iter().position(|k| *k == key) {
+            found[slot] = Some(value);
+        }
     }
     let wrong = |key: &str, expected: &'static str, v: J| EventError::WrongType {
         field: key.to_owned(),
@@ -194,15 +185,7 @@ pub fn checked_typed_view<'a, J: EventJson<'a>>(json: J) -> TypedView {
     let owned = |key: &str| text(key).unwrap_or_default().to_owned();
     let detail_type = owned("detail-type");
     let source = owned("source");
-    let resources = json
-        .get("resources")
-        .into_iter()
-        .flat_map(|list| list.items())
-        .filter_map(|item| match item.shape() {
-            Shape::String(s) => Some(s.to_owned()),
-            _ => None,
-        })
-        .collect();
+    let resources = strings_of(json.get("resources"));
     let (detail, detail_problem) = match json.get("detail") {
         Some(detail) if detail.shape() == Shape::Object => {
             match parse_detail(&detail_type, &source, detail) {
@@ -226,6 +209,18 @@ pub fn checked_typed_view<'a, J: EventJson<'a>>(json: J) -> TypedView {
         },
         detail_problem,
     }
+}
+
+/// The strings of `list`, when it is an array; whatever else it holds is passed over (callers
+/// that must refuse it run [`check_strings`] first).
+fn strings_of<'a, J: EventJson<'a>>(list: Option<J>) -> Vec<String> {
+    list.into_iter()
+        .flat_map(|list| list.items())
+        .filter_map(|item| match item.shape() {
+            Shape::String(s) => Some(s.to_owned()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Refuses `list` unless it is absent, null, or an array of strings; `field` is its path, for
@@ -312,16 +307,9 @@ impl<'a, 'p, J: EventJson<'a>> Fields<'p, J> {
     }
 
     fn string_list(&self, key: &str) -> Result<Vec<String>, EventError> {
-        check_strings(self.value(key), || self.path(key))?;
-        Ok(self
-            .value(key)
-            .into_iter()
-            .flat_map(|list| list.items())
-            .filter_map(|item| match item.shape() {
-                Shape::String(s) => Some(s.to_owned()),
-                _ => None,
-            })
-            .collect())
+        let list = self.value(key);
+        check_strings(list, || self.path(key))?;
+        Ok(strings_of(list))
     }
 
     /// A number that Glue may send as a JSON number or as a string holding one.

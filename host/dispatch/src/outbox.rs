@@ -85,7 +85,12 @@ const MAX_ERROR_BYTES: usize = 4096;
 pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .map_or(0, millis)
+}
+
+/// `duration` in whole milliseconds, saturating.
+fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX)
 }
 
 fn to_system_time(ms: i64) -> SystemTime {
@@ -272,7 +277,6 @@ pub struct Outbox {
     conn: Arc<Mutex<Connection>>,
     /// The group-commit writer, started by the first record.
     writer: std::sync::OnceLock<Writer>,
-    /// Record transactions committed, for tests and benchmarks.
     path: PathBuf,
     dedupe_window: Duration,
     dedupe_capacity: usize,
@@ -667,9 +671,7 @@ impl Outbox {
                             next,
                             error,
                         } => {
-                            let next = next
-                                .duration_since(UNIX_EPOCH)
-                                .map_or(now, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                            let next = next.duration_since(UNIX_EPOCH).map_or(now, millis);
                             retry
                                 .execute(params![id, attempts, next, truncate(error)])
                                 .map_err(&err)?;
@@ -721,10 +723,8 @@ impl Outbox {
     /// What the window holds: events seen after the first value (milliseconds since the
     /// epoch), at most the second value of them.
     fn window_bounds(&self) -> (i64, i64) {
-        let cutoff = now_ms()
-            .saturating_sub(i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX));
         (
-            cutoff,
+            now_ms().saturating_sub(millis(self.dedupe_window)),
             i64::try_from(self.dedupe_capacity).unwrap_or(i64::MAX),
         )
     }
@@ -1137,7 +1137,7 @@ impl Store {
             return Ok(());
         }
         let err = database_error(&self.path);
-        let cutoff = now_ms().saturating_sub(self.window_ms());
+        let cutoff = now_ms().saturating_sub(millis(self.dedupe_window));
         let conn = lock_connection(&self.conn);
         let mut newest = conn
             .prepare(
@@ -1155,10 +1155,6 @@ impl Store {
             self.recent.insert(key, seen_ms);
         }
         Ok(())
-    }
-
-    fn window_ms(&self) -> i64 {
-        i64::try_from(self.dedupe_window.as_millis()).unwrap_or(i64::MAX)
     }
 
     /// [`Store::write_one_group`], forgetting what it put in [`Recent`] when its transaction
@@ -1188,7 +1184,7 @@ impl Store {
     ) -> Result<Vec<Vec<(usize, Written)>>, DispatchError> {
         let err = database_error(&self.path);
         let now = now_ms();
-        let window_ms = self.window_ms();
+        let window_ms = millis(self.dedupe_window);
         let cutoff = now.saturating_sub(window_ms);
         if window_ms > 0 {
             self.recent.expire(cutoff);
@@ -1217,16 +1213,7 @@ impl Store {
                     for event in job {
                         if window_ms > 0 {
                             let key = Recent::short(&event.key);
-                            let duplicate = self.recent.seen_since(&key, cutoff);
-                            if !duplicate {
-                                remember
-                                    .execute(params![&event.key[..], now])
-                                    .map_err(&err)?;
-                                // A second copy later in this group is a duplicate too.
-                                self.recent.insert(key, now);
-                                added.push((key, now));
-                            }
-                            if duplicate {
+                            if self.recent.seen_since(&key, cutoff) {
                                 duplicates += 1;
                                 tracing::info!(
                                     target: "glue_rules::dispatch",
@@ -1245,6 +1232,12 @@ impl Store {
                                 ));
                                 continue;
                             }
+                            remember
+                                .execute(params![&event.key[..], now])
+                                .map_err(&err)?;
+                            // A second copy later in this group is a duplicate too.
+                            self.recent.insert(key, now);
+                            added.push((key, now));
                         }
                         for (plugin, kind, json) in &event.actions {
                             insert
@@ -1292,7 +1285,6 @@ impl Store {
     }
 }
 
-/// The `&'static str` of a stored kind, so counters can be keyed without allocating.
 /// The events of the de-duplication window, in memory: a hash map from each event's key to
 /// when it was seen, and the same in arrival order, so that the window expires from the front
 /// in O(1) per event. Owned by the writer thread alone: no lock.
@@ -1379,6 +1371,7 @@ impl Recent {
     }
 }
 
+/// The `&'static str` of a stored kind, so counters can be keyed without allocating.
 pub(crate) fn kind_name(kind: &str) -> &'static str {
     ActionKind::from_tag(kind).map_or("unknown", ActionKind::as_str)
 }

@@ -75,6 +75,11 @@ impl Dir {
     }
 }
 
+/// Records `event` alone with `actions`, and returns its receipt.
+fn record_one(outbox: &Outbox, event: &TestEvent, actions: &[Action]) -> Receipt {
+    outbox.record_actions(&[submit(event, actions)]).unwrap()[0]
+}
+
 fn submit<'a>(event: &'a TestEvent, actions: &'a [Action]) -> Submission<'a> {
     Submission {
         event_id: &event.id,
@@ -210,10 +215,7 @@ fn the_window_is_remembered_across_a_restart_and_pruned_from_the_front() {
     }
     // A new process reads the window back from the file.
     let outbox = dir.outbox();
-    let receipts = outbox
-        .record_actions(&[submit(&events[3], &actions)])
-        .unwrap();
-    assert!(receipts[0].duplicate);
+    assert!(record_one(&outbox, &events[3], &actions).duplicate);
     assert_eq!(outbox.status().unwrap().remembered_events, 5);
     // Pruning keeps what is inside the window, and nothing past the capacity.
     assert_eq!(outbox.prune_seen().unwrap(), 0);
@@ -227,10 +229,7 @@ fn the_window_is_remembered_across_a_restart_and_pruned_from_the_front() {
     let outbox = dir.outbox().with_dedupe_window(Duration::from_secs(1));
     assert_eq!(outbox.status().unwrap().remembered_events, 0);
     assert_eq!(outbox.prune_seen().unwrap(), 2);
-    let receipts = outbox
-        .record_actions(&[submit(&events[4], &actions)])
-        .unwrap();
-    assert!(!receipts[0].duplicate);
+    assert!(!record_one(&outbox, &events[4], &actions).duplicate);
 }
 
 #[test]
@@ -240,30 +239,21 @@ fn a_full_window_forgets_its_oldest_events_first() {
     let actions = [sns("m")];
     let events: Vec<TestEvent> = (0..4).map(|i| crawler_event(&format!("e{i}"))).collect();
     for event in &events {
-        outbox.record_actions(&[submit(event, &actions)]).unwrap();
+        record_one(&outbox, event, &actions);
     }
     // e0 was pushed out by e3; e1..e3 are still remembered.
     let receipts = outbox
         .record_actions(&[submit(&events[3], &actions), submit(&events[1], &actions)])
         .unwrap();
     assert!(receipts.iter().all(|r| r.duplicate));
-    let receipts = outbox
-        .record_actions(&[submit(&events[0], &actions)])
-        .unwrap();
-    assert!(!receipts[0].duplicate);
+    assert!(!record_one(&outbox, &events[0], &actions).duplicate);
     // Pushed out early, and counted: e0 by e3, then e1 by e0's return.
     assert_eq!(outbox.stats().unwrap().dedupe_evicted, 2);
     // A restart reads back only the newest three: e0 (again), e3 and e2.
     drop(outbox);
     let outbox = dir.outbox().with_dedupe_capacity(3);
-    let receipts = outbox
-        .record_actions(&[submit(&events[2], &actions)])
-        .unwrap();
-    assert!(receipts[0].duplicate);
-    let receipts = outbox
-        .record_actions(&[submit(&events[1], &actions)])
-        .unwrap();
-    assert!(!receipts[0].duplicate);
+    assert!(record_one(&outbox, &events[2], &actions).duplicate);
+    assert!(!record_one(&outbox, &events[1], &actions).duplicate);
 }
 
 #[test]

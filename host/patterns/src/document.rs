@@ -375,10 +375,7 @@ impl<'a> Iterator for Members<'a> {
         if self.next >= self.end {
             return None;
         }
-        let key = match &self.doc.tape[self.next] {
-            Node::String(span) => self.doc.str(*span),
-            _ => "",
-        };
+        let key = self.doc.name(self.next as u32);
         let value = self.next + 1;
         self.next = self.doc.end_of(value);
         Some((
